@@ -1,0 +1,44 @@
+/** Codes of failures of the tool itself (bad usage, bad input, I/O). Traffic problems are data, not errors. */
+export type ErrCode =
+  | 'ERR_USAGE'
+  | 'ERR_INPUT'
+  | 'ERR_HAR_INVALID'
+  | 'ERR_SESSION_INVALID'
+  | 'ERR_REPORT_INVALID'
+  | 'ERR_CA_LOAD'
+  | 'ERR_LISTEN'
+  | 'ERR_IO'
+  | 'ERR_INTERNAL';
+
+/** The one error type of the tool. `code` decides the exit status in the CLI (usage/input -> 2). */
+export class ToolError extends Error {
+  readonly code: ErrCode;
+  constructor(code: ErrCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'ToolError';
+  }
+}
+
+/** Exit status for an error per CONTRACT.md: 2 for bad usage or input, else 1. */
+export function exitCodeFor(err: unknown): 1 | 2 {
+  if (err instanceof ToolError) {
+    switch (err.code) {
+      case 'ERR_USAGE':
+      case 'ERR_INPUT':
+      case 'ERR_HAR_INVALID':
+      case 'ERR_SESSION_INVALID':
+      case 'ERR_REPORT_INVALID':
+        return 2;
+      default:
+        return 1;
+    }
+  }
+  return 1;
+}
+
+/** A one-line message for stderr, never a stack trace. */
+export function oneLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.replace(/\s+/g, ' ').trim().slice(0, 500);
+}

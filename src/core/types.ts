@@ -1,0 +1,283 @@
+/**
+ * The data model shared by every part of entra-bas-proxy.
+ *
+ * Flow: [I/O] proxy adapter | HAR reader  ->  RawExchange (immutable, JSON-serializable)
+ *       [pure] classifyExchange(raw) -> ExchangeRecord (the fields of CONTRACT.md)
+ *       [pure] SessionState reducer -> applications + findings
+ *       [pure] buildReport(...) -> Report -> renderers
+ * Names in this file that appear in CONTRACT.md are what users' scripts rely on: never rename them.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Raw exchanges: what the I/O edges (proxy, HAR reader) produce. Secrets still inside: these never
+// leave the process; only ExchangeRecord (redacted) is written anywhere.
+// ---------------------------------------------------------------------------------------------
+
+/** Header names lowercased; repeated headers joined with ", " (set-cookie with "\n"). */
+export type HeaderMap = Readonly<Record<string, string>>;
+
+export interface RawBody {
+  /** The body decoded to text (UTF-8, after gzip/deflate/br content-decoding), at most the capture limit. */
+  readonly text: string;
+  /** Bytes seen on the wire (or declared by the HAR), when known. */
+  readonly size: number;
+  /** True when `text` holds only the first part of the body. */
+  readonly truncated: boolean;
+}
+
+export type ExchangeErrorCode =
+  | 'upstream-refused'
+  | 'upstream-tls'
+  | 'upstream-reset'
+  | 'upstream-timeout'
+  | 'upstream-dns'
+  | 'client-aborted'
+  | 'proxy-error';
+
+export interface ExchangeError {
+  readonly code: ExchangeErrorCode;
+  readonly message: string;
+}
+
+export interface RawExchange {
+  readonly id: string;
+  /** ISO 8601. */
+  readonly startedAt: string;
+  readonly durationMs: number | null;
+  readonly scheme: 'http' | 'https';
+  readonly method: string;
+  /** Lowercase, without port. */
+  readonly host: string;
+  readonly port: number;
+  /** Path and query exactly as requested (origin-form), e.g. `/common/oauth2/v2.0/token?x=1`. */
+  readonly url: string;
+  readonly requestHeaders: HeaderMap;
+  readonly requestBody: RawBody | null;
+  /** null when no response arrived (see error). */
+  readonly status: number | null;
+  readonly responseHeaders: HeaderMap;
+  readonly responseBody: RawBody | null;
+  readonly error: ExchangeError | null;
+  readonly source: 'proxy' | 'har';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contract vocabulary (CONTRACT.md). Literal unions; the arrays are for schemas and validation.
+// ---------------------------------------------------------------------------------------------
+
+export const CLOUDS = ['public', 'usgov', 'china', 'b2c', 'ciam', 'unknown'] as const;
+export type Cloud = (typeof CLOUDS)[number];
+
+export const PROTOCOLS = [
+  'oauth2',
+  'oidc',
+  'saml2',
+  'wsfed',
+  'managed-identity',
+  'metadata',
+  'unknown',
+] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export const ENDPOINTS = [
+  'authorize',
+  'token',
+  'devicecode',
+  'userinfo',
+  'saml2',
+  'wsfed',
+  'logout',
+  'discovery',
+  'imds',
+  'other',
+] as const;
+export type Endpoint = (typeof ENDPOINTS)[number];
+
+export const GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'password',
+  'device_code',
+  'on_behalf_of',
+  'implicit',
+  'hybrid',
+  'saml_bearer',
+  'jwt_bearer',
+  'managed_identity',
+] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+export const CLIENT_TYPES = ['public', 'confidential', 'unknown'] as const;
+export type ClientType = (typeof CLIENT_TYPES)[number];
+
+export const CLIENT_CREDENTIALS = ['none', 'secret', 'certificate', 'federated', 'unknown'] as const;
+export type ClientCredential = (typeof CLIENT_CREDENTIALS)[number];
+
+export const APP_TYPES = ['native', 'spa', 'web', 'service', 'managed-identity', 'unknown'] as const;
+export type AppType = (typeof APP_TYPES)[number];
+
+export const SAML_INITIATIONS = ['idp', 'sp'] as const;
+export type SamlInitiation = (typeof SAML_INITIATIONS)[number];
+
+/** Best to worst (CONTRACT.md "Verdict order"). */
+export const VERDICTS = ['not-applicable', 'covered', 'conditional', 'unknown', 'not-covered'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export const REASON_CODES = [
+  'host-unsupported',
+  'ropc',
+  'device-code',
+  'client-credentials',
+  'confidential-client',
+  'on-behalf-of',
+  'spa-auth-code-pkce',
+  'spa-implicit-id-token',
+  'implicit-access-token',
+  'native-silent',
+  'native-interactive',
+  'token-cache-3-days',
+  'userinfo',
+  'dynamic-consent',
+  'saml-idp-initiated',
+  'saml-sp-initiated',
+  'wsfed',
+  'managed-identity',
+  'non-msal-client',
+  'metadata',
+  'unparseable',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export interface Reason {
+  readonly code: ReasonCode;
+  readonly message: string;
+  /** What to change (free text), when there is something to change. */
+  readonly remediation?: string;
+  readonly docUrl?: string;
+  /** The id of the rule row that produced this reason. */
+  readonly ruleId?: string;
+}
+
+/**
+ * Redacted, non-secret evidence kept with a record, so a reader can see why a verdict was given and
+ * an exported HAR can be rebuilt. Every value here has passed the redactor: secret-bearing values
+ * are replaced by `[redacted sha256:xxxxxxxx]` fingerprints.
+ */
+export interface Evidence {
+  /** Query parameters, redacted. */
+  readonly query: Readonly<Record<string, string>>;
+  /** Form or JSON body parameters, redacted. */
+  readonly form: Readonly<Record<string, string>>;
+  /** Request headers worth keeping (library, telemetry, origin, content-type), redacted. */
+  readonly requestHeaders: Readonly<Record<string, string>>;
+  /** Response headers worth keeping (x-ms-request-id, content-type, xms-ccs-requestid...), redacted. */
+  readonly responseHeaders: Readonly<Record<string, string>>;
+  /** Decoded non-secret JWT claims per token kind, e.g. { access_token: { aud, tid, appid, ver, idtyp } }. */
+  readonly claims: Readonly<Record<string, Readonly<Record<string, string | number | boolean>>>>;
+  /** Non-secret SAML facts: message type, InResponseTo present, issuer, destination. */
+  readonly saml: Readonly<Record<string, string | boolean>> | null;
+  /** MSAL telemetry decoded: schema, apiId, cacheRefreshReason, silent|interactive|... */
+  readonly telemetry: Readonly<Record<string, string | number>> | null;
+  /** Size facts: request/response body sizes and whether they were truncated. */
+  readonly bodies: {
+    readonly requestSize: number | null;
+    readonly responseSize: number | null;
+    readonly truncated: boolean;
+  };
+  /** The response's error code (AADSTSnnnn / OAuth `error`), if any. */
+  readonly responseError: string | null;
+}
+
+/** One classified request/response pair (CONTRACT.md "An exchange record"). */
+export interface ExchangeRecord {
+  readonly id: string;
+  readonly startedAt: string;
+  readonly durationMs: number | null;
+  readonly method: string;
+  readonly host: string;
+  readonly path: string;
+  readonly status: number | null;
+  readonly cloud: Cloud;
+  readonly hostSupported: boolean;
+  readonly protocol: Protocol;
+  readonly endpoint: Endpoint;
+  readonly grantType: GrantType | null;
+  readonly pkce: boolean | null;
+  readonly clientType: ClientType;
+  readonly clientCredential: ClientCredential;
+  readonly appType: AppType;
+  readonly samlInitiation: SamlInitiation | null;
+  readonly clientId: string | null;
+  readonly tenant: string | null;
+  readonly scopes: readonly string[] | null;
+  readonly library: string | null;
+  readonly libraryVersion: string | null;
+  readonly clientRequestId: string | null;
+  readonly serverRequestId: string | null;
+  /** For managed identity: 'system-assigned' or the user-assigned selector (client id, object id, resource id). */
+  readonly managedIdentity: string | null;
+  /** silent | interactive | null, from MSAL telemetry or grant shape. */
+  readonly interaction: 'silent' | 'interactive' | null;
+  readonly verdict: Verdict;
+  readonly reasons: readonly Reason[];
+  readonly error: ExchangeError | null;
+  readonly source: 'proxy' | 'har';
+  readonly evidence: Evidence;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applications, findings and the report.
+// ---------------------------------------------------------------------------------------------
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Finding {
+  readonly code: ReasonCode;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly remediation: string;
+  readonly docUrl: string;
+  readonly exchangeIds: readonly string[];
+}
+
+export interface ApplicationRecord {
+  /** The client id, or for a managed identity its id or "system-assigned"; "unknown" when none was seen. */
+  readonly clientId: string;
+  readonly hosts: readonly string[];
+  readonly appType: AppType;
+  readonly clientType: ClientType;
+  readonly library: string | null;
+  readonly exchangeIds: readonly string[];
+  /** Count per grantType, and per `saml:idp` / `saml:sp`. */
+  readonly flows: Readonly<Record<string, number>>;
+  readonly verdict: Verdict;
+  readonly findings: readonly Finding[];
+}
+
+export interface ReportSource {
+  readonly kind: 'proxy' | 'har' | 'session' | 'merge';
+  /** File path or proxy URL. */
+  readonly name: string;
+}
+
+export interface ReportSummary {
+  readonly exchanges: number;
+  readonly byVerdict: Readonly<Record<Verdict, number>>;
+  readonly applications: number;
+  /** The worst verdict over all applications (not-applicable when there are none). */
+  readonly verdict: Verdict;
+}
+
+export interface Report {
+  readonly schemaVersion: 1;
+  readonly tool: { readonly name: 'entra-bas-proxy'; readonly version: string };
+  readonly session: {
+    readonly startedAt: string;
+    readonly endedAt: string;
+    readonly sources: readonly ReportSource[];
+  };
+  readonly summary: ReportSummary;
+  readonly applications: readonly ApplicationRecord[];
+  readonly exchanges: readonly ExchangeRecord[];
+}
