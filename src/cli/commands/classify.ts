@@ -1,0 +1,40 @@
+/** `classify FILE.har...`: recorded traffic through the same pipeline as the live proxy. */
+import { ToolError } from '../../core/errors.js';
+import type { ReportSource } from '../../core/types.js';
+import { createRecorder } from '../../session/recorder.js';
+import { writeSessionReports } from '../../session/finish.js';
+import { readHar } from '../../sources/har.js';
+import { cliLogger, failOnStatus, summaryLine } from '../common.js';
+import { sessionPathFor, type Parsed } from '../options.js';
+
+export async function classifyCommand(p: Parsed): Promise<number> {
+  const o = p.options;
+  const files = p.positionals;
+  if (files.length === 0) throw new ToolError('ERR_USAGE', 'classify wants at least one HAR file');
+  const log = cliLogger({ ...o, quiet: true });
+  const recorder = createRecorder({ sessionLogPath: sessionPathFor(o), logger: log });
+  const sources: ReportSource[] = [];
+  const tty = process.stderr.isTTY === true;
+  let lastShown = 0;
+  try {
+    for (const file of files) {
+      sources.push({ kind: 'har', name: file });
+      for await (const raw of readHar(file, {
+        onProgress: (entries, bytes) => {
+          if (!tty || Date.now() - lastShown < 200) return;
+          lastShown = Date.now();
+          process.stderr.write(`\r${file}: ${entries} entries, ${(bytes / 1048576).toFixed(1)} MiB read`);
+        },
+      })) {
+        recorder.record(raw);
+      }
+      if (tty) process.stderr.write('\r\x1b[K');
+    }
+  } finally {
+    recorder.close();
+  }
+  await writeSessionReports(recorder, sources, o.out);
+  const apps = recorder.session.applications();
+  process.stderr.write(summaryLine(recorder.session.summary(), o.out));
+  return failOnStatus(apps, o.failOn, 0);
+}

@@ -1,0 +1,66 @@
+/** `merge REPORT.json...`: one report from the reports of sharded runs; applications merged by client id. */
+import { readFile } from 'node:fs/promises';
+import { ToolError } from '../../core/errors.js';
+import { createSession } from '../../classifiers/session.js';
+import type { ExchangeRecord, Report, ReportSource } from '../../core/types.js';
+import { buildReportHead } from '../../report/build.js';
+import { writeReports } from '../../report/writer.js';
+import { VERSION } from '../../version.js';
+import { failOnStatus, summaryLine } from '../common.js';
+import type { Parsed } from '../options.js';
+
+async function readReport(file: string): Promise<Report> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ToolError('ERR_INPUT', `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new ToolError('ERR_REPORT_INVALID', `${file}: not JSON`);
+  }
+  const r = data as Partial<Report> | null;
+  if (!r || typeof r !== 'object' || r.schemaVersion !== 1 || !Array.isArray(r.exchanges) || !r.session) {
+    throw new ToolError('ERR_REPORT_INVALID', `${file}: not an entra-bas-proxy report (schemaVersion 1)`);
+  }
+  return r as Report;
+}
+
+export async function mergeCommand(p: Parsed): Promise<number> {
+  const o = p.options;
+  const files = p.positionals;
+  if (files.length === 0) throw new ToolError('ERR_USAGE', 'merge wants at least one report (REPORT.json)');
+  const session = createSession();
+  const seen = new Set<string>();
+  const exchanges: ExchangeRecord[] = [];
+  const sources: ReportSource[] = [];
+  let startedAt: string | null = null;
+  let endedAt: string | null = null;
+  for (const file of files) {
+    const r = await readReport(file);
+    sources.push({ kind: 'merge', name: file });
+    if (startedAt === null || r.session.startedAt < startedAt) startedAt = r.session.startedAt;
+    if (endedAt === null || r.session.endedAt > endedAt) endedAt = r.session.endedAt;
+    for (const x of r.exchanges) {
+      if (seen.has(x.id)) continue; // the same shard given twice
+      seen.add(x.id);
+      session.add(x);
+      exchanges.push(x);
+    }
+  }
+  const now = new Date().toISOString();
+  const head = buildReportHead({
+    applications: session.applications(),
+    summary: session.summary(),
+    startedAt: startedAt ?? now,
+    endedAt: endedAt ?? now,
+    sources,
+    version: VERSION,
+  });
+  await writeReports({ head, exchanges: async function* () { yield* exchanges; } }, o.out);
+  process.stderr.write(summaryLine(head.summary, o.out));
+  return failOnStatus(head.applications, o.failOn, 0);
+}

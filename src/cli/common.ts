@@ -1,0 +1,72 @@
+/** Pieces the commands share: the CLI logger, the --fail-on decision and the closing summary line. */
+import type { Logger } from '../core/logger.js';
+import { createLogger } from '../core/logger.js';
+import type { ApplicationRecord, ReportSummary, Verdict } from '../core/types.js';
+import { atLeastAsBad } from '../core/verdict.js';
+import { isLoopback, type CommonOptions } from './options.js';
+
+export function cliLogger(o: CommonOptions): Logger {
+  const level = o.quiet && o.logLevel === 'info' ? 'warn' : o.logLevel;
+  return createLogger({ level, pretty: process.stderr.isTTY === true });
+}
+
+/**
+ * http-mitm-proxy writes its own progress lines with console.debug/info (to stdout, which scripts
+ * read for the listening line). The CLI owns its process, so it sends those to the debug log.
+ */
+export function quietLibraryConsole(log: Logger): void {
+  const toDebug = (...args: unknown[]): void => log.debug({ lib: 'http-mitm-proxy' }, args.map(String).join(' ').slice(0, 300));
+  console.debug = toDebug;
+  console.info = toDebug;
+  console.error = toDebug;
+}
+
+export function warnIfExposed(o: CommonOptions, log: Logger): void {
+  if (!isLoopback(o.host)) {
+    log.warn(
+      `listening on ${o.host}, not loopback: anyone who can reach this address can use the proxy and read the sign-in traffic it decrypts`,
+    );
+  }
+}
+
+/** The applications whose verdict is `failOn` or worse. */
+export function failing(apps: readonly ApplicationRecord[], failOn: Verdict | null): ApplicationRecord[] {
+  if (failOn === null) return [];
+  return apps.filter((a) => a.verdict !== 'not-applicable' && atLeastAsBad(a.verdict, failOn));
+}
+
+export function summaryLine(s: ReportSummary, files: readonly string[]): string {
+  const counts = (['covered', 'conditional', 'unknown', 'not-covered', 'not-applicable'] as const)
+    .map((v) => `${s.byVerdict[v]} ${v}`)
+    .join(', ');
+  return `entra-bas-proxy: ${s.exchanges} exchanges (${counts}), ${s.applications} applications, overall ${s.verdict}; wrote ${files.join(', ')}\n`;
+}
+
+/** Exit status after a session: 3 when --fail-on is hit (and says which apps), else `otherwise`. */
+export function failOnStatus(
+  apps: readonly ApplicationRecord[],
+  failOn: Verdict | null,
+  otherwise: number,
+): number {
+  const bad = failing(apps, failOn);
+  if (bad.length === 0) return otherwise;
+  const names = bad.slice(0, 5).map((a) => `${a.clientId} (${a.verdict})`).join(', ');
+  process.stderr.write(
+    `entra-bas-proxy: --fail-on ${failOn ?? ''}: ${bad.length} application(s) at or past it: ${names}${bad.length > 5 ? ', ...' : ''}\n`,
+  );
+  return 3;
+}
+
+/** Resolves on the first SIGINT/SIGTERM; a second one exits at once. */
+export function untilSignal(onSecond: () => void): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let seen = false;
+    const handler = (sig: NodeJS.Signals): void => {
+      if (seen) return onSecond();
+      seen = true;
+      resolve(sig);
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}

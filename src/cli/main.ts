@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * The command line (CONTRACT.md "Commands"). The only place that calls process.exit: 0 success,
+ * 1 runtime failure, 2 bad usage or input (one line on stderr), 3 --fail-on hit; `run` passes on
+ * its command's status.
+ */
+import { exitCodeFor, oneLine, ToolError } from '../core/errors.js';
+import { VERSION } from '../version.js';
+import { caCommand } from './commands/ca.js';
+import { classifyCommand } from './commands/classify.js';
+import { demoCommand } from './commands/demo.js';
+import { mergeCommand } from './commands/merge.js';
+import { reportCommand } from './commands/report.js';
+import { runCommand } from './commands/run.js';
+import { startCommand } from './commands/start.js';
+import { parseOptions, type Parsed } from './options.js';
+
+export const USAGE = `entra-bas-proxy ${VERSION}: which of your app's Microsoft Entra sign-in flows would the
+backup authentication system (BAS) keep serving during an outage?
+
+Usage:
+  entra-bas-proxy start [options]              run the proxy until Ctrl-C, then write the report(s)
+  entra-bas-proxy run [options] -- CMD ARGS... run CMD through the proxy, then write the report(s)
+  entra-bas-proxy classify FILE.har... [opts]  classify recorded traffic (HAR 1.2) offline
+  entra-bas-proxy report SESSION.ndjson [opts] render the report(s) again from a session log
+  entra-bas-proxy merge REPORT.json... [opts]  combine the reports of sharded test runs
+  entra-bas-proxy ca [--certs DIR]             create the CA if missing and say how to trust it
+  entra-bas-proxy demo [--out DIR]             a simulated Entra ID, real clients, every flow
+
+Options:
+  --host ADDR            listen address (default 127.0.0.1; anything else is warned about)
+  --port N               listen port; 0 picks a free one (default 8080)
+  --certs DIR            where the CA lives (default ./certs)
+  -o, --out FILE         report to write, repeatable: .json .md .html .xml (JUnit) .har
+                         (default entra-bas-report.json)
+  --session FILE         the NDJSON session log (default beside the first --out)
+  --map-remote HOST=URL  send HOST's traffic to another origin (repeatable)
+  --upstream-ca FILE     extra CA bundle trusted for upstream TLS (repeatable)
+  --upstream-proxy URL   chain through a corporate proxy (http://HOST:PORT)
+  --intercept HOST       also intercept HOST (custom domains; *.suffix allowed; repeatable)
+  --fail-on VERDICT      exit 3 if an application ends with VERDICT or worse
+                         (not-applicable < covered < conditional < unknown < not-covered)
+  --ui-port N            dashboard port (loopback; 0 = free, the default); --no-ui turns it off
+  --log-level LEVEL      trace|debug|info|warn|error|silent (default info)
+  -q, --quiet            no per-exchange log lines
+  -h, --help, -V, --version
+
+Exit status: 0 ok, 1 failure, 2 bad usage or input, 3 --fail-on hit; run: CMD's status.
+`;
+
+type Command = (p: Parsed, rest: readonly string[]) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  start: startCommand,
+  run: runCommand,
+  classify: classifyCommand,
+  report: reportCommand,
+  merge: mergeCommand,
+  ca: caCommand,
+  demo: demoCommand,
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '-V' || name === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new ToolError('ERR_USAGE', `unknown command '${name}' (try --help)`);
+  // `run` takes everything after `--` as the command to run.
+  const dash = args.indexOf('--');
+  const own = dash >= 0 ? args.slice(0, dash) : args;
+  const rest = dash >= 0 ? args.slice(dash + 1) : [];
+  const parsed = parseOptions(own);
+  if (parsed.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (parsed.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  return command(parsed, rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`entra-bas-proxy: ${oneLine(err)}\n`);
+    if (process.env.ENTRA_BAS_PROXY_DEBUG && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
+    process.exitCode = exitCodeFor(err);
+  },
+);

@@ -1,0 +1,196 @@
+/**
+ * Certificates for interception: a self-signed CA and leaves issued by it.
+ *
+ * Keys come from node:crypto's async key generation (libuv thread pool, off the main thread);
+ * signing uses Node's native WebCrypto through @peculiar/x509. All leaves share ONE key pair,
+ * generated once per issuer, so issuing a leaf for a new host costs one RSA signature (~1 ms).
+ * Leaves live in memory only.
+ */
+import { generateKeyPair, webcrypto, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { promisify } from 'node:util';
+import './reflect-shim.js';
+import * as x509 from '@peculiar/x509';
+
+export interface CertPair {
+  certPem: string;
+  keyPem: string;
+}
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+const subtle = webcrypto.subtle as unknown as SubtleCrypto;
+const SIGN_ALG = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
+const DAY_MS = 86_400_000;
+/** Browsers reject server certificates valid for more than 398 days. */
+const LEAF_DAYS = 397;
+/** Bound on cached leaves; far above the number of hosts a sign-in session touches. */
+const LEAF_CACHE_MAX = 2000;
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+/** A fresh RSA-2048 key pair: PEM texts plus WebCrypto keys for signing/embedding. */
+async function newRsaKeys(): Promise<{ keyPem: string; keys: CryptoKeyPair }> {
+  const { privateKey, publicKey } = await generateKeyPairAsync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  });
+  const keys: CryptoKeyPair = {
+    privateKey: await subtle.importKey('pkcs8', privateKey, SIGN_ALG, true, ['sign']),
+    publicKey: await subtle.importKey('spki', publicKey, SIGN_ALG, true, ['verify']),
+  };
+  return { keyPem: derToPem(privateKey, 'PRIVATE KEY'), keys };
+}
+
+function derToPem(der: Uint8Array, label: string): string {
+  const b64 = Buffer.from(der).toString('base64');
+  const lines = b64.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
+
+function pemToDer(pem: string, label: string): Uint8Array<ArrayBuffer> {
+  const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`);
+  const m = re.exec(pem);
+  if (!m?.[1]) throw new Error(`no ${label} block in PEM text`);
+  return new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ''), 'base64'));
+}
+
+/** A positive random 128-bit serial number in hex. */
+function serial(): string {
+  const b = randomBytes(16);
+  b[0] = (b[0] ?? 0) & 0x7f;
+  return b.toString('hex');
+}
+
+/** Escapes a value for an RFC 4514 distinguished-name string. */
+function dnValue(v: string): string {
+  return v.replace(/[,+"\\<>;=]/g, (c) => `\\${c}`).slice(0, 64);
+}
+
+/** Creates a self-signed RSA-2048 CA certificate suitable for issuing TLS server leaves. */
+export async function createCertificateAuthority(opts?: {
+  commonName?: string;
+  days?: number;
+}): Promise<CertPair> {
+  const cn = opts?.commonName ?? 'entra-bas-proxy local CA';
+  const days = opts?.days ?? 3650;
+  const { keyPem, keys } = await newRsaKeys();
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `CN=${dnValue(cn)}, O=entra-bas-proxy`,
+    notBefore: new Date(now - DAY_MS),
+    notAfter: new Date(now + days * DAY_MS),
+    signingAlgorithm: SIGN_ALG,
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { certPem: cert.toString('pem') + '\n', keyPem };
+}
+
+/** Lowercase, without IPv6 brackets or a trailing dot. */
+function normalizeHost(h: string): string {
+  let s = h.trim().toLowerCase();
+  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
+  if (s.endsWith('.')) s = s.slice(0, -1);
+  return s;
+}
+
+/**
+ * Issues TLS server leaves signed by a CA. One key pair serves all leaves; certificates are cached
+ * in memory per host set (bounded) and never written to disk.
+ */
+export class LeafIssuer {
+  readonly #caCert: x509.X509Certificate;
+  readonly #caKey: CryptoKey;
+  readonly #leafKeys: CryptoKeyPair;
+  readonly #leafKeyPem: string;
+  readonly #aki: x509.AuthorityKeyIdentifierExtension;
+  readonly #ski: x509.SubjectKeyIdentifierExtension;
+  readonly #cache = new Map<string, Promise<CertPair>>();
+
+  private constructor(
+    caCert: x509.X509Certificate,
+    caKey: CryptoKey,
+    leaf: { keyPem: string; keys: CryptoKeyPair },
+    aki: x509.AuthorityKeyIdentifierExtension,
+    ski: x509.SubjectKeyIdentifierExtension,
+  ) {
+    this.#caCert = caCert;
+    this.#caKey = caKey;
+    this.#leafKeys = leaf.keys;
+    this.#leafKeyPem = leaf.keyPem;
+    this.#aki = aki;
+    this.#ski = ski;
+  }
+
+  /** Loads the CA (throws on unreadable PEM) and generates the shared leaf key pair. */
+  static async create(ca: CertPair): Promise<LeafIssuer> {
+    const caCert = new x509.X509Certificate(ca.certPem);
+    const caKey = await subtle.importKey('pkcs8', pemToDer(ca.keyPem, 'PRIVATE KEY'), SIGN_ALG, false, [
+      'sign',
+    ]);
+    const leaf = await newRsaKeys();
+    const aki = await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey);
+    const ski = await x509.SubjectKeyIdentifierExtension.create(leaf.keys.publicKey);
+    return new LeafIssuer(caCert, caKey, leaf, aki, ski);
+  }
+
+  /** The shared leaf private key (PKCS#8 PEM). */
+  get leafKeyPem(): string {
+    return this.#leafKeyPem;
+  }
+
+  /** A leaf certificate for `hostnames` (DNS names and/or IP literals); cached per host set. */
+  issue(hostnames: readonly string[]): Promise<CertPair> {
+    const hosts = [...new Set(hostnames.map(normalizeHost).filter((h) => h.length > 0))];
+    if (hosts.length === 0) return Promise.reject(new Error('no hostname to issue a certificate for'));
+    const key = hosts.length === 1 ? hosts[0]! : [...hosts].sort().join(',');
+    const hit = this.#cache.get(key);
+    if (hit) return hit;
+    const p = this.#sign(hosts);
+    p.catch(() => this.#cache.delete(key));
+    if (this.#cache.size >= LEAF_CACHE_MAX) {
+      const oldest = this.#cache.keys().next();
+      if (!oldest.done) this.#cache.delete(oldest.value);
+    }
+    this.#cache.set(key, p);
+    return p;
+  }
+
+  async #sign(hosts: readonly string[]): Promise<CertPair> {
+    const now = Date.now();
+    const names: x509.JsonGeneralName[] = hosts.map((h) =>
+      isIP(h) ? { type: 'ip', value: h } : { type: 'dns', value: h },
+    );
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(),
+      subject: `CN=${dnValue(hosts[0] ?? 'localhost')}`,
+      issuer: this.#caCert.subject,
+      notBefore: new Date(now - DAY_MS),
+      notAfter: new Date(now + LEAF_DAYS * DAY_MS),
+      signingAlgorithm: SIGN_ALG,
+      publicKey: this.#leafKeys.publicKey,
+      signingKey: this.#caKey,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+          true,
+        ),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension(names),
+        this.#ski,
+        this.#aki,
+      ],
+    });
+    return { certPem: cert.toString('pem') + '\n', keyPem: this.#leafKeyPem };
+  }
+}

@@ -1,0 +1,32 @@
+/** The LiveSession a running proxy exposes (dashboard, programmatic API), backed by a Recorder. */
+import type { LiveSession } from '../core/live.js';
+import type { ExchangeRecord, ReportSource } from '../core/types.js';
+import type { Recorder } from '../session/recorder.js';
+import { renderSession } from '../session/finish.js';
+import { readSessionLog } from '../sources/session-log.js';
+
+export function createLiveSession(
+  recorder: Recorder,
+  sources: () => readonly ReportSource[],
+): LiveSession {
+  return {
+    snapshot: () => ({
+      startedAt: recorder.startedAt,
+      summary: recorder.session.summary(),
+      applications: recorder.session.applications(),
+    }),
+    recent: (limit) => recorder.recent(limit),
+    async get(id) {
+      const inMemory = recorder.recent(Number.MAX_SAFE_INTEGER).find((r) => r.id === id);
+      if (inMemory || !recorder.sessionLogPath) return inMemory;
+      return findInLog(recorder.sessionLogPath, id);
+    },
+    subscribe: (listener) => recorder.subscribe(listener),
+    render: (format) => renderSession(recorder, sources(), format),
+  };
+}
+
+async function findInLog(path: string, id: string): Promise<ExchangeRecord | undefined> {
+  for await (const r of readSessionLog(path)) if (r.id === id) return r;
+  return undefined;
+}

@@ -1,0 +1,298 @@
+/**
+ * The one module that talks to http-mitm-proxy. It only translates: CONNECTs that the policy does
+ * not intercept become raw byte tunnels; intercepted requests are routed upstream (map-remote,
+ * keep-alive agents) and, when the policy records them, copied into an immutable RawExchange.
+ * Classification happens elsewhere (the `onExchange` callback).
+ */
+import { createRequire } from 'node:module';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Proxy, type IContext } from 'http-mitm-proxy';
+import type { Logger } from '../core/logger.js';
+import type { ExchangeError, RawExchange } from '../core/types.js';
+import { BodyTap, exchangeError, headerMap } from './capture.js';
+import type { LeafIssuer } from './certs.js';
+import type { InterceptionPolicy } from './policy.js';
+import type { Upstream } from './upstream.js';
+
+export interface MitmAdapterOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly policy: InterceptionPolicy;
+  readonly issuer: LeafIssuer;
+  readonly upstream: Upstream;
+  readonly captureLimit: number;
+  readonly upstreamTimeoutMs: number;
+  readonly logger: Logger;
+  readonly nextId: () => string;
+  readonly onExchange: (raw: RawExchange) => void;
+}
+
+export interface MitmAdapter {
+  readonly port: number;
+  inFlight(): number;
+  /** Waits until no recorded exchange is in flight, or `ms` elapsed. */
+  drain(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Flight {
+  readonly started: number;
+  readonly host: string;
+  readonly port: number;
+  readonly scheme: 'http' | 'https';
+  readonly url: string;
+  readonly req: BodyTap;
+  readonly res: BodyTap;
+  response: IncomingMessage | null;
+  error: ExchangeError | null;
+  done: boolean;
+}
+
+// http-mitm-proxy makes (or loads) a node-forge CA in `sslCaDir` when it starts listening. Our leaves
+// come from onCertificateMissing, so that CA would never sign anything: for our marker folder the
+// library gets an inert stand-in instead, and nothing is generated or written to disk.
+const NO_CA_DIR = '\0entra-bas-proxy:no-ca';
+type CaCreate = (dir: string, cb: (err: Error | null, ca?: unknown) => void) => void;
+const caModule = createRequire(import.meta.url)('http-mitm-proxy/dist/lib/ca.js') as {
+  default: { create: CaCreate };
+};
+const originalCreate = caModule.default.create;
+if (!(originalCreate as { patched?: boolean }).patched) {
+  const create: CaCreate = (dir, cb) => (dir === NO_CA_DIR ? cb(null, {}) : originalCreate(dir, cb));
+  Object.assign(create, { patched: true });
+  caModule.default.create = create;
+}
+
+// The library announces every per-host server on console.debug (stdout, where scripts wait for our
+// listening line). Drop exactly those lines; anything else still reaches the original.
+const LIBRARY_CHATTER = /^(?:starting server for |https server started for |creating SNI context for )/;
+// eslint-disable-next-line no-console -- wrapping the library's console output, not logging
+const consoleDebug = console.debug;
+if (!(consoleDebug as { filtered?: boolean }).filtered) {
+  const filtered = (...args: unknown[]): void => {
+    if (typeof args[0] === 'string' && LIBRARY_CHATTER.test(args[0])) return;
+    consoleDebug(...args);
+  };
+  Object.assign(filtered, { filtered: true });
+  // eslint-disable-next-line no-console -- see above
+  console.debug = filtered;
+}
+
+/** http-mitm-proxy with our error handling: a 502 with one line, never the library's 504 dump. */
+class Mitm extends Proxy {
+  onFailure: (kind: string, ctx: IContext | null, err: Error) => void = () => undefined;
+  override _onError(kind: string, ctx: IContext | null, err: Error): void {
+    this.onFailure(kind, ctx, err);
+  }
+}
+
+export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
+  const { policy, upstream, logger: log } = opts;
+  const mitm = new Mitm();
+  const flights = new Map<IContext, Flight>();
+  const tunnels = new Set<Duplex>();
+
+  mitm.onCertificateRequired = (hostname, cb) =>
+    cb(null, { keyFile: NO_CA_DIR, certFile: NO_CA_DIR, hosts: [hostname] });
+  mitm.onCertificateMissing = (ctx, files, cb) => {
+    const hosts = files.hosts ?? [ctx.hostname];
+    opts.issuer.issue(hosts).then(
+      (pair) => cb(null, { certFileData: pair.certPem, keyFileData: pair.keyPem, hosts }),
+      (err: Error) => cb(err),
+    );
+  };
+
+  mitm.onConnect((req, socket, head, callback) => {
+    const [host, port] = splitAuthority(req.url ?? '');
+    if (policy.connect(host, port) === 'intercept') return callback();
+    // Not ours: a raw byte tunnel; the client sees the real server's certificate.
+    socket.pause();
+    upstream.openTunnel(host, port).then(
+      (up) => {
+        tunnels.add(up);
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        if (head.length > 0) up.write(head);
+        up.pipe(socket).on('error', () => up.destroy());
+        socket.pipe(up).on('error', () => socket.destroy());
+        const end = (): void => {
+          tunnels.delete(up);
+          up.destroy();
+          socket.destroy();
+        };
+        up.on('error', end).on('close', end);
+        socket.on('error', end).on('close', end);
+        socket.resume();
+      },
+      (err: unknown) => {
+        const e = exchangeError(err, 'upstream', `${host}:${port}`);
+        socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nentra-bas-proxy: ${e.message}\n`);
+      },
+    );
+  });
+
+  mitm.onRequest((ctx, callback) => {
+    const o = ctx.proxyToServerRequestOptions!;
+    const isTls = ctx.isSSL;
+    const host = String(o.host).toLowerCase();
+    const port = Number(o.port);
+    const url = originForm(ctx.clientToProxyRequest.url ?? '/');
+    const r = upstream.route(host, port, isTls);
+    o.host = r.host;
+    o.port = r.port;
+    o.path = url;
+    if (r.tls !== isTls) ctx.isSSL = r.tls;
+    o.agent = r.tls ? upstream.httpsAgent : upstream.httpAgent;
+    if (!r.tls && upstream.viaProxy) {
+      o.host = upstream.viaProxy.host;
+      o.port = upstream.viaProxy.port;
+      o.path = `http://${r.host}:${r.port}${url}`;
+    }
+    if (!policy.record(host, port, url.split('?', 1)[0] ?? '/')) return callback();
+    const f: Flight = {
+      started: Date.now(),
+      host,
+      port,
+      scheme: isTls ? 'https' : 'http',
+      url,
+      req: new BodyTap(opts.captureLimit),
+      res: new BodyTap(opts.captureLimit),
+      response: null,
+      error: null,
+      done: false,
+    };
+    flights.set(ctx, f);
+    ctx.clientToProxyRequest.on('data', (c: Buffer) => f.req.push(c));
+    const timer = setTimeout(() => {
+      if (f.response) return;
+      f.error = exchangeError({ code: 'ETIMEDOUT' }, 'upstream', `${host}:${port}`);
+      ctx.proxyToServerRequest?.destroy();
+      replyFailure(ctx, f.error.message);
+    }, opts.upstreamTimeoutMs);
+    timer.unref();
+    ctx.onResponse((c, cb) => {
+      clearTimeout(timer);
+      f.response = c.serverToProxyResponse ?? null;
+      f.response?.on('data', (chunk: Buffer) => f.res.push(chunk));
+      cb();
+    });
+    ctx.proxyToClientResponse.once('close', () => {
+      clearTimeout(timer);
+      if (!ctx.proxyToClientResponse.writableFinished && !f.error) {
+        f.error = exchangeError({ code: 'ECONNRESET' }, 'client', host);
+        ctx.proxyToServerRequest?.destroy();
+      }
+      finish(ctx, f);
+    });
+    return callback();
+  });
+
+  function finish(ctx: IContext, f: Flight): void {
+    if (f.done) return;
+    f.done = true;
+    flights.delete(ctx);
+    const req = ctx.clientToProxyRequest;
+    const res = f.response;
+    const reqHeaders = headerMap(req.headers);
+    const resHeaders = res ? headerMap(res.headers) : {};
+    const raw: RawExchange = {
+      id: opts.nextId(),
+      startedAt: new Date(f.started).toISOString(),
+      durationMs: Date.now() - f.started,
+      scheme: f.scheme,
+      method: req.method ?? 'GET',
+      host: f.host,
+      port: f.port,
+      url: f.url,
+      requestHeaders: reqHeaders,
+      requestBody: f.req.body(reqHeaders['content-encoding']),
+      status: res && !f.error ? (res.statusCode ?? null) : (res?.statusCode ?? null),
+      responseHeaders: resHeaders,
+      responseBody: f.res.body(resHeaders['content-encoding']),
+      error: f.error,
+      source: 'proxy',
+    };
+    try {
+      opts.onExchange(raw);
+    } catch (err) {
+      // The recorder never throws by contract; if it does, traffic must keep flowing.
+      log.error({ err: err instanceof Error ? err.message : String(err) }, 'recording an exchange failed');
+    }
+  }
+
+  function replyFailure(ctx: IContext, message: string): void {
+    const res = ctx.proxyToClientResponse;
+    if (!res.headersSent) {
+      res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      res.end(`entra-bas-proxy: ${message}\n`);
+    } else if (!res.writableEnded) res.destroy();
+  }
+
+  mitm.onFailure = (kind, ctx, err) => {
+    if (!ctx) {
+      log.debug({ kind, code: (err as { code?: string }).code }, 'proxy socket error');
+      return;
+    }
+    const f = flights.get(ctx);
+    const fromClient = /^(CLIENT_TO_PROXY|PROXY_TO_CLIENT)/.test(kind);
+    const target = `${String(ctx.clientToProxyRequest.headers.host ?? 'upstream')}`;
+    const e = exchangeError(err, fromClient ? 'client' : 'upstream', target);
+    if (f && !f.error) f.error = e;
+    if (fromClient) {
+      ctx.proxyToServerRequest?.destroy();
+      return;
+    }
+    log.warn({ kind, error: e.code }, e.message);
+    replyFailure(ctx, e.message);
+  };
+
+  return new Promise((resolve, reject) => {
+    mitm.listen(
+      {
+        host: opts.host,
+        port: opts.port,
+        keepAlive: true,
+        sslCaDir: NO_CA_DIR,
+        httpAgent: upstream.httpAgent,
+        httpsAgent: upstream.httpsAgent,
+      },
+      () => {
+        server.off('error', reject);
+        server.on('error', (e) => log.error({ err: e.message }, 'proxy server error'));
+        resolve({
+          port: mitm.httpPort,
+          inFlight: () => flights.size,
+          async drain(ms) {
+            const until = Date.now() + ms;
+            while (flights.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+          },
+          close: async () => {
+            for (const t of tunnels) t.destroy();
+            mitm.close();
+            server.closeAllConnections();
+          },
+        });
+      },
+    );
+    // With the inert CA the library creates its server synchronously; listen errors (EADDRINUSE)
+    // arrive only as an 'error' event on it.
+    const server = (mitm as unknown as { httpServer: Server }).httpServer;
+    server.once('error', reject);
+  });
+}
+
+function splitAuthority(authority: string): [string, number] {
+  const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(authority);
+  return [(m?.[1] ?? authority).toLowerCase(), m?.[2] ? Number(m[2]) : 443];
+}
+
+/** `http://h/p?q` (absolute form, plain-HTTP proxying) -> `/p?q`. */
+function originForm(url: string): string {
+  if (url.startsWith('/')) return url;
+  try {
+    const u = new URL(url);
+    return u.pathname + u.search;
+  } catch {
+    return url;
+  }
+}

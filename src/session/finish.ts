@@ -1,0 +1,52 @@
+/**
+ * Turning a recorded session into reports: the aggregates come from memory, the exchanges are
+ * streamed back from the session log, so a session of any length renders in bounded memory.
+ */
+import type { ReportFormat } from '../core/live.js';
+import type { ExchangeRecord, ReportSource } from '../core/types.js';
+import { VERSION } from '../version.js';
+import { buildReportHead, type ReportInput } from '../report/build.js';
+import { renderToString, writeReports } from '../report/writer.js';
+import { readSessionLog } from '../sources/session-log.js';
+import type { Recorder } from './recorder.js';
+
+export function reportInput(
+  recorder: Recorder,
+  sources: readonly ReportSource[],
+  endedAt: string = new Date().toISOString(),
+): ReportInput {
+  const head = buildReportHead({
+    applications: recorder.session.applications(),
+    summary: recorder.session.summary(),
+    startedAt: recorder.startedAt,
+    endedAt,
+    sources,
+    version: VERSION,
+  });
+  const logPath = recorder.sessionLogPath;
+  const exchanges = (): AsyncIterable<ExchangeRecord> =>
+    logPath ? readSessionLog(logPath) : fromArray(recorder.recent(Number.MAX_SAFE_INTEGER));
+  return { head, exchanges };
+}
+
+async function* fromArray(records: readonly ExchangeRecord[]): AsyncIterable<ExchangeRecord> {
+  yield* records;
+}
+
+export async function writeSessionReports(
+  recorder: Recorder,
+  sources: readonly ReportSource[],
+  files: readonly string[],
+): Promise<ReportInput> {
+  const input = reportInput(recorder, sources);
+  await writeReports(input, files);
+  return input;
+}
+
+export async function renderSession(
+  recorder: Recorder,
+  sources: readonly ReportSource[],
+  format: ReportFormat,
+): Promise<string> {
+  return renderToString(format, reportInput(recorder, sources));
+}

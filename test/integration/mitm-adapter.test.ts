@@ -1,0 +1,171 @@
+/**
+ * The http-mitm-proxy adapter on its own: real sockets on loopback, a local HTTPS upstream with a
+ * test CA, undici as the client. What reaches `onExchange` is what the classifiers will see.
+ */
+import { X509Certificate } from 'node:crypto';
+import net from 'node:net';
+import tls from 'node:tls';
+import { ProxyAgent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/core/logger.js';
+import type { RawExchange } from '../../src/core/types.js';
+import { createCertificateAuthority, LeafIssuer } from '../../src/proxy/certs.js';
+import { startMitm, type MitmAdapter } from '../../src/proxy/mitm-adapter.js';
+import { createPolicy } from '../../src/proxy/policy.js';
+import { createUpstream } from '../../src/proxy/upstream.js';
+import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
+
+let up: TestUpstream;
+let plain: TestUpstream;
+let mitm: MitmAdapter;
+let proxyCa: string;
+const exchanges: RawExchange[] = [];
+
+beforeAll(async () => {
+  up = await startTestUpstream();
+  plain = await startTestUpstream(undefined, { tls: false });
+  const ca = await createCertificateAuthority({ commonName: 'TEST-ONLY proxy CA' });
+  proxyCa = ca.certPem;
+  let n = 0;
+  mitm = await startMitm({
+    host: '127.0.0.1',
+    port: 0,
+    policy: createPolicy({}),
+    issuer: await LeafIssuer.create(ca),
+    upstream: createUpstream({
+      mapRemote: {
+        'login.microsoftonline.com': up.url,
+        'login.microsoftonline.us': 'https://127.0.0.1:1', // nothing listens there
+        '169.254.169.254': plain.url,
+        'example.test': up.url,
+      },
+      upstreamCa: [up.caPem],
+    }),
+    captureLimit: 64,
+    upstreamTimeoutMs: 1_000,
+    logger: silentLogger(),
+    nextId: () => `t-${++n}`,
+    onExchange: (raw) => exchanges.push(raw),
+  });
+});
+
+afterAll(async () => {
+  await mitm.close();
+  await up.close();
+  await plain.close();
+});
+
+function agent(): ProxyAgent {
+  return new ProxyAgent({ uri: `http://127.0.0.1:${mitm.port}`, requestTls: { ca: [proxyCa, up.caPem] } });
+}
+
+async function waitFor(pred: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !pred(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+describe('mitm adapter', () => {
+  it('decrypts an Entra host with a proxy-issued leaf and snapshots the exchange', async () => {
+    const a = agent();
+    const res = await request('https://login.microsoftonline.com/common/oauth2/v2.0/token', {
+      method: 'POST',
+      dispatcher: a,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'client-request-id': 'abc' },
+      body: 'grant_type=client_credentials&client_id=c1&scope=x%2F.default&client_secret=' + 's'.repeat(100),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(await res.body.json()).toMatchObject({ token_type: 'Bearer' });
+    await waitFor(() => exchanges.some((e) => e.url.includes('/oauth2/v2.0/token')));
+    const x = exchanges.find((e) => e.url.includes('/oauth2/v2.0/token'))!;
+    expect(x).toMatchObject({ method: 'POST', host: 'login.microsoftonline.com', port: 443, scheme: 'https', status: 200, error: null });
+    expect(x.requestHeaders['client-request-id']).toBe('abc');
+    expect(x.responseHeaders['x-ms-request-id']).toBe('11111111-2222-3333-4444-555555555555');
+    // bounded copy: 64 bytes kept, the whole size counted
+    expect(x.requestBody?.truncated).toBe(true);
+    expect(x.requestBody?.text.length).toBe(64);
+    expect(x.requestBody?.size).toBeGreaterThan(150);
+    // the upstream got the whole body
+    expect(up.seen.at(-1)?.body.length).toBeGreaterThan(150);
+    await a.close();
+  });
+
+  it('the client sees a leaf issued by the proxy CA for Entra hosts', async () => {
+    const cert = await peerCert(mitm.port, 'login.microsoftonline.com', [proxyCa]);
+    expect(cert.checkIssued(new X509Certificate(proxyCa))).toBe(true);
+    expect(cert.subjectAltName).toContain('login.microsoftonline.com');
+  });
+
+  it('tunnels other hosts untouched: the client sees the upstream certificate', async () => {
+    const cert = await peerCert(mitm.port, 'example.test', [up.caPem]);
+    expect(cert.checkIssued(new X509Certificate(proxyCa))).toBe(false);
+    expect(cert.subjectAltName).toContain('127.0.0.1');
+  });
+
+  it('decodes gzip responses for the copy and keeps them compressed for the client', async () => {
+    const a = agent();
+    const res = await request('https://login.microsoftonline.com/gzip/token', { dispatcher: a });
+    expect(res.headers['content-encoding']).toBe('gzip');
+    await res.body.arrayBuffer();
+    await waitFor(() => exchanges.some((e) => e.url === '/gzip/token'));
+    const x = exchanges.find((e) => e.url === '/gzip/token')!;
+    expect(x.responseBody?.text).toContain('token_type');
+    await a.close();
+  });
+
+  it('captures plain-HTTP managed identity requests', async () => {
+    const a = agent();
+    const res = await request('http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/', {
+      dispatcher: a,
+      headers: { metadata: 'true' },
+    });
+    expect(res.statusCode).toBe(200);
+    await res.body.text();
+    await waitFor(() => exchanges.some((e) => e.host === '169.254.169.254'));
+    const x = exchanges.find((e) => e.host === '169.254.169.254')!;
+    expect(x).toMatchObject({ scheme: 'http', port: 80, method: 'GET' });
+    expect(x.url).toMatch(/^\/metadata\/identity\/oauth2\/token\?api-version=2018-02-01/);
+    expect(plain.seen.at(-1)?.url).toMatch(/^\/metadata\/identity/);
+    await a.close();
+  });
+
+  it('turns an unreachable upstream into a 502 with one line, an exchange with an error, and keeps serving', async () => {
+    const a = agent();
+    const res = await request('https://login.microsoftonline.us/tenant/oauth2/v2.0/token', { method: 'POST', dispatcher: a, body: 'grant_type=password' });
+    expect(res.statusCode).toBe(502);
+    const text = await res.body.text();
+    expect(text.trim().split('\n')).toHaveLength(1);
+    expect(text).toMatch(/refused/);
+    await waitFor(() => exchanges.some((e) => e.host === 'login.microsoftonline.us'));
+    expect(exchanges.find((e) => e.host === 'login.microsoftonline.us')?.error?.code).toBe('upstream-refused');
+    const again = await request('https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration', { dispatcher: a });
+    expect(again.statusCode).toBe(200);
+    await again.body.text();
+    await a.close();
+  });
+
+  it('times out a silent upstream with a 502 and an upstream-timeout exchange', async () => {
+    const a = agent();
+    const res = await request('https://login.microsoftonline.com/hang', { dispatcher: a });
+    expect(res.statusCode).toBe(502);
+    await res.body.text();
+    await waitFor(() => exchanges.some((e) => e.url === '/hang'));
+    expect(exchanges.find((e) => e.url === '/hang')?.error?.code).toBe('upstream-timeout');
+    await a.close();
+  });
+});
+
+function peerCert(port: number, host: string, ca: string[]): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(`CONNECT ${host}:443 HTTP/1.1\r\nhost: ${host}:443\r\n\r\n`));
+    s.once('data', (d) => {
+      if (!/^HTTP\/1\.1 200/.test(d.toString())) return reject(new Error(d.toString()));
+      const t = tls.connect({ socket: s, servername: host, ca, rejectUnauthorized: false }, () => {
+        const c = t.getPeerX509Certificate();
+        t.destroy();
+        if (c) resolve(c);
+        else reject(new Error('no certificate'));
+      });
+      t.once('error', reject);
+    });
+    s.once('error', reject);
+  });
+}
