@@ -6,13 +6,6 @@
  */
 import { exitCodeFor, oneLine, ToolError } from '../core/errors.js';
 import { VERSION } from '../version.js';
-import { caCommand } from './commands/ca.js';
-import { classifyCommand } from './commands/classify.js';
-import { demoCommand } from './commands/demo.js';
-import { mergeCommand } from './commands/merge.js';
-import { reportCommand } from './commands/report.js';
-import { runCommand } from './commands/run.js';
-import { startCommand } from './commands/start.js';
 import { parseOptions, type Parsed } from './options.js';
 
 export const USAGE = `entra-bas-proxy ${VERSION}: which of your app's Microsoft Entra sign-in flows would the
@@ -50,14 +43,15 @@ Exit status: 0 ok, 1 failure, 2 bad usage or input, 3 --fail-on hit; run: CMD's 
 
 type Command = (p: Parsed, rest: readonly string[]) => Promise<number>;
 
-const COMMANDS: Readonly<Record<string, Command>> = {
-  start: startCommand,
-  run: runCommand,
-  classify: classifyCommand,
-  report: reportCommand,
-  merge: mergeCommand,
-  ca: caCommand,
-  demo: demoCommand,
+/** Loaded on demand: `demo` pulls in the simulator and client libraries, the others need none of it. */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  start: async () => (await import('./commands/start.js')).startCommand,
+  run: async () => (await import('./commands/run.js')).runCommand,
+  classify: async () => (await import('./commands/classify.js')).classifyCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
+  merge: async () => (await import('./commands/merge.js')).mergeCommand,
+  ca: async () => (await import('./commands/ca.js')).caCommand,
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -70,8 +64,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) throw new ToolError('ERR_USAGE', `unknown command '${name}' (try --help)`);
+  const load = COMMANDS[name];
+  if (!load) throw new ToolError('ERR_USAGE', `unknown command '${name}' (try --help)`);
   // `run` takes everything after `--` as the command to run.
   const dash = args.indexOf('--');
   const own = dash >= 0 ? args.slice(0, dash) : args;
@@ -85,16 +79,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  const command = await load();
   return command(parsed, rest);
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // Keep-alive sockets and timers of libraries must not keep a finished command alive.
+    process.exit(code);
   },
   (err: unknown) => {
     process.stderr.write(`entra-bas-proxy: ${oneLine(err)}\n`);
     if (process.env.ENTRA_BAS_PROXY_DEBUG && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
-    process.exitCode = exitCodeFor(err);
+    process.exit(exitCodeFor(err));
   },
 );

@@ -3,7 +3,7 @@
  * mode 0700. Created on first use, reused after. Nothing else is ever written here: leaf
  * certificates live in memory only.
  */
-import { X509Certificate, createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ToolError } from '../core/errors.js';
@@ -103,7 +103,7 @@ export async function loadOrCreateCa(dirArg: string): Promise<CaFiles> {
 /** base64 SHA-256 of a certificate's SubjectPublicKeyInfo (Chromium's --ignore-certificate-errors-spki-list). */
 export function spkiSha256(certPem: string): string {
   const cert = new X509Certificate(certPem);
-  const spki = createPublicKey(cert.publicKey).export({ type: 'spki', format: 'der' });
+  const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(spki).digest('base64');
 }
 

@@ -115,11 +115,22 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
   const sources: ReportSource[] = [{ kind: 'proxy', name: url }];
   const live = createLiveSession(recorder, () => sources);
   let dashboard: { url: string; close(): Promise<void> } | null = null;
-  if (options.ui) {
-    const uiPort = typeof options.ui === 'object' ? (options.ui.port ?? 0) : 0;
-    dashboard = await startDashboard({ live, host: '127.0.0.1', port: uiPort, logger });
+  let bundlePath: string;
+  let leafSpki: string;
+  try {
+    if (options.ui) {
+      const uiPort = typeof options.ui === 'object' ? (options.ui.port ?? 0) : 0;
+      dashboard = await startDashboard({ live, host: '127.0.0.1', port: uiPort, logger });
+    }
+    bundlePath = writeCaBundle(ca.dir, ca.certPem);
+    leafSpki = spkiSha256((await issuer.issue([BAS_SUPPORTED_HOSTS[0]])).certPem);
+  } catch (err) {
+    await mitm.close();
+    await dashboard?.close();
+    upstream.destroy();
+    recorder.close();
+    throw err;
   }
-  const bundlePath = writeCaBundle(ca.dir, ca.certPem);
   const env = childEnv({
     proxyUrl: url,
     caPath: ca.certPath,
@@ -135,7 +146,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     caPath: ca.certPath,
     caPem: ca.certPem,
     bundlePath,
-    leafSpkiSha256: spkiSha256((await issuer.issue([BAS_SUPPORTED_HOSTS[0]])).certPem),
+    leafSpkiSha256: leafSpki,
     env,
     live,
     recorder,

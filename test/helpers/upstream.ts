@@ -58,7 +58,7 @@ export async function startTestUpstream(handler: Handler = defaultHandler, opts:
   if (useTls) {
     const { caPem: pem, issuer } = await testCa();
     caPem = pem;
-    const leaf = await issuer.issue(['127.0.0.1', 'localhost', 'login.microsoftonline.com']);
+    const leaf = await issuer.issue(['127.0.0.1', 'localhost', 'login.microsoftonline.com', 'example.test']);
     server = https.createServer({ cert: leaf.certPem, key: leaf.keyPem, keepAlive: true }, onRequest);
   } else {
     server = http.createServer({ keepAlive: true }, onRequest);
