@@ -1,0 +1,70 @@
+/**
+ * The report head (everything but the exchanges) and the input every renderer takes.
+ *
+ * A session may hold 100,000+ exchanges, so a report is never one object in memory: the head is
+ * small and built once, and the exchanges are streamed from their source (the session log, a HAR
+ * reader, a merged report) each time a renderer asks for them. `exchanges` is a factory, so a
+ * renderer that needs two passes (the HTML chart, then the table) may call it twice.
+ */
+import {
+  VERDICTS,
+  type ApplicationRecord,
+  type ExchangeRecord,
+  type Report,
+  type ReportSource,
+  type ReportSummary,
+  type Verdict,
+} from '../core/types.js';
+
+export type ReportHead = Omit<Report, 'exchanges'>;
+
+export interface ReportInput {
+  readonly head: ReportHead;
+  /** A fresh stream of the session's exchange records, in capture order, on every call. */
+  readonly exchanges: () => AsyncIterable<ExchangeRecord>;
+}
+
+export interface ReportHeadOptions {
+  readonly applications: readonly ApplicationRecord[];
+  readonly summary: ReportSummary;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly sources: readonly ReportSource[];
+  readonly version: string;
+}
+
+/**
+ * The head of a report, with keys in the order of CONTRACT.md (so a JSON report diffs well) and
+ * `summary.byVerdict` holding every verdict, best to worst, zero when absent. Applications keep
+ * the order the session gave them.
+ */
+export function buildReportHead(o: ReportHeadOptions): ReportHead {
+  const byVerdict = Object.fromEntries(
+    VERDICTS.map((v) => [v, o.summary.byVerdict[v] ?? 0]),
+  ) as Record<Verdict, number>;
+  return {
+    schemaVersion: 1,
+    tool: { name: 'entra-bas-proxy', version: o.version },
+    session: { startedAt: o.startedAt, endedAt: o.endedAt, sources: [...o.sources] },
+    summary: {
+      exchanges: o.summary.exchanges,
+      byVerdict,
+      applications: o.summary.applications,
+      verdict: o.summary.verdict,
+    },
+    applications: [...o.applications],
+  };
+}
+
+/**
+ * A ReportInput over records already in memory (a parsed report, tests). `records` must be
+ * re-iterable (an array, not a generator), since renderers may read the exchanges twice.
+ */
+export function reportInputOf(head: ReportHead, records: Iterable<ExchangeRecord>): ReportInput {
+  return {
+    head,
+    exchanges: async function* () {
+      yield* records;
+    },
+  };
+}

@@ -1,0 +1,230 @@
+/**
+ * The Markdown report, for pull-request comments and GitHub step summaries. Bounded in size
+ * (a step summary may hold at most 1 MiB): tables are capped and say how many rows were left out,
+ * and a byte budget stops the output with a note before the limit. Text that comes from traffic
+ * (client ids, hosts, libraries, messages) is escaped so it cannot break a table or inject markup.
+ */
+import {
+  VERDICTS,
+  type ApplicationRecord,
+  type ExchangeRecord,
+  type Finding,
+  type Verdict,
+} from '../core/types.js';
+import { verdictRank } from '../core/verdict.js';
+import type { ReportInput } from './build.js';
+
+/** Caps, exported so tests and callers can reason about the size. */
+export const MD_LIMITS = {
+  applicationRows: 200,
+  applicationsWithFindings: 50,
+  findingsPerApplication: 20,
+  exchangeRows: 50,
+  cellChars: 200,
+  findingChars: 2000,
+  /** Stop well below GitHub's 1 MiB step-summary limit. */
+  bytes: 900 * 1024,
+} as const;
+
+const TITLE: Readonly<Record<Verdict, string>> = {
+  'not-covered': 'Not covered',
+  unknown: 'Unknown',
+  conditional: 'Conditionally covered',
+  covered: 'Covered',
+  'not-applicable': 'No sign-in traffic',
+};
+
+export async function* renderMarkdown(input: ReportInput): AsyncIterable<string> {
+  const budget = new Budget(MD_LIMITS.bytes);
+  for (const part of headParts(input)) {
+    if (!budget.take(part)) {
+      yield truncatedNote();
+      return;
+    }
+    yield part;
+  }
+  let shown = 0;
+  let more = 0;
+  let truncated = false;
+  for await (const r of input.exchanges()) {
+    if (r.verdict === 'covered' || r.verdict === 'not-applicable') continue;
+    if (shown >= MD_LIMITS.exchangeRows || truncated) {
+      more += 1;
+      continue;
+    }
+    const row = (shown === 0 ? exchangeTableHeader() : '') + exchangeRow(r);
+    if (!budget.take(row)) {
+      truncated = true;
+      more += 1;
+      continue;
+    }
+    yield row;
+    shown += 1;
+  }
+  if (shown === 0 && more === 0) yield '\nEvery exchange was covered or not a sign-in.\n';
+  if (more > 0)
+    yield `\n${more} more exchange${more === 1 ? '' : 's'} not shown (see the JSON or HTML report).\n`;
+  yield wireNotes();
+}
+
+function* headParts(input: ReportInput): Iterable<string> {
+  const { head } = input;
+  const s = head.summary;
+  yield `# Entra backup authentication (BAS) coverage: ${TITLE[s.verdict]}\n\n`;
+  yield (
+    `**Overall verdict: \`${s.verdict}\`** for ${plural(s.applications, 'application')} and ` +
+    `${plural(s.exchanges, 'exchange')} seen between ${text(head.session.startedAt)} and ` +
+    `${text(head.session.endedAt)} (${text(head.tool.name)} ${text(head.tool.version)}).\n\n`
+  );
+  const appsBy = countBy(head.applications.map((a) => a.verdict));
+  yield '| Verdict | Applications | Exchanges |\n| --- | ---: | ---: |\n';
+  for (const v of [...VERDICTS].reverse()) {
+    yield `| ${v} | ${appsBy.get(v) ?? 0} | ${s.byVerdict[v] ?? 0} |\n`;
+  }
+  yield '\n## Applications\n\n';
+  const apps = sortApps(head.applications);
+  if (apps.length === 0) {
+    yield 'No application signed in during this session.\n';
+  } else {
+    yield '| Client ID | App type | Verdict | Flows | Top finding |\n| --- | --- | --- | --- | --- |\n';
+    for (const a of apps.slice(0, MD_LIMITS.applicationRows)) {
+      const top = topFinding(a);
+      yield (
+        `| ${cell(a.clientId)} | ${a.appType} | ${a.verdict} | ${cell(flows(a))} | ` +
+        `${top ? cell(`${top.code}: ${top.message}`) : ''} |\n`
+      );
+    }
+    if (apps.length > MD_LIMITS.applicationRows) {
+      yield `\n${apps.length - MD_LIMITS.applicationRows} more applications not shown.\n`;
+    }
+  }
+  const withFindings = apps.filter((a) => a.findings.length > 0);
+  if (withFindings.length > 0) yield '\n## Findings\n';
+  for (const a of withFindings.slice(0, MD_LIMITS.applicationsWithFindings)) yield appFindings(a);
+  if (withFindings.length > MD_LIMITS.applicationsWithFindings) {
+    yield `\n${withFindings.length - MD_LIMITS.applicationsWithFindings} more applications with findings not shown.\n`;
+  }
+  yield (
+    '\n## Exchanges to check\n\nNot covered, unknown and conditional exchanges, in capture order. ' +
+    'Look up the client request id in the sign-in logs to see which service issued the token.\n'
+  );
+}
+
+/** The most severe finding (the session's order among equals). */
+function topFinding(a: ApplicationRecord): Finding | undefined {
+  return (
+    a.findings.find((f) => f.severity === 'error') ??
+    a.findings.find((f) => f.severity === 'warning') ??
+    a.findings[0]
+  );
+}
+
+function appFindings(a: ApplicationRecord): string {
+  const lib = a.library ? `, ${text(a.library)}` : '';
+  let out = `\n### ${text(a.clientId)} (${a.appType}${lib}): ${a.verdict}\n\n`;
+  for (const f of a.findings.slice(0, MD_LIMITS.findingsPerApplication)) out += finding(f);
+  if (a.findings.length > MD_LIMITS.findingsPerApplication) {
+    out += `- ${a.findings.length - MD_LIMITS.findingsPerApplication} more findings not shown.\n`;
+  }
+  return out;
+}
+
+function finding(f: Finding): string {
+  const n = f.exchangeIds.length;
+  let out = `- **${f.severity}** \`${f.code}\`: ${text(clip(f.message, MD_LIMITS.findingChars))} (${plural(n, 'exchange')})\n`;
+  if (f.remediation)
+    out += `  - Remediation: ${text(clip(f.remediation, MD_LIMITS.findingChars))}\n`;
+  if (isWebUrl(f.docUrl)) out += `  - Docs: <${f.docUrl}>\n`;
+  return out;
+}
+
+function exchangeTableHeader(): string {
+  return (
+    '\n| Started | Verdict | Method | Host | Path | Client ID | Client request id | Reasons |\n' +
+    '| --- | --- | --- | --- | --- | --- | --- | --- |\n'
+  );
+}
+
+function exchangeRow(r: ExchangeRecord): string {
+  const reasons = r.reasons.map((x) => x.code).join(', ');
+  return (
+    `| ${cell(r.startedAt)} | ${r.verdict} | ${cell(r.method)} | ${cell(r.host)} | ` +
+    `${cell(r.path)} | ${cell(r.clientId ?? '')} | ${cell(r.clientRequestId ?? '')} | ${cell(reasons)} |\n`
+  );
+}
+
+function wireNotes(): string {
+  return `
+## What the wire cannot show
+
+- **The 3-day window.** BAS serves a session only if the user signed in within the last 3 days (its token cache); a first sign-in during an outage is not served, whatever the flow.
+- **User-level preconditions.** Conditional Access, device state, risk policies, MFA registration and the user's recent sign-in history decide the outcome too; a proxy sees only the requests.
+- **Confirm after a real outage.** Sign-in logs show \`tokenIssuerType = AzureADBackupAuth\` for tokens BAS issued; an exchange's client request id joins it to its sign-in log entry.
+`;
+}
+
+function truncatedNote(): string {
+  return '\n\n_The report was cut here to stay within the GitHub step summary limit; see the JSON or HTML report._\n';
+}
+
+class Budget {
+  private used = 0;
+  constructor(private readonly limit: number) {}
+  /** Account for `s`; false (and nothing accounted) when it would pass the limit. */
+  take(s: string): boolean {
+    const n = Buffer.byteLength(s, 'utf8');
+    if (this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+}
+
+/** Worst first, then by client id, so the rows that matter survive the cap. */
+function sortApps(apps: readonly ApplicationRecord[]): ApplicationRecord[] {
+  return [...apps].sort(
+    (a, b) =>
+      verdictRank(b.verdict) - verdictRank(a.verdict) || a.clientId.localeCompare(b.clientId),
+  );
+}
+
+function flows(a: ApplicationRecord): string {
+  return Object.entries(a.flows)
+    .map(([k, n]) => `${k} x${n}`)
+    .join(', ');
+}
+
+function countBy<T>(xs: readonly T[]): Map<T, number> {
+  const m = new Map<T, number>();
+  for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);
+  return m;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function isWebUrl(s: string): boolean {
+  return /^https?:\/\/[^\s<>]+$/i.test(s);
+}
+
+/**
+ * Inline text from traffic: one line, HTML-significant characters as entities (GitHub renders
+ * raw HTML), Markdown punctuation backslash-escaped.
+ */
+function text(s: string): string {
+  return s
+    .replace(/[\r\n\t\u2028\u2029]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`);
+}
+
+/** A table cell: escaped text, capped in length. */
+function cell(s: string): string {
+  return text(clip(s, MD_LIMITS.cellChars));
+}
+
+function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}...` : s;
+}

@@ -1,0 +1,149 @@
+/**
+ * The one module of src/report that does file I/O: picks a renderer by file extension and streams
+ * its chunks to disk. Each file is written to a temporary file in the same directory and renamed
+ * into place, so a reader (or a crash) never sees half a report.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { chmod, mkdir, rename, unlink } from 'node:fs/promises';
+import { once } from 'node:events';
+import { basename, dirname, extname, join } from 'node:path';
+import type { ReportFormat } from '../core/live.js';
+import { ToolError, oneLine } from '../core/errors.js';
+import type { ReportInput } from './build.js';
+import { renderHar } from './render-har.js';
+import { renderHtml } from './render-html.js';
+import { renderJson } from './render-json.js';
+import { renderJunit } from './render-junit.js';
+import { renderMarkdown } from './render-md.js';
+
+const BY_EXTENSION: Readonly<Record<string, ReportFormat>> = {
+  '.json': 'json',
+  '.md': 'md',
+  '.markdown': 'md',
+  '.html': 'html',
+  '.htm': 'html',
+  '.xml': 'xml',
+  '.har': 'har',
+};
+
+const RENDERERS: Readonly<Record<ReportFormat, (input: ReportInput) => AsyncIterable<string>>> = {
+  json: renderJson,
+  md: renderMarkdown,
+  html: renderHtml,
+  xml: renderJunit,
+  har: renderHar,
+};
+
+/** Small chunks are gathered up to this size before a write. */
+const WRITE_BATCH = 64 * 1024;
+
+/** The format a report file gets from its extension; ToolError ERR_USAGE for any other. */
+export function formatOf(file: string): ReportFormat {
+  const format = BY_EXTENSION[extname(file).toLowerCase()];
+  if (!format) {
+    throw new ToolError(
+      'ERR_USAGE',
+      `cannot tell the report format of ${file}: use .json, .md, .html, .xml (JUnit) or .har`,
+    );
+  }
+  return format;
+}
+
+/** The report in `format`, as a stream of string chunks (for HTTP responses and the like). */
+export function renderReport(format: ReportFormat, input: ReportInput): AsyncIterable<string> {
+  return RENDERERS[format](input);
+}
+
+/** The whole report in memory: for small sessions and the live dashboard. */
+export async function renderToString(format: ReportFormat, input: ReportInput): Promise<string> {
+  const parts: string[] = [];
+  for await (const chunk of renderReport(format, input)) parts.push(chunk);
+  return parts.join('');
+}
+
+/**
+ * Write every file (format by extension), one after another, each streamed and atomic, mode 0644.
+ * All formats are checked before anything is written. Errors: ToolError ERR_USAGE for an unknown
+ * extension, ERR_IO with the path for a failed write; a ToolError from the exchange source (e.g. a
+ * damaged session log) passes through unchanged.
+ */
+export async function writeReports(input: ReportInput, files: readonly string[]): Promise<void> {
+  const jobs = files.map((file) => ({ file, format: formatOf(file) }));
+  for (const { file, format } of jobs) await writeOne(file, renderReport(format, input));
+}
+
+async function writeOne(file: string, chunks: AsyncIterable<string>): Promise<void> {
+  const dir = dirname(file);
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let stream: WriteStream | undefined;
+  try {
+    await io(file, () => mkdir(dir, { recursive: true }));
+    stream = await io(file, () => openStream(tmp));
+    await pipeChunks(file, chunks, stream);
+    await io(file, () => chmod(tmp, 0o644));
+    await io(file, () => rename(tmp, file));
+  } catch (err) {
+    stream?.destroy();
+    await unlink(tmp).catch(() => {
+      // The temp file may never have been created; nothing else to clean up.
+    });
+    throw ioError(file, err);
+  }
+}
+
+async function pipeChunks(
+  file: string,
+  chunks: AsyncIterable<string>,
+  stream: WriteStream,
+): Promise<void> {
+  let failure: unknown;
+  const onError = (err: unknown): void => {
+    failure ??= err;
+  };
+  stream.on('error', onError);
+  const check = (): void => {
+    if (failure !== undefined) throw ioError(file, failure);
+  };
+  const write = async (s: string): Promise<void> => {
+    check();
+    if (!stream.write(s)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+    check();
+  };
+  let pending = '';
+  for await (const chunk of chunks) {
+    pending += chunk;
+    if (pending.length >= WRITE_BATCH) {
+      await write(pending);
+      pending = '';
+    }
+  }
+  if (pending) await write(pending);
+  check();
+  stream.end();
+  // 'close' follows 'finish' once the descriptor is closed (autoClose), so the rename sees it all.
+  if (!stream.closed) await once(stream, 'close');
+  check();
+}
+
+async function openStream(path: string): Promise<WriteStream> {
+  const stream = createWriteStream(path, { flags: 'wx', mode: 0o644, encoding: 'utf8' });
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', reject);
+  });
+  return stream;
+}
+
+async function io<T>(file: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw ioError(file, err);
+  }
+}
+
+function ioError(file: string, err: unknown): ToolError {
+  if (err instanceof ToolError) return err;
+  return new ToolError('ERR_IO', `cannot write report ${file}: ${oneLine(err)}`, { cause: err });
+}

@@ -1,0 +1,161 @@
+/**
+ * Server-sent events fan-out for the dashboard. One LiveSession subscription for all clients (taken
+ * while at least one client is connected); each record is serialized once and the same frame is
+ * written to every client. Aggregates go out as throttled `snapshot` events; comments keep idle
+ * connections alive. A client that stops reading is dropped rather than buffered without bound
+ * (its EventSource reconnects and the page refetches /api/snapshot).
+ */
+import type { ServerResponse } from 'node:http';
+import type { LiveSession } from '../core/live.js';
+import type { Logger } from '../core/logger.js';
+import type { ExchangeRecord } from '../core/types.js';
+import { compactRecord, compactSnapshot } from './compact.js';
+
+export interface EventHubOptions {
+  readonly live: LiveSession;
+  readonly logger: Logger;
+  /** Comment frames this often (default 15 s). */
+  readonly heartbeatMs?: number;
+  /** At most one `snapshot` event per this many ms (default 500). */
+  readonly snapshotThrottleMs?: number;
+  /** Drop a client whose unsent output exceeds this (default 8 MiB). */
+  readonly maxBufferedBytes?: number;
+  /** Refuse more concurrent clients than this (default 32). */
+  readonly maxClients?: number;
+}
+
+export function sseFrame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+export class EventHub {
+  readonly #live: LiveSession;
+  readonly #log: Logger;
+  readonly #heartbeatMs: number;
+  readonly #throttleMs: number;
+  readonly #maxBuffered: number;
+  readonly #maxClients: number;
+  readonly #clients = new Set<ServerResponse>();
+  #unsubscribe: (() => void) | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #snapshotTimer: NodeJS.Timeout | undefined;
+  #lastSnapshotAt = 0;
+  #closed = false;
+
+  constructor(opts: EventHubOptions) {
+    this.#live = opts.live;
+    this.#log = opts.logger;
+    this.#heartbeatMs = opts.heartbeatMs ?? 15_000;
+    this.#throttleMs = opts.snapshotThrottleMs ?? 500;
+    this.#maxBuffered = opts.maxBufferedBytes ?? 8 * 1024 * 1024;
+    this.#maxClients = opts.maxClients ?? 32;
+  }
+
+  get clientCount(): number {
+    return this.#clients.size;
+  }
+
+  /** Turns `res` into an event stream; returns false (and answers 503) when full or closed. */
+  attach(res: ServerResponse): boolean {
+    if (this.#closed || this.#clients.size >= this.#maxClients) {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
+      res.end('too many dashboard clients\n');
+      return false;
+    }
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    this.#clients.add(res);
+    res.on('close', () => this.#detach(res));
+    this.#write(
+      res,
+      `retry: 2000\n\n${sseFrame('snapshot', compactSnapshot(this.#live.snapshot()))}`,
+    );
+    this.#lastSnapshotAt = Date.now();
+    this.#ensureRunning();
+    return true;
+  }
+
+  /** Ends every stream and releases the subscription and timers. */
+  close(): void {
+    this.#closed = true;
+    for (const res of [...this.#clients]) res.end();
+    this.#clients.clear();
+    this.#stop();
+  }
+
+  #ensureRunning(): void {
+    if (this.#unsubscribe === undefined) {
+      this.#unsubscribe = this.#live.subscribe((record) => this.#onRecord(record));
+    }
+    if (this.#heartbeat === undefined) {
+      this.#heartbeat = setInterval(() => this.#broadcast(': heartbeat\n\n'), this.#heartbeatMs);
+      this.#heartbeat.unref();
+    }
+  }
+
+  #stop(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+    if (this.#snapshotTimer !== undefined) clearTimeout(this.#snapshotTimer);
+    this.#snapshotTimer = undefined;
+  }
+
+  #detach(res: ServerResponse): void {
+    if (!this.#clients.delete(res)) return;
+    if (this.#clients.size === 0) this.#stop();
+  }
+
+  #onRecord(record: ExchangeRecord): void {
+    // Called from inside the proxy's pipeline: never let a dashboard problem escape into it.
+    try {
+      if (this.#clients.size === 0) return;
+      this.#broadcast(sseFrame('record', compactRecord(record)));
+      this.#scheduleSnapshot();
+    } catch (err) {
+      this.#log.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'dashboard event failed',
+      );
+    }
+  }
+
+  #scheduleSnapshot(): void {
+    if (this.#snapshotTimer !== undefined) return;
+    const wait = Math.max(0, this.#lastSnapshotAt + this.#throttleMs - Date.now());
+    this.#snapshotTimer = setTimeout(() => {
+      this.#snapshotTimer = undefined;
+      this.#lastSnapshotAt = Date.now();
+      if (this.#clients.size === 0) return;
+      try {
+        this.#broadcast(sseFrame('snapshot', compactSnapshot(this.#live.snapshot())));
+      } catch (err) {
+        this.#log.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'dashboard snapshot failed',
+        );
+      }
+    }, wait);
+    this.#snapshotTimer.unref();
+  }
+
+  #broadcast(frame: string): void {
+    for (const res of this.#clients) this.#write(res, frame);
+  }
+
+  #write(res: ServerResponse, frame: string): void {
+    if (res.writableEnded || res.destroyed) return;
+    if (res.writableLength > this.#maxBuffered) {
+      this.#log.debug('dashboard client too slow; dropping its event stream');
+      res.destroy();
+      return;
+    }
+    res.write(frame);
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The live dashboard: a loopback-only HTTP server over a LiveSession.
+ *
+ *   /                      the page (self-contained HTML, CSP with a per-response nonce)
+ *   /api/snapshot          compact aggregates + the most recent compact records (?limit=, max 2000)
+ *   /api/events            server-sent events: `record` (compact) and throttled `snapshot`
+ *   /api/exchanges/:id     one full record (already redacted upstream, evidence included)
+ *   /report.{json,md,html,xml,har}   the report so far, as a download
+ *
+ * Refused before routing (guard.ts): other methods, non-loopback Host headers, foreign origins.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LiveSession, ReportFormat } from '../core/live.js';
+import { ToolError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { compactRecord, compactSnapshot } from './compact.js';
+import { EventHub } from './event-hub.js';
+import { refusal, securityHeaders } from './guard.js';
+import { isLoopbackBindAddress, urlHost } from './loopback.js';
+import { REPORT_FORMATS, renderPage } from './page.js';
+
+export interface DashboardOptions {
+  readonly live: LiveSession;
+  /** Listen address; loopback only (default 127.0.0.1). */
+  readonly host?: string;
+  /** Listen port; 0 (the default) picks a free one. */
+  readonly port?: number;
+  readonly logger: Logger;
+}
+
+export interface RunningDashboard {
+  /** http://HOST:PORT/ */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const DEFAULT_RECENT = 500;
+const MAX_RECENT = 2000;
+
+const CONTENT_TYPES: Readonly<Record<ReportFormat, string>> = {
+  json: 'application/json; charset=utf-8',
+  md: 'text/markdown; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  xml: 'application/xml; charset=utf-8',
+  har: 'application/json; charset=utf-8',
+};
+
+function send(res: ServerResponse, status: number, type: string, body: string, nonce?: string) {
+  res.writeHead(status, {
+    ...securityHeaders(nonce),
+    'content-type': type,
+    'content-length': Buffer.byteLength(body, 'utf8'),
+  });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, data: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(data));
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  send(res, status, 'text/plain; charset=utf-8', `${text}\n`);
+}
+
+function recentLimit(params: URLSearchParams): number {
+  const raw = params.get('limit');
+  if (raw === null || !/^\d{1,6}$/.test(raw)) return DEFAULT_RECENT;
+  return Math.min(Number(raw), MAX_RECENT);
+}
+
+function reportFormat(path: string): ReportFormat | undefined {
+  const m = /^\/report\.([a-z]+)$/.exec(path);
+  const ext = m?.[1];
+  return REPORT_FORMATS.find((f) => f === ext);
+}
+
+function exchangeId(path: string): string | undefined {
+  if (!path.startsWith('/api/exchanges/')) return undefined;
+  try {
+    const id = decodeURIComponent(path.slice('/api/exchanges/'.length));
+    return id.length > 0 && id.length <= 200 ? id : undefined;
+  } catch {
+    // Malformed percent-encoding: no such exchange.
+    return undefined;
+  }
+}
+
+export async function startDashboard(opts: DashboardOptions): Promise<RunningDashboard> {
+  const host = opts.host ?? '127.0.0.1';
+  if (!isLoopbackBindAddress(host)) {
+    throw new ToolError('ERR_USAGE', `the dashboard listens on loopback only, not ${host}`);
+  }
+  const { live } = opts;
+  const log = opts.logger.child({ component: 'dashboard' });
+  const hub = new EventHub({ live, logger: log });
+
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname;
+    if (path === '/' || path === '/index.html') {
+      const nonce = randomBytes(16).toString('base64');
+      send(res, 200, 'text/html; charset=utf-8', renderPage(nonce), nonce);
+      return;
+    }
+    if (path === '/api/snapshot') {
+      const recent = live.recent(recentLimit(url.searchParams)).map(compactRecord);
+      sendJson(res, 200, { snapshot: compactSnapshot(live.snapshot()), recent });
+      return;
+    }
+    if (path === '/api/events') {
+      if (req.method === 'HEAD') {
+        send(res, 200, 'text/event-stream; charset=utf-8', '');
+        return;
+      }
+      hub.attach(res);
+      return;
+    }
+    const id = exchangeId(path);
+    if (id !== undefined) {
+      const record = await live.get(id);
+      if (record === undefined) sendText(res, 404, 'no such exchange');
+      else sendJson(res, 200, record);
+      return;
+    }
+    const format = reportFormat(path);
+    if (format !== undefined) {
+      const body = await live.render(format);
+      res.setHeader('content-disposition', `attachment; filename="entra-bas-report.${format}"`);
+      send(res, 200, CONTENT_TYPES[format], body);
+      return;
+    }
+    if (path === '/favicon.ico') {
+      res.writeHead(204, securityHeaders());
+      res.end();
+      return;
+    }
+    sendText(res, 404, 'not found');
+  }
+
+  const server = createServer((req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    } catch {
+      sendText(res, 400, 'bad request');
+      return;
+    }
+    const refused = refusal(req, url.pathname);
+    if (refused !== undefined) {
+      if (refused.status === 405) res.setHeader('allow', 'GET, HEAD');
+      sendText(res, refused.status, refused.message);
+      return;
+    }
+    route(req, res, url).catch((err: unknown) => {
+      log.warn(
+        { err: err instanceof Error ? err.message : String(err), path: url.pathname },
+        'dashboard request failed',
+      );
+      if (!res.headersSent) sendText(res, 500, 'internal error');
+      else res.destroy();
+    });
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(
+        new ToolError(
+          'ERR_LISTEN',
+          `dashboard cannot listen on ${host}:${opts.port ?? 0}: ${err.code ?? err.message}`,
+          { cause: err },
+        ),
+      );
+    };
+    server.once('error', onError);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${urlHost(address.address)}:${address.port}/`;
+  log.debug({ url }, 'dashboard listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        hub.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

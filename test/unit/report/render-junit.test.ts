@@ -1,0 +1,99 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { renderToString } from '../../../src/report/writer.js';
+import {
+  CLIENT,
+  FLOWS,
+  emptyInput,
+  makeApplication,
+  makeInput,
+  resetIds,
+  sampleInput,
+  xssInput,
+} from '../../helpers/report-fixtures.js';
+
+beforeEach(() => resetIds());
+
+interface Case {
+  '@_classname': string;
+  '@_name': string;
+  failure?: { '@_message': string; '@_type': string; '#text': string };
+  skipped?: { '@_message': string };
+  'system-out'?: string;
+}
+interface Suite {
+  '@_name': string;
+  '@_tests': string;
+  '@_failures': string;
+  '@_errors': string;
+  '@_skipped': string;
+  testcase?: Case[];
+}
+
+function parse(xml: string): { suites: Record<string, string>; suite: Suite } {
+  expect(XMLValidator.validate(xml)).toBe(true);
+  const doc = new XMLParser({
+    ignoreAttributes: false,
+    isArray: (name) => name === 'testcase',
+    processEntities: true,
+  }).parse(xml) as { testsuites: Record<string, string> & { testsuite: Suite } };
+  return { suites: doc.testsuites, suite: doc.testsuites.testsuite };
+}
+
+describe('renderJunit', () => {
+  it('has one testcase per application with correct counts', async () => {
+    const { suites, suite } = parse(await renderToString('xml', sampleInput()));
+    expect(suite['@_name']).toBe('entra-bas-proxy');
+    expect(suite.testcase).toHaveLength(7);
+    expect(suite['@_tests']).toBe('7');
+    expect(suite['@_failures']).toBe('3');
+    expect(suite['@_errors']).toBe('0');
+    expect(suite['@_skipped']).toBe('0');
+    expect(suites['@_tests']).toBe('7');
+    expect(suites['@_failures']).toBe('3');
+  });
+
+  it('fails not-covered applications with the top finding and all findings with remediation', async () => {
+    const { suite } = parse(await renderToString('xml', sampleInput()));
+    const c = suite.testcase?.find((t) => t['@_name'] === CLIENT.legacyCli);
+    expect(c?.['@_classname']).toBe('entra-bas-proxy.native');
+    expect(c?.failure?.['@_message']).toBe(
+      'ropc: Resource owner password credentials (ROPC) are not served by BAS.',
+    );
+    expect(c?.failure?.['@_type']).toBe('not-covered');
+    expect(c?.failure?.['#text']).toContain('device-code');
+    expect(c?.failure?.['#text']).toContain('remediation:');
+  });
+
+  it('passes conditional and unknown applications with notes, skips not-applicable ones', async () => {
+    const unknownApp = makeApplication([FLOWS.unparseable()], { clientId: 'unknown' });
+    const naApp = makeApplication([FLOWS.metadata()], { clientId: 'metadata-only' });
+    const cond = makeApplication([FLOWS.onBehalfOf()]);
+    const { suite } = parse(await renderToString('xml', makeInput([], [unknownApp, naApp, cond])));
+    expect(suite['@_failures']).toBe('0');
+    expect(suite['@_skipped']).toBe('1');
+    const byName = new Map(suite.testcase?.map((t) => [t['@_name'], t]));
+    expect(byName.get('unknown')?.['system-out']).toContain('verdict: unknown');
+    expect(byName.get(CLIENT.webApi)?.['system-out']).toContain('verdict: conditional');
+    expect(byName.get('metadata-only')?.skipped).toBeDefined();
+  });
+
+  it('escapes markup and drops characters XML cannot carry', async () => {
+    const input = xssInput();
+    const app = input.head.applications[0];
+    if (!app) throw new Error('fixture');
+    const evil = { ...app, clientId: `${app.clientId}\u0000\u0007\uFFFF\uD800` };
+    const xml = await renderToString('xml', makeInput([], [evil]));
+    // eslint-disable-next-line no-control-regex -- looking for exactly these characters
+    expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/);
+    const { suite } = parse(xml);
+    expect(suite.testcase?.[0]?.['@_name']).toContain('<img src=x onerror=alert(2)>');
+    expect(xml).not.toContain('<img');
+  });
+
+  it('renders an empty session as an empty suite', async () => {
+    const { suite } = parse(await renderToString('xml', emptyInput()));
+    expect(suite['@_tests']).toBe('0');
+    expect(suite.testcase ?? []).toEqual([]);
+  });
+});
