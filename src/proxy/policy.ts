@@ -7,6 +7,9 @@
  */
 import { hostFacts, isInterceptedByDefault } from '../core/hosts.js';
 
+/** mtlsauth.microsoft.com, {region}.mtlsauth.microsoft.com, mtlsauth.microsoftonline.us, ... */
+const MTLS_HOST = /(?:^|\.)mtlsauth\./;
+
 export type ConnectDecision = 'intercept' | 'tunnel';
 
 /** Paths worth recording on hosts that also serve other traffic. */
@@ -54,6 +57,8 @@ export function createPolicy(opts: {
     connect(host, port) {
       const h = host.toLowerCase();
       if (hostFacts(h, port).role === 'client-cert') return 'tunnel';
+      // mTLS PoP endpoints authenticate the client by its certificate: decrypting would break them.
+      if (MTLS_HOST.test(h)) return 'tunnel';
       return isExtra(h) || isInterceptedByDefault(h, port) ? 'intercept' : 'tunnel';
     },
     record(host, port, path) {

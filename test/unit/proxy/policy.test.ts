@@ -19,6 +19,8 @@ describe('interception policy', () => {
     // client-certificate hosts are never decrypted
     ['device.login.microsoftonline.com', 443, 'tunnel'],
     ['enterpriseregistration.windows.net', 443, 'tunnel'],
+    ['mtlsauth.microsoft.com', 443, 'tunnel'],
+    ['westus.mtlsauth.microsoft.com', 443, 'tunnel'],
     // everything else is a raw tunnel
     ['www.example.com', 443, 'tunnel'],
     ['management.azure.com', 443, 'tunnel'],
