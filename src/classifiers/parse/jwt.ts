@@ -1,0 +1,74 @@
+/**
+ * JWT observation: decode the protected header and the claims of a compact JWS with jose's
+ * decodeProtectedHeader/decodeJwt. Never verifies a signature, never throws.
+ */
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import type { JwtResult } from '../parsed.js';
+import { sha256Prefix8 } from './hash.js';
+
+/** Header fields kept (as strings); `x5c` is recorded as "present" only. */
+const HEADER_FIELDS = ['alg', 'typ', 'kid', 'x5t', 'x5t#S256', 'cty'] as const;
+
+/**
+ * Parameter names that may carry a JWT, and whether we only look when the value has a JWS shape
+ * (`assertion` may be a base64 SAML token, `request` and `refresh_token` are usually opaque).
+ */
+export const JWT_NAMES = [
+  ['access_token', false],
+  ['id_token', false],
+  ['client_assertion', false],
+  ['assertion', true],
+  ['request', true],
+  ['refresh_token', true],
+] as const;
+
+/** Tokens longer than this are not decoded (a JWT of 64 KiB is already absurd). */
+export const MAX_JWT_LENGTH = 64 * 1024;
+
+/**
+ * True when `s` has the shape of a compact JWS: `eyJ` (base64url of `{"`) and exactly two dots.
+ * Cheap on purpose (no scan of the characters): jose checks the encoding when it decodes.
+ */
+export function looksLikeJwt(s: string): boolean {
+  if (s.length > MAX_JWT_LENGTH || !s.startsWith('eyJ')) return false;
+  const d1 = s.indexOf('.', 3);
+  if (d1 === -1) return false;
+  const d2 = s.indexOf('.', d1 + 2);
+  return d2 !== -1 && s.indexOf('.', d2 + 1) === -1;
+}
+
+function errorText(e: unknown): string {
+  // jose messages never echo the token; keep them short anyway.
+  const msg = e instanceof Error ? e.message : 'unknown error';
+  return msg.length > 120 ? msg.slice(0, 120) : msg;
+}
+
+/** Decode (not verify) a compact JWT. */
+export function inspectJwt(token: string): JwtResult {
+  if (token.length > MAX_JWT_LENGTH) {
+    return { ok: false, error: `token longer than ${MAX_JWT_LENGTH} characters` };
+  }
+  const parts = token.split('.');
+  if (parts.length === 5) return { ok: false, error: 'encrypted JWT (JWE), claims not readable' };
+  if (parts.length !== 3) return { ok: false, error: 'not a compact JWS (expected 3 parts)' };
+  let rawHeader: Record<string, unknown>;
+  let claims: Record<string, unknown>;
+  try {
+    rawHeader = decodeProtectedHeader(token) as Record<string, unknown>;
+  } catch (e) {
+    return { ok: false, error: `invalid JWT header: ${errorText(e)}` };
+  }
+  try {
+    claims = decodeJwt(token) as Record<string, unknown>;
+  } catch (e) {
+    return { ok: false, error: `invalid JWT payload: ${errorText(e)}` };
+  }
+  const header: Record<string, string> = {};
+  for (const f of HEADER_FIELDS) {
+    const v = rawHeader[f];
+    if (typeof v === 'string') header[f] = v;
+    else if (typeof v === 'number' || typeof v === 'boolean') header[f] = String(v);
+  }
+  if (rawHeader['x5c'] !== undefined) header['x5c'] = 'present';
+  return { ok: true, jwt: { header, claims, fingerprint: sha256Prefix8(token) } };
+}
