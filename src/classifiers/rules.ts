@@ -232,7 +232,7 @@ export const RULES = [
     id: 'managed-identity-cloud-shell',
     when: { miSource: ['cloud-shell'] },
     verdict: 'unknown',
-    reason: 'managed-identity',
+    reason: 'undocumented-flow',
     message:
       'Cloud Shell token endpoint (localhost:50342): it returns the signed-in portal user\u2019s delegated token, not a managed identity token; BAS coverage is not documented.',
     remediation:
@@ -243,7 +243,7 @@ export const RULES = [
     id: 'managed-identity-imds-v2',
     when: { variant: ['imds-v2'] },
     verdict: 'unknown',
-    reason: 'managed-identity',
+    reason: 'undocumented-flow',
     message:
       'IMDSv2 credential request (mTLS proof-of-possession managed identity): the token then comes from an mtlsauth host that BAS does not list; coverage is not documented.',
     remediation:
@@ -345,7 +345,7 @@ export const RULES = [
     id: 'iwa',
     when: { variant: ['iwa', 'kerberos'] },
     verdict: 'unknown',
-    reason: 'unparseable',
+    reason: 'undocumented-flow',
     message:
       'Integrated Windows Authentication / Seamless SSO (Kerberos, saml*-bearer without a password): BAS coverage is not documented.',
     remediation: 'Prefer interactive sign-in through the broker (WAM) with silent token renewal.',
@@ -398,7 +398,7 @@ export const RULES = [
     id: 'broker-jwt-bearer',
     when: { variant: ['broker-request'] },
     verdict: 'unknown',
-    reason: 'native-silent',
+    reason: 'undocumented-flow',
     message:
       'Broker / PRT request (jwt-bearer grant with a signed request JWT, e.g. WAM or Authenticator): BAS coverage is not documented.',
     remediation:
@@ -409,7 +409,7 @@ export const RULES = [
     id: 'mtls-pop-client-credentials',
     when: { variant: ['mtls-pop'] },
     verdict: 'unknown',
-    reason: 'client-credentials',
+    reason: 'undocumented-flow',
     message:
       'mTLS proof-of-possession token request (IMDSv2 managed identity or a certificate-bound confidential client) on an mtlsauth host: coverage is not documented.',
     remediation:
@@ -431,7 +431,7 @@ export const RULES = [
     id: 'jwt-bearer-other',
     when: { grantType: ['jwt_bearer'] },
     verdict: 'unknown',
-    reason: 'unparseable',
+    reason: 'undocumented-flow',
     message:
       'jwt-bearer grant that is neither on-behalf-of nor a broker request: not a documented BAS flow.',
     remediation: '',

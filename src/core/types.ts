@@ -146,6 +146,8 @@ export const REASON_CODES = [
   'non-msal-client',
   'metadata',
   'unparseable',
+  /** Recognised, but BAS coverage of this flow is not documented (IWA, broker/PRT, mTLS PoP, Cloud Shell...). */
+  'undocumented-flow',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

@@ -772,7 +772,7 @@ const ROWS: Row[] = [
       { path: '/common/oauth2/token' },
     ),
     verdict: 'unknown',
-    reasons: ['native-silent'],
+    reasons: ['undocumented-flow'],
   },
   {
     name: 'Cloud Shell (localhost:50342)',
@@ -785,7 +785,7 @@ const ROWS: Row[] = [
       requestHeaders: { metadata: 'true' },
     }),
     verdict: 'unknown',
-    reasons: ['managed-identity'],
+    reasons: ['undocumented-flow'],
   },
   {
     name: 'IMDSv2 mTLS PoP client credentials on mtlsauth (undocumented)',
@@ -800,7 +800,7 @@ const ROWS: Row[] = [
       { host: 'westus3.mtlsauth.microsoft.com' },
     ),
     verdict: 'unknown',
-    reasons: ['client-credentials'],
+    reasons: ['undocumented-flow'],
   },
   {
     name: 'IWA (saml1_1-bearer, MSAL.NET telemetry 1002)',
@@ -815,7 +815,7 @@ const ROWS: Row[] = [
       { requestHeaders: { 'x-client-current-telemetry': '5|1002,0,,,|0,1,1,,' } },
     ),
     verdict: 'unknown',
-    reasons: ['unparseable'],
+    reasons: ['undocumented-flow'],
   },
   {
     name: 'Seamless SSO Kerberos leg (autologon)',
@@ -826,7 +826,7 @@ const ROWS: Row[] = [
       requestHeaders: { authorization: 'Negotiate YII=' },
     }),
     verdict: 'unknown',
-    reasons: ['unparseable'],
+    reasons: ['undocumented-flow'],
   },
   {
     name: 'ESTS-R regional client credentials (westus2.login.microsoft.com)',
