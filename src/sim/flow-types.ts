@@ -1,0 +1,66 @@
+/**
+ * The shape of a flow driver: a real client library performing one kind of Entra sign-in through
+ * the MITM proxy, with what the proxy should report for the flow's main exchange(s). Expectations
+ * come from what the flow IS (the documented BAS rules), never from our classifier.
+ */
+import type { EntraSim } from './entra-sim.js';
+
+export interface FlowEnv {
+  /** http://127.0.0.1:PORT of the MITM proxy. */
+  readonly proxyUrl: string;
+  /** Trust this for TLS to intercepted hosts. */
+  readonly proxyCaPem: string;
+  readonly sim: EntraSim;
+  /** A scratch directory flows may write to (a persisted token cache); default: a new temp dir. */
+  readonly workDir?: string;
+}
+
+/**
+ * One exchange the proxy should record. `reasons` lists reason codes that must all be present
+ * (a record may carry more, e.g. informational ones); every other field must be equal.
+ */
+export interface FlowExpectation {
+  readonly endpoint: string;
+  readonly grantType: string | null;
+  readonly verdict: string;
+  readonly reasons: readonly string[];
+  readonly clientId: string | null;
+  readonly appType: string;
+  /** Defaults to login.microsoftonline.com for Entra endpoints. */
+  readonly host?: string;
+}
+
+export interface FlowSpec {
+  readonly id: string;
+  readonly title: string;
+  /** What the proxy should report for this flow's main exchange(s). */
+  readonly expect: readonly FlowExpectation[];
+  run(env: FlowEnv): Promise<void>;
+}
+
+/** Distinct client ids per flow, so applications are separable in the report. */
+export const FLOW_CLIENT_IDS = {
+  ropc: 'b45c1d00-0000-4000-8000-000000000001',
+  deviceCode: 'b45c1d00-0000-4000-8000-000000000002',
+  nativeAuthCode: 'b45c1d00-0000-4000-8000-000000000003',
+  nativeSilent: 'b45c1d00-0000-4000-8000-000000000004',
+  ccSecret: 'b45c1d00-0000-4000-8000-000000000005',
+  ccCertificate: 'b45c1d00-0000-4000-8000-000000000006',
+  ccFederated: 'b45c1d00-0000-4000-8000-000000000007',
+  webAuthCode: 'b45c1d00-0000-4000-8000-000000000008',
+  oboApi: 'b45c1d00-0000-4000-8000-000000000009',
+  implicitIdToken: 'b45c1d00-0000-4000-8000-00000000000a',
+  implicitAccessToken: 'b45c1d00-0000-4000-8000-00000000000b',
+  spaAuthCode: 'b45c1d00-0000-4000-8000-00000000000c',
+  userInfo: 'b45c1d00-0000-4000-8000-00000000000d',
+  aliasHost: 'b45c1d00-0000-4000-8000-00000000000e',
+  samlApp: 'b45c1d00-0000-4000-8000-00000000000f',
+  userAssignedMi: 'b45c1d00-0000-4000-8000-000000000010',
+} as const;
+
+/** Static consent everywhere (`/.default`), so no flow trips the dynamic-consent heuristics. */
+export const GRAPH_DEFAULT = 'https://graph.microsoft.com/.default';
+
+export function authorityOf(env: FlowEnv, host = 'login.microsoftonline.com'): string {
+  return `https://${host}/${env.sim.tenantId}`;
+}
