@@ -477,9 +477,11 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     clientId =
       param('client_id') ?? param('clientid') ?? claim(access, 'appid') ?? claim(access, 'azp');
   } else if (protocol === 'saml2') {
+    // A SAML app is named by its entity ID: the AuthnRequest's Issuer, or the Audience of the
+    // response's assertion (the reply URL only when the assertion is encrypted).
     clientId =
       saml.fact === 'response'
-        ? (saml.message?.destination ?? null)
+        ? (saml.message?.audience ?? saml.message?.destination ?? null)
         : (saml.message?.issuer ?? null);
   } else if (protocol === 'wsfed') {
     clientId = param('wtrealm') ?? null;
@@ -578,6 +580,7 @@ export function classify(px: ParsedExchange): ExchangeRecord {
             hasInResponseTo: saml.message.hasInResponseTo,
             ...(saml.message.issuer !== null ? { issuer: saml.message.issuer } : {}),
             ...(saml.message.destination !== null ? { destination: saml.message.destination } : {}),
+            ...(saml.message.audience !== null ? { audience: saml.message.audience } : {}),
             ...(saml.message.statusCode !== null ? { statusCode: saml.message.statusCode } : {}),
             fingerprint: `sha256:${saml.message.fingerprint}`,
           },

@@ -36,6 +36,8 @@ export interface SamlMessage {
   readonly hasInResponseTo: boolean;
   readonly issuer: string | null;
   readonly destination: string | null;
+  /** The SP's entity ID from the assertion's AudienceRestriction (null when absent or encrypted). */
+  readonly audience: string | null;
   readonly statusCode: string | null;
   /** Fingerprint of the encoded message (never the message itself). */
   readonly fingerprint: string;

@@ -9,7 +9,7 @@ import { fetchText, getLocation } from './flow-net.js';
 import { FLOW_CLIENT_IDS as IDS, authorityOf, type FlowEnv, type FlowSpec } from './flow-types.js';
 import { BROWSER_HEADERS } from './flows-browser.js';
 import { viaProxy } from './flows-public.js';
-import { idpInitAcs } from './sim-saml.js';
+import { idpInitEntityId } from './sim-saml.js';
 
 const SP_ENTITY = 'https://hr.contoso.example/saml/metadata';
 const SP_ACS = 'https://hr.contoso.example/saml/acs';
@@ -36,8 +36,8 @@ export const FEDERATION_FLOWS: readonly FlowSpec[] = [
         grantType: null,
         verdict: 'covered',
         reasons: ['saml-idp-initiated'],
-        // The report names a SAML app by the reply URL (ACS) its response is posted to.
-        clientId: idpInitAcs(IDS.samlApp),
+        // The report names a SAML app by its entity ID (the assertion's Audience).
+        clientId: idpInitEntityId(IDS.samlApp),
         appType: 'web',
       },
     ],
@@ -64,8 +64,8 @@ export const FEDERATION_FLOWS: readonly FlowSpec[] = [
         grantType: null,
         verdict: 'not-covered',
         reasons: ['saml-sp-initiated'],
-        // The report names a SAML app by the reply URL (ACS) its response is posted to.
-        clientId: SP_ACS,
+        // The report names a SAML app by its entity ID (the AuthnRequest's Issuer).
+        clientId: SP_ENTITY,
         appType: 'web',
       },
     ],

@@ -189,6 +189,7 @@ export function parseSamlXml(
             hasInResponseTo: false,
             issuer: null,
             destination: null,
+            audience: null,
             statusCode: null,
             fingerprint,
           },
@@ -207,6 +208,7 @@ export function parseSamlXml(
       hasInResponseTo: attr(root, 'InResponseTo') !== null || hasScdInResponseTo(root, 0),
       issuer: text(root['Issuer']),
       destination: attr(root, 'Destination'),
+      audience: audienceOf(root),
       statusCode: isNode(statusCode) ? attr(statusCode, 'Value') : null,
       fingerprint,
     },
@@ -243,4 +245,15 @@ export function parseSamlParam(
   // Drop a BOM and leading whitespace: the validator wants the declaration first.
   const xml = xmlBytes.toString('utf8').replace(LEADING, '');
   return parseSamlXml(xml, binding, foundIn, sha256Prefix8(value));
+}
+
+/** Assertion/Conditions/AudienceRestriction/Audience of a Response: the SP's entity ID. */
+function audienceOf(root: Record<string, unknown>): string | null {
+  const assertion = first(root['Assertion']);
+  if (!isNode(assertion)) return null;
+  const conditions = first(assertion['Conditions']);
+  if (!isNode(conditions)) return null;
+  const restriction = first(conditions['AudienceRestriction']);
+  if (!isNode(restriction)) return null;
+  return text(restriction['Audience']);
 }

@@ -1248,3 +1248,18 @@ describe('rules table', () => {
     expect(RULES[RULES.length - 1]?.when).toEqual({});
   });
 });
+
+describe('classify: SAML application naming', () => {
+  it('names a SAML app by its entity ID: the response Audience, or the AuthnRequest Issuer', () => {
+    const idp = classifyExchange(
+      makeRawExchange({
+        method: 'GET',
+        url: '/tenant-1/saml2',
+        responseHtml: samlResponsePage(),
+      }),
+    );
+    expect(idp.samlInitiation).toBe('idp');
+    expect(idp.clientId).toBe('https://sp.example.com/metadata');
+    expect(idp.evidence.saml).toMatchObject({ audience: 'https://sp.example.com/metadata' });
+  });
+});

@@ -1,0 +1,339 @@
+/**
+ * The append-only session log: NDJSON, a header line
+ * `{"type":"session","schemaVersion":1,"tool":"entra-bas-proxy","startedAt":...}` then one
+ * ExchangeRecord (already redacted) per line.
+ *
+ * Writer: one fd opened at start (0600, parent directory created), one synchronous write per
+ * record, so a SIGKILL loses nothing that `append` returned from. `append` never throws: the first
+ * I/O error is kept in `error`, and the writer stops appending (so the log never holds a torn line
+ * in the middle); `close()` is idempotent.
+ *
+ * Reader: streams in chunks with bounded memory. Strict about the header (a file that is not a
+ * session log is ToolError ERR_SESSION_INVALID), lenient about the body: a torn final line (a crash
+ * mid-write) is dropped silently; an unparseable line in the middle, or one over the line cap, is
+ * skipped and counted (`onSkip`, `stats.skipped`). Lines with a `type` field are reserved for
+ * future use and ignored.
+ */
+import {
+  closeSync,
+  createReadStream,
+  fchmodSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  writeSync,
+} from 'node:fs';
+import { open } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { ToolError } from '../core/errors.js';
+import type { ExchangeRecord } from '../core/types.js';
+import { isVerdict } from '../core/verdict.js';
+
+export const SESSION_LOG_SCHEMA_VERSION = 1;
+const TOOL = 'entra-bas-proxy';
+/** Longest line the reader accepts (a redacted record is a few KiB). */
+const MAX_LINE = 32 * 1024 * 1024;
+/** Longest header line. */
+const MAX_HEADER = 64 * 1024;
+
+export interface SessionLogHeader {
+  readonly type: 'session';
+  readonly schemaVersion: number;
+  readonly tool: string;
+  readonly startedAt: string;
+}
+
+export interface SessionLogWriter {
+  /** Write one record as one line. Never throws; after an I/O error it does nothing. */
+  append(record: ExchangeRecord): void;
+  /** Flush to disk and close. Idempotent. */
+  close(): void;
+  /** The first write error, if any (the log is incomplete from there on). */
+  readonly error: ToolError | null;
+  /** Records written so far. */
+  readonly written: number;
+  readonly path: string;
+}
+
+/**
+ * Create (or truncate) the session log at `path` and write its header. Throws ToolError ERR_IO when
+ * the file cannot be created: a failure at startup, not in the hot path.
+ */
+export function openSessionLog(path: string, opts: { startedAt: string }): SessionLogWriter {
+  let fd: number | null;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    fd = openSync(path, 'w', 0o600);
+    fchmodSync(fd, 0o600);
+  } catch (err) {
+    throw new ToolError('ERR_IO', `${path}: cannot create the session log (${codeOf(err)})`, {
+      cause: err,
+    });
+  }
+  let error: ToolError | null = null;
+  let written = 0;
+
+  const writeLine = (line: string): void => {
+    if (fd === null || error !== null) return;
+    const buf = Buffer.from(line + '\n', 'utf8');
+    try {
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    } catch (err) {
+      error = new ToolError('ERR_IO', `${path}: session log write failed (${codeOf(err)})`, {
+        cause: err,
+      });
+    }
+  };
+
+  const header: SessionLogHeader = {
+    type: 'session',
+    schemaVersion: SESSION_LOG_SCHEMA_VERSION,
+    tool: TOOL,
+    startedAt: opts.startedAt,
+  };
+  writeLine(JSON.stringify(header));
+  if (error !== null) {
+    const e: ToolError = error;
+    closeQuietly(fd);
+    throw e;
+  }
+
+  return {
+    path,
+    get error() {
+      return error;
+    },
+    get written() {
+      return written;
+    },
+    append(record) {
+      if (fd === null || error !== null) return;
+      let line: string;
+      try {
+        line = JSON.stringify(record);
+      } catch (err) {
+        // A record that cannot be serialized is a bug upstream; keep the log going without it.
+        error ??= new ToolError('ERR_INTERNAL', `${path}: record ${record.id} not serializable`, {
+          cause: err,
+        });
+        return;
+      }
+      writeLine(line);
+      if (error === null) written++;
+    },
+    close() {
+      if (fd === null) return;
+      try {
+        fsyncSync(fd);
+      } catch (err) {
+        error ??= new ToolError('ERR_IO', `${path}: session log fsync failed (${codeOf(err)})`, {
+          cause: err,
+        });
+      }
+      closeQuietly(fd);
+      fd = null;
+    },
+  };
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Closing a descriptor we opened can only fail if it is already gone; nothing to recover.
+  }
+}
+
+function codeOf(err: unknown): string {
+  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') {
+    return err.code;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function parseHeader(line: string): SessionLogHeader | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return 'first line is not JSON';
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'first line is not a JSON object';
+  const h = v as Record<string, unknown>;
+  if (h['type'] !== 'session' || h['tool'] !== TOOL) return 'no entra-bas-proxy session header';
+  if (typeof h['schemaVersion'] !== 'number') return 'header has no schemaVersion';
+  if (h['schemaVersion'] > SESSION_LOG_SCHEMA_VERSION) {
+    return `schemaVersion ${h['schemaVersion']} is newer than this tool supports (${SESSION_LOG_SCHEMA_VERSION})`;
+  }
+  if (typeof h['startedAt'] !== 'string') return 'header has no startedAt';
+  return h as unknown as SessionLogHeader;
+}
+
+/** Reads the first line (at most MAX_HEADER bytes); null when there is no complete first line. */
+async function readFirstLine(path: string): Promise<{ line: string; complete: boolean }> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    throw new ToolError('ERR_INPUT', `${path}: cannot read (${codeOf(err)})`, { cause: err });
+  }
+  try {
+    const buf = Buffer.alloc(MAX_HEADER);
+    let len = 0;
+    while (len < buf.length) {
+      const { bytesRead } = await fh.read(buf, len, buf.length - len, len);
+      if (bytesRead === 0) break;
+      const nl = buf.indexOf(10, len);
+      len += bytesRead;
+      if (nl !== -1 && nl < len) return { line: buf.toString('utf8', 0, nl), complete: true };
+    }
+    return { line: buf.toString('utf8', 0, len), complete: false };
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The header of a session log, or null when the file is readable but is not a session log.
+ * Throws ToolError ERR_INPUT when the file cannot be read.
+ */
+export async function readSessionLogHeader(path: string): Promise<{ startedAt: string } | null> {
+  const { line } = await readFirstLine(path);
+  const h = parseHeader(line.replace(/\r$/, ''));
+  return typeof h === 'string' ? null : { startedAt: h.startedAt };
+}
+
+export interface SessionLogReadStats {
+  /** Records yielded. */
+  records: number;
+  /** Lines in the middle that were not records (corruption), skipped. */
+  skipped: number;
+  /** True when the last line was torn (no newline, not parseable) and dropped. */
+  tornTail: boolean;
+}
+
+export interface SessionLogReadOptions {
+  /** Called for each skipped line (1-based line number and why). */
+  onSkip?(line: number, reason: string): void;
+}
+
+function isRecord(v: unknown): v is ExchangeRecord {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const r = v as Record<string, unknown>;
+  return (
+    typeof r['id'] === 'string' &&
+    typeof r['host'] === 'string' &&
+    typeof r['verdict'] === 'string' &&
+    isVerdict(r['verdict']) &&
+    Array.isArray(r['reasons'])
+  );
+}
+
+/**
+ * Stream the records of a session log. The returned iterable also carries `stats`, filled in as it
+ * is read. Throws ToolError ERR_SESSION_INVALID when the file is not a session log, ERR_INPUT when
+ * it cannot be read.
+ */
+export function readSessionLog(
+  path: string,
+  opts: SessionLogReadOptions = {},
+): AsyncIterable<ExchangeRecord> & { readonly stats: SessionLogReadStats } {
+  const stats: SessionLogReadStats = { records: 0, skipped: 0, tornTail: false };
+  const name = basename(path);
+  async function* gen(): AsyncGenerator<ExchangeRecord> {
+    const first = await readFirstLine(path);
+    if (first.line.length === 0 && !first.complete) {
+      throw new ToolError('ERR_SESSION_INVALID', `${name}: empty file, not a session log`);
+    }
+    const header = parseHeader(first.line.replace(/\r$/, ''));
+    if (typeof header === 'string') {
+      throw new ToolError('ERR_SESSION_INVALID', `${name}: not a session log (${header})`);
+    }
+    const skip = (lineNo: number, reason: string): void => {
+      stats.skipped++;
+      opts.onSkip?.(lineNo, reason);
+    };
+    const handle = (text: string, lineNo: number, last: boolean): ExchangeRecord | null => {
+      const line = text.endsWith('\r') ? text.slice(0, -1) : text;
+      if (line.trim() === '') return null;
+      let v: unknown;
+      try {
+        v = JSON.parse(line);
+      } catch {
+        if (last) stats.tornTail = true;
+        else skip(lineNo, 'not JSON');
+        return null;
+      }
+      if (v && typeof v === 'object' && typeof (v as { type?: unknown }).type === 'string') {
+        return null; // reserved for future line kinds
+      }
+      if (!isRecord(v)) {
+        skip(lineNo, 'not an exchange record');
+        return null;
+      }
+      return v;
+    };
+
+    // 'utf8' decoding in the stream keeps multi-byte characters split across chunks whole.
+    const stream = createReadStream(path, { highWaterMark: 256 * 1024, encoding: 'utf8' });
+    let lineNo = 0;
+    let pending: string[] = [];
+    let pendingLen = 0;
+    let overflow = false;
+    try {
+      for await (const chunk of stream as AsyncIterable<string>) {
+        let text = chunk;
+        let start = 0;
+        for (;;) {
+          const nl = text.indexOf('\n', start);
+          if (nl === -1) break;
+          const piece = text.slice(start, nl);
+          start = nl + 1;
+          lineNo++;
+          if (overflow) {
+            skip(lineNo, 'line too long');
+          } else {
+            const line = pendingLen > 0 ? pending.join('') + piece : piece;
+            if (lineNo > 1) {
+              const rec = handle(line, lineNo, false);
+              if (rec) {
+                stats.records++;
+                yield rec;
+              }
+            }
+          }
+          pending = [];
+          pendingLen = 0;
+          overflow = false;
+        }
+        text = text.slice(start);
+        if (!overflow && text.length > 0) {
+          pendingLen += text.length;
+          if (pendingLen > MAX_LINE) {
+            overflow = true;
+            pending = [];
+          } else pending.push(text);
+        }
+      }
+    } catch (err) {
+      if (err instanceof ToolError) throw err;
+      throw new ToolError('ERR_INPUT', `${name}: read failed (${codeOf(err)})`, { cause: err });
+    } finally {
+      stream.destroy();
+    }
+    if (overflow) {
+      stats.tornTail = true;
+    } else if (pendingLen > 0 && lineNo >= 1) {
+      const rec = handle(pending.join(''), lineNo + 1, true);
+      if (rec) {
+        stats.records++;
+        yield rec;
+      }
+    }
+  }
+  return {
+    stats,
+    [Symbol.asyncIterator]: () => gen(),
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Test factory for classified ExchangeRecords (what the classifier would produce), so session and
+ * session-log tests do not depend on the classifier. Defaults: a native public MSAL client
+ * refreshing silently on login.microsoftonline.com, verdict conditional.
+ */
+import type { Evidence, ExchangeRecord, Reason, ReasonCode } from '../../src/core/types.js';
+
+export const EMPTY_EVIDENCE: Evidence = {
+  query: {},
+  form: {},
+  requestHeaders: {},
+  responseHeaders: {},
+  claims: {},
+  saml: null,
+  telemetry: null,
+  bodies: { requestSize: null, responseSize: null, truncated: false },
+  responseError: null,
+};
+
+let seq = 0;
+
+/** A reason with a stock message. */
+export function reason(code: ReasonCode, extra: Partial<Reason> = {}): Reason {
+  return { code, message: `reason ${code}`, ...extra };
+}
+
+export function makeRecord(overrides: Partial<ExchangeRecord> = {}): ExchangeRecord {
+  seq++;
+  return {
+    id: `ex-${seq}`,
+    startedAt: '2025-01-01T00:00:00.000Z',
+    durationMs: 12,
+    method: 'POST',
+    host: 'login.microsoftonline.com',
+    path: '/common/oauth2/v2.0/token',
+    status: 200,
+    cloud: 'public',
+    hostSupported: true,
+    protocol: 'oauth2',
+    endpoint: 'token',
+    grantType: 'refresh_token',
+    pkce: null,
+    clientType: 'public',
+    clientCredential: 'none',
+    appType: 'native',
+    samlInitiation: null,
+    clientId: '11111111-1111-1111-1111-111111111111',
+    tenant: 'common',
+    scopes: ['https://graph.microsoft.com/.default', 'openid', 'offline_access'],
+    library: 'MSAL.NetCore',
+    libraryVersion: '4.61.3.0',
+    clientRequestId: null,
+    serverRequestId: null,
+    managedIdentity: null,
+    interaction: 'silent',
+    verdict: 'conditional',
+    reasons: [reason('native-silent'), reason('token-cache-3-days')],
+    error: null,
+    source: 'proxy',
+    evidence: EMPTY_EVIDENCE,
+    ...overrides,
+  };
+}
