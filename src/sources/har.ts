@@ -18,7 +18,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ToolError } from '../core/errors.js';
-import { isInterceptedByDefault } from '../core/hosts.js';
+import { createPolicy } from '../proxy/policy.js';
 import type {
   ExchangeError,
   ExchangeErrorCode,
@@ -42,8 +42,13 @@ const MARK_JSON = '\\u0000[truncated]';
 export interface HarReadOptions {
   /** After each entry: entries seen so far and bytes read from the file. */
   onProgress?(entries: number, bytes: number): void;
-  /** Which hosts to yield (host lowercase without port). Default: the proxy's intercepted hosts. */
-  keep?(host: string, port: number): boolean;
+  /**
+   * Which requests to yield (host lowercase without port, path without query). Default: what the
+   * live proxy records (src/proxy/policy.ts), so a HAR and a live session see the same exchanges.
+   */
+  keep?(host: string, port: number, path: string): boolean;
+  /** Prefix of the exchange ids (default `har-<file basename>`); ids are `<prefix>-<index>`. */
+  idPrefix?: string;
   /** For each malformed entry skipped: its index in log.entries and why. */
   onSkip?(index: number, reason: string): void;
   /** Read size in bytes (default 1 MiB); small values exercise chunk boundaries in tests. */
@@ -476,7 +481,11 @@ function isoDate(v: unknown): string {
 
 type Converted = { raw: RawExchange } | { skip: string } | { filtered: true };
 
-function convert(e: unknown, id: string, keep: (host: string, port: number) => boolean): Converted {
+function convert(
+  e: unknown,
+  id: string,
+  keep: (host: string, port: number, path: string) => boolean,
+): Converted {
   const entry = obj(e);
   if (!entry) return { skip: 'entry is not an object' };
   const req = obj(entry['request']);
@@ -493,7 +502,7 @@ function convert(e: unknown, id: string, keep: (host: string, port: number) => b
   const scheme = url.protocol === 'https:' ? 'https' : 'http';
   const host = url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
   const port = url.port ? Number(url.port) : scheme === 'https' ? 443 : 80;
-  if (!keep(host, port)) return { filtered: true };
+  if (!keep(host, port, url.pathname)) return { filtered: true };
 
   const resp = obj(entry['response']);
   const statusNum = num(resp?.['status']);
@@ -572,7 +581,8 @@ export function readHar(
 ): AsyncIterable<RawExchange> & { readonly stats: HarReadStats } {
   const stats: HarReadStats = { entries: 0, kept: 0, skipped: 0, bytes: 0 };
   const file = basename(path);
-  const keep = opts.keep ?? isInterceptedByDefault;
+  const keep = opts.keep ?? defaultKeep;
+  const idPrefix = opts.idPrefix ?? `har-${file}`;
   async function* gen(): AsyncGenerator<RawExchange> {
     const bom = await sniff(path, file);
     const src = createReadStream(path, {
@@ -613,7 +623,11 @@ export function readHar(
     } catch {
       return { skip: 'entry is not valid JSON' };
     }
-    return convert(value, `har-${file}-${index}`, keep);
+    return convert(value, `${idPrefix}-${index}`, keep);
   }
   return { stats, [Symbol.asyncIterator]: () => gen() };
 }
+
+const defaultPolicy = createPolicy({});
+const defaultKeep = (host: string, port: number, path: string): boolean =>
+  defaultPolicy.record(host, port, path);

@@ -9,7 +9,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { deflateRawSync } from 'node:zlib';
-import { isInterceptedByDefault } from '../../src/core/hosts.js';
+import { createPolicy } from '../../src/proxy/policy.js';
 
 const TENANT = '72f988bf-0000-0000-0000-000000000001';
 const NATIVE = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
@@ -253,12 +253,13 @@ function entry(i: number): unknown {
 /** How many of the first n synthetic entries are on hosts `keep` accepts (default: intercepted hosts). */
 export function syntheticKeptCount(
   n: number,
-  keep: (host: string, port: number) => boolean = isInterceptedByDefault,
+  keep: (host: string, port: number, path: string) => boolean = (h, p, path) =>
+    createPolicy({}).record(h, p, path),
 ): number {
   let c = 0;
   for (let i = 0; i < n; i++) {
     const u = new URL(spec(i).url);
-    if (keep(u.hostname, u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80)) c++;
+    if (keep(u.hostname, u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80, u.pathname)) c++;
   }
   return c;
 }

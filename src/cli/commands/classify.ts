@@ -1,4 +1,5 @@
 /** `classify FILE.har...`: recorded traffic through the same pipeline as the live proxy. */
+import { basename } from 'node:path';
 import { ToolError } from '../../core/errors.js';
 import type { ReportSource } from '../../core/types.js';
 import { createRecorder } from '../../session/recorder.js';
@@ -17,9 +18,11 @@ export async function classifyCommand(p: Parsed): Promise<number> {
   const tty = process.stderr.isTTY === true;
   let lastShown = 0;
   try {
-    for (const file of files) {
+    for (const [i, file] of files.entries()) {
       sources.push({ kind: 'har', name: file });
       for await (const raw of readHar(file, {
+        // Several files may share a basename: number them so exchange ids stay unique.
+        ...(files.length > 1 ? { idPrefix: `har${i + 1}-${basename(file)}` } : {}),
         onProgress: (entries, bytes) => {
           if (!tty || Date.now() - lastShown < 200) return;
           lastShown = Date.now();
