@@ -170,8 +170,9 @@ export async function authorize(
       resource,
     });
     fields['code'] = code;
-    if (param(req, 'client_info') === '1') fields['client_info'] = clientInfo(user.oid, tid);
   }
+  // Entra returns client_info with any response type when asked (MSAL.js 1.x needs it with id_token).
+  if (param(req, 'client_info') === '1') fields['client_info'] = clientInfo(user.oid, tid);
   if (wantsToken) {
     fields['access_token'] = await ctx.tokens.accessToken({
       tenantId: tid,
