@@ -79,6 +79,11 @@ if (!(consoleDebug as { filtered?: boolean }).filtered) {
   console.debug = filtered;
 }
 
+/** The library's own routing of a CONNECT's first bytes (plain HTTP goes to its HTTP server). */
+interface PlainHttpHandoff {
+  _onHttpServerConnectData(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
 /** http-mitm-proxy with our error handling: a 502 with one line, never the library's 504 dump. */
 class Mitm extends Proxy {
   onFailure: (kind: string, ctx: IContext | null, err: Error) => void = () => undefined;
@@ -105,13 +110,27 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
 
   mitm.onConnect((req, socket, head, callback) => {
     const [host, port] = splitAuthority(req.url ?? '');
-    if (policy.connect(host, port) === 'intercept') return callback();
-    // Not ours: a raw byte tunnel; the client sees the real server's certificate.
+    const decision = policy.connect(host, port);
+    if (decision === 'intercept') return callback();
+    if (decision === 'tunnel') return rawTunnel(socket, host, port, head, false);
+    // peek: answer the CONNECT, then decide on the first bytes the client sends.
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    const onFirst = (first: Buffer): void => {
+      socket.pause();
+      const chunk = head.length > 0 ? Buffer.concat([head, first]) : first;
+      if (chunk[0] === 0x16) rawTunnel(socket, host, port, chunk, true);
+      else (mitm as unknown as PlainHttpHandoff)._onHttpServerConnectData(req, socket, chunk);
+    };
+    socket.once('data', onFirst);
+  });
+
+  /** Not ours: a raw byte tunnel; the client sees the real server's certificate. */
+  function rawTunnel(socket: Duplex, host: string, port: number, head: Buffer, answered: boolean): void {
     socket.pause();
     upstream.openTunnel(host, port).then(
       (up) => {
         tunnels.add(up);
-        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        if (!answered) socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
         if (head.length > 0) up.write(head);
         up.pipe(socket).on('error', () => up.destroy());
         socket.pipe(up).on('error', () => socket.destroy());
@@ -126,10 +145,14 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
       },
       (err: unknown) => {
         const e = exchangeError(err, 'upstream', `${host}:${port}`);
-        socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nentra-bas-proxy: ${e.message}\n`);
+        if (answered) socket.destroy();
+        else
+          socket.end(
+            `HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nentra-bas-proxy: ${e.message}\n`,
+          );
       },
     );
-  });
+  }
 
   mitm.onRequest((ctx, callback) => {
     const o = ctx.proxyToServerRequestOptions!;

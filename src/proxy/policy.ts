@@ -10,7 +10,12 @@ import { hostFacts, isInterceptedByDefault } from '../core/hosts.js';
 /** mtlsauth.microsoft.com, {region}.mtlsauth.microsoft.com, mtlsauth.microsoftonline.us, ... */
 const MTLS_HOST = /(?:^|\.)mtlsauth\./;
 
-export type ConnectDecision = 'intercept' | 'tunnel';
+/**
+ * intercept: decrypt (or read plain HTTP); tunnel: raw bytes; peek: look at the first bytes — plain
+ * HTTP inside the tunnel is read like any proxied request (nothing to decrypt, nothing to break),
+ * TLS is tunneled untouched (local HTTPS endpoints, e.g. Service Fabric's, pin their certificate).
+ */
+export type ConnectDecision = 'intercept' | 'tunnel' | 'peek';
 
 /** Paths worth recording on hosts that also serve other traffic. */
 const RECORDED_PATHS: Readonly<Record<'userinfo' | 'launcher', RegExp>> = {
@@ -59,7 +64,11 @@ export function createPolicy(opts: {
       if (hostFacts(h, port).role === 'client-cert') return 'tunnel';
       // mTLS PoP endpoints authenticate the client by its certificate: decrypting would break them.
       if (MTLS_HOST.test(h)) return 'tunnel';
-      return isExtra(h) || isInterceptedByDefault(h, port) ? 'intercept' : 'tunnel';
+      if (isExtra(h)) return 'intercept';
+      // Local managed-identity endpoints (App Service, Arc, Service Fabric) and other loopback
+      // services: only their plain-HTTP requests are read.
+      if (isLocal(h) || isMiHost(h)) return 'peek';
+      return isInterceptedByDefault(h, port) ? 'intercept' : 'tunnel';
     },
     record(host, port, path) {
       const h = host.toLowerCase();

@@ -19,6 +19,7 @@ import { LeafIssuer, createCertificateAuthority } from '../proxy/certs.js';
 import type { SimContext } from './sim-context.js';
 import { aadError, type SimRequest, type SimResponse } from './sim-http.js';
 import { routeHttp, routeHttps } from './sim-router.js';
+import { createSecretLedger, type SecretLedger } from './sim-ledger.js';
 import { createSimState } from './sim-state.js';
 import { createTokenIssuer, guidFrom } from './sim-tokens.js';
 
@@ -30,6 +31,8 @@ export interface EntraSim {
   /** The sim's test CA (PEM), to give the proxy as --upstream-ca. */
   readonly caPem: string;
   readonly tenantId: string;
+  /** Every secret that crossed the wire so far, in either direction (for leak tests). */
+  secretsSeen(): string[];
   close(): Promise<void>;
 }
 
@@ -159,7 +162,7 @@ function parseTarget(target: string | undefined): URL | null {
 
 type Router = (ctx: SimContext, req: SimRequest) => Promise<SimResponse>;
 
-function handler(ctx: SimContext, route: Router, tls: boolean) {
+function handler(ctx: SimContext, route: Router, tls: boolean, ledger: SecretLedger) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     void (async () => {
       const requestId = randomUUID();
@@ -230,6 +233,7 @@ function handler(ctx: SimContext, route: Router, tls: boolean) {
           'stsservicecookie=estsfd; path=/; secure; samesite=none; httponly',
         ];
       }
+      ledger.observe(simReq, out, (headers['set-cookie'] as string[] | undefined) ?? []);
       if (!res.headersSent) {
         res.writeHead(out.status, headers);
         res.end(req.method === 'HEAD' ? undefined : out.body);
@@ -268,13 +272,14 @@ export async function startEntraSim(opts?: { host?: string }): Promise<EntraSim>
   const issuer = await LeafIssuer.create(ca);
   const leaf = await issuer.issue(SIM_TLS_HOSTNAMES);
   const tenantId = guidFrom(`sim-tenant|${randomUUID()}`);
+  const ledger = createSecretLedger();
   const ctx: SimContext = { tenantId, tokens: await createTokenIssuer(), state: createSimState() };
 
   const https = createHttpsServer(
     { key: leaf.keyPem, cert: leaf.certPem },
-    handler(ctx, routeHttps, true),
+    handler(ctx, routeHttps, true, ledger),
   );
-  const http = createHttpServer(handler(ctx, routeHttp, false));
+  const http = createHttpServer(handler(ctx, routeHttp, false, ledger));
   for (const s of [https, http] as Server[]) {
     s.on('clientError', (_err, socket) => socket.destroy());
     s.headersTimeout = 10_000;
@@ -292,6 +297,7 @@ export async function startEntraSim(opts?: { host?: string }): Promise<EntraSim>
     httpUrl: `http://${urlHost}:${httpPort}`,
     caPem: ca.certPem,
     tenantId,
+    secretsSeen: () => ledger.secrets(),
     close() {
       closed ??= Promise.all([closeServer(https), closeServer(http)]).then(() => undefined);
       return closed;

@@ -127,6 +127,26 @@ describe('mitm adapter', () => {
     await a.close();
   });
 
+  it('reads plain HTTP inside a CONNECT to a local managed-identity endpoint', async () => {
+    const a = agent();
+    // undici tunnels even http:// targets through CONNECT
+    const res = await request(`http://127.0.0.1:${plain.port}/MSI/token?resource=https%3A%2F%2Fvault.azure.net&api-version=2019-08-01`, {
+      dispatcher: a,
+      headers: { 'x-identity-header': 'h' },
+    });
+    expect(res.statusCode).toBe(200);
+    await res.body.text();
+    await waitFor(() => exchanges.some((e) => e.url.startsWith('/MSI/token')));
+    expect(exchanges.find((e) => e.url.startsWith('/MSI/token'))).toMatchObject({ host: '127.0.0.1', port: plain.port, scheme: 'http' });
+    await a.close();
+  });
+
+  it('tunnels TLS to a local endpoint untouched (certificate pinning keeps working)', async () => {
+    const cert = await peerCert(mitm.port, '127.0.0.1', [up.caPem], up.port);
+    expect(cert.checkIssued(new X509Certificate(proxyCa))).toBe(false);
+    expect(cert.subjectAltName).toContain('127.0.0.1');
+  });
+
   it('turns an unreachable upstream into a 502 with one line, an exchange with an error, and keeps serving', async () => {
     const a = agent();
     const res = await request('https://login.microsoftonline.us/tenant/oauth2/v2.0/token', { method: 'POST', dispatcher: a, body: 'grant_type=password' });
@@ -153,9 +173,11 @@ describe('mitm adapter', () => {
   });
 });
 
-function peerCert(port: number, host: string, ca: string[]): Promise<X509Certificate> {
+function peerCert(port: number, host: string, ca: string[], targetPort = 443): Promise<X509Certificate> {
   return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1', () => s.write(`CONNECT ${host}:443 HTTP/1.1\r\nhost: ${host}:443\r\n\r\n`));
+    const s = net.connect(port, '127.0.0.1', () =>
+      s.write(`CONNECT ${host}:${targetPort} HTTP/1.1\r\nhost: ${host}:${targetPort}\r\n\r\n`),
+    );
     s.once('data', (d) => {
       if (!/^HTTP\/1\.1 200/.test(d.toString())) return reject(new Error(d.toString()));
       const t = tls.connect({ socket: s, servername: host, ca, rejectUnauthorized: false }, () => {

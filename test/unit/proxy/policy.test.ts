@@ -25,6 +25,10 @@ describe('interception policy', () => {
     ['www.example.com', 443, 'tunnel'],
     ['management.azure.com', 443, 'tunnel'],
     ['microsoftonline.com.evil.example', 443, 'tunnel'],
+    // loopback (App Service, Arc, Service Fabric MI endpoints): plain HTTP is read, TLS tunneled
+    ['localhost', 41234, 'peek'],
+    ['127.0.0.1', 2377, 'peek'],
+    ['10.0.0.5', 8081, 'peek'],
   ] as const)('CONNECT %s:%i -> %s', (host, port, want) => {
     expect(p.connect(host, port)).toBe(want);
   });
