@@ -1,7 +1,12 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const PURE = ['src/classifiers/**/*.ts', 'src/report/render-*.ts', 'src/report/build.ts', 'src/report/session.ts'];
+const PURE = [
+  'src/classifiers/**/*.ts',
+  'src/report/render-*.ts',
+  'src/report/build.ts',
+  'src/report/session.ts',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'docs/**', 'test/browser/pages/**'] },
@@ -10,7 +15,10 @@ export default tseslint.config(
   {
     languageOptions: { parserOptions: { projectService: false } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-empty': ['error', { allowEmptyCatch: false }],
       'no-console': 'off',
     },
@@ -25,7 +33,17 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/proxy/mitm-adapter.ts', 'src/bench/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'http-mitm-proxy', message: 'Only src/proxy/mitm-adapter.ts imports http-mitm-proxy.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'http-mitm-proxy',
+              message: 'Only src/proxy/mitm-adapter.ts imports http-mitm-proxy.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -35,7 +53,22 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['http-mitm-proxy', 'pino', 'node:fs', 'node:net', 'node:http', 'node:https', 'node:tls', 'fs', 'net', 'http', 'https'].map((name) => ({ name, message: 'The classification/report pipeline is pure: no I/O here.' })),
+          paths: [
+            'http-mitm-proxy',
+            'pino',
+            'node:fs',
+            'node:net',
+            'node:http',
+            'node:https',
+            'node:tls',
+            'fs',
+            'net',
+            'http',
+            'https',
+          ].map((name) => ({
+            name,
+            message: 'The classification/report pipeline is pure: no I/O here.',
+          })),
         },
       ],
     },

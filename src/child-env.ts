@@ -27,7 +27,14 @@ export function childEnv(opts: {
 }): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.base)) if (v !== undefined) env[k] = v;
-  for (const k of ['HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy', 'ALL_PROXY', 'all_proxy']) {
+  for (const k of [
+    'HTTPS_PROXY',
+    'HTTP_PROXY',
+    'https_proxy',
+    'http_proxy',
+    'ALL_PROXY',
+    'all_proxy',
+  ]) {
     env[k] = opts.proxyUrl;
   }
   const noProxy = cleanNoProxy(env.NO_PROXY ?? env.no_proxy ?? '', [
@@ -41,7 +48,13 @@ export function childEnv(opts: {
   // Node 24+ and recent undici honour the *_PROXY variables for fetch when asked to.
   env.NODE_USE_ENV_PROXY = '1';
   // These replace the trust store, so they get the bundle (system roots + proxy CA), never the CA alone.
-  for (const k of ['REQUESTS_CA_BUNDLE', 'SSL_CERT_FILE', 'CURL_CA_BUNDLE', 'AWS_CA_BUNDLE', 'GIT_SSL_CAINFO']) {
+  for (const k of [
+    'REQUESTS_CA_BUNDLE',
+    'SSL_CERT_FILE',
+    'CURL_CA_BUNDLE',
+    'AWS_CA_BUNDLE',
+    'GIT_SSL_CAINFO',
+  ]) {
     env[k] = opts.bundlePath;
   }
   env.ENTRA_BAS_PROXY_URL = opts.proxyUrl;

@@ -17,14 +17,11 @@ export interface JwtInfo {
   readonly fingerprint: string;
 }
 
-export type JwtResult = { readonly ok: true; readonly jwt: JwtInfo } | { readonly ok: false; readonly error: string };
+export type JwtResult =
+  { readonly ok: true; readonly jwt: JwtInfo } | { readonly ok: false; readonly error: string };
 
 export type SamlMessageKind =
-  | 'AuthnRequest'
-  | 'Response'
-  | 'LogoutRequest'
-  | 'LogoutResponse'
-  | 'other';
+  'AuthnRequest' | 'Response' | 'LogoutRequest' | 'LogoutResponse' | 'other';
 
 export interface SamlMessage {
   readonly kind: SamlMessageKind;

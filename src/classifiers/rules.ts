@@ -609,7 +609,8 @@ export const MODIFIERS = [
     id: 'non-msal-client',
     when: {
       protocol: ['oauth2', 'oidc'],
-      endpoint: ['authorize', 'token', 'devicecode'],
+      // Not /devicecode: MSAL Node sends that request bare (no SKU, no client_info).
+      endpoint: ['authorize', 'token'],
       msal: [false],
     },
     appliesTo: ALL_BUT_NA,

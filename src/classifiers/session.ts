@@ -289,6 +289,9 @@ function buildFindings(app: AppAgg, appType: AppType): Finding[] {
   if (app.oauthCalls > 0 && !app.msalSeen) {
     const prev = out.get('non-msal-client');
     put('non-msal-client', nonMsalText([...app.otherLibraries]), prev ? prev.exchangeIds : []);
+  } else if (app.msalSeen) {
+    // An app seen using MSAL is an MSAL client, even if one of its requests carried no hint.
+    out.delete('non-msal-client');
   }
   if (app.aliasIds.size > 0) {
     const pairs: [string, string][] = [];

@@ -15,7 +15,8 @@ export function cliLogger(o: CommonOptions): Logger {
  * read for the listening line). The CLI owns its process, so it sends those to the debug log.
  */
 export function quietLibraryConsole(log: Logger): void {
-  const toDebug = (...args: unknown[]): void => log.debug({ lib: 'http-mitm-proxy' }, args.map(String).join(' ').slice(0, 300));
+  const toDebug = (...args: unknown[]): void =>
+    log.debug({ lib: 'http-mitm-proxy' }, args.map(String).join(' ').slice(0, 300));
   console.debug = toDebug;
   console.info = toDebug;
   console.error = toDebug;
@@ -30,7 +31,10 @@ export function warnIfExposed(o: CommonOptions, log: Logger): void {
 }
 
 /** The applications whose verdict is `failOn` or worse. */
-export function failing(apps: readonly ApplicationRecord[], failOn: Verdict | null): ApplicationRecord[] {
+export function failing(
+  apps: readonly ApplicationRecord[],
+  failOn: Verdict | null,
+): ApplicationRecord[] {
   if (failOn === null) return [];
   return apps.filter((a) => a.verdict !== 'not-applicable' && atLeastAsBad(a.verdict, failOn));
 }
@@ -50,7 +54,10 @@ export function failOnStatus(
 ): number {
   const bad = failing(apps, failOn);
   if (bad.length === 0) return otherwise;
-  const names = bad.slice(0, 5).map((a) => `${a.clientId} (${a.verdict})`).join(', ');
+  const names = bad
+    .slice(0, 5)
+    .map((a) => `${a.clientId} (${a.verdict})`)
+    .join(', ');
   process.stderr.write(
     `entra-bas-proxy: --fail-on ${failOn ?? ''}: ${bad.length} application(s) at or past it: ${names}${bad.length > 5 ? ', ...' : ''}\n`,
   );

@@ -90,7 +90,8 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(`entra-bas-proxy: ${oneLine(err)}\n`);
-    if (process.env.ENTRA_BAS_PROXY_DEBUG && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
+    if (process.env.ENTRA_BAS_PROXY_DEBUG && err instanceof Error)
+      process.stderr.write(`${err.stack ?? ''}\n`);
     process.exit(exitCodeFor(err));
   },
 );

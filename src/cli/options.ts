@@ -57,10 +57,17 @@ const SPEC = {
 export const DEFAULT_OUT = 'entra-bas-report.json';
 
 export function parseOptions(argv: readonly string[]): Parsed {
-  let values: ReturnType<typeof parseArgs<{ options: typeof SPEC; allowPositionals: true }>>['values'];
+  let values: ReturnType<
+    typeof parseArgs<{ options: typeof SPEC; allowPositionals: true }>
+  >['values'];
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: [...argv], options: SPEC, allowPositionals: true, strict: true }));
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      options: SPEC,
+      allowPositionals: true,
+      strict: true,
+    }));
   } catch (err) {
     throw new ToolError('ERR_USAGE', err instanceof Error ? err.message : String(err));
   }
@@ -87,7 +94,10 @@ export function parseOptions(argv: readonly string[]): Parsed {
     try {
       pem = readFileSync(f, 'utf8');
     } catch (err) {
-      throw new ToolError('ERR_USAGE', `--upstream-ca ${f}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new ToolError(
+        'ERR_USAGE',
+        `--upstream-ca ${f}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
       throw new ToolError('ERR_USAGE', `--upstream-ca ${f}: no PEM certificate in it`);
@@ -100,7 +110,10 @@ export function parseOptions(argv: readonly string[]): Parsed {
       const u = new URL(upstreamProxy);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
     } catch {
-      throw new ToolError('ERR_USAGE', `--upstream-proxy wants http://HOST:PORT, got '${upstreamProxy}'`);
+      throw new ToolError(
+        'ERR_USAGE',
+        `--upstream-proxy wants http://HOST:PORT, got '${upstreamProxy}'`,
+      );
     }
   }
   const failOn = values['fail-on'] ?? null;
@@ -113,7 +126,10 @@ export function parseOptions(argv: readonly string[]): Parsed {
   const out = values.out && values.out.length > 0 ? [...values.out] : [DEFAULT_OUT];
   for (const o of out) {
     if (!/\.(json|md|html|xml|har)$/i.test(o)) {
-      throw new ToolError('ERR_USAGE', `--out ${o}: the extension must be .json, .md, .html, .xml or .har`);
+      throw new ToolError(
+        'ERR_USAGE',
+        `--out ${o}: the extension must be .json, .md, .html, .xml or .har`,
+      );
     }
   }
   return {

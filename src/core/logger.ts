@@ -54,7 +54,12 @@ export function createLogger(opts: {
       ...base,
       transport: {
         target: 'pino-pretty',
-        options: { destination: 2, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' },
+        options: {
+          destination: 2,
+          colorize: true,
+          ignore: 'pid,hostname',
+          translateTime: 'HH:MM:ss',
+        },
       },
     });
   }

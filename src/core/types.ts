@@ -111,17 +111,36 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 export const CLIENT_TYPES = ['public', 'confidential', 'unknown'] as const;
 export type ClientType = (typeof CLIENT_TYPES)[number];
 
-export const CLIENT_CREDENTIALS = ['none', 'secret', 'certificate', 'federated', 'unknown'] as const;
+export const CLIENT_CREDENTIALS = [
+  'none',
+  'secret',
+  'certificate',
+  'federated',
+  'unknown',
+] as const;
 export type ClientCredential = (typeof CLIENT_CREDENTIALS)[number];
 
-export const APP_TYPES = ['native', 'spa', 'web', 'service', 'managed-identity', 'unknown'] as const;
+export const APP_TYPES = [
+  'native',
+  'spa',
+  'web',
+  'service',
+  'managed-identity',
+  'unknown',
+] as const;
 export type AppType = (typeof APP_TYPES)[number];
 
 export const SAML_INITIATIONS = ['idp', 'sp'] as const;
 export type SamlInitiation = (typeof SAML_INITIATIONS)[number];
 
 /** Best to worst (CONTRACT.md "Verdict order"). */
-export const VERDICTS = ['not-applicable', 'covered', 'conditional', 'unknown', 'not-covered'] as const;
+export const VERDICTS = [
+  'not-applicable',
+  'covered',
+  'conditional',
+  'unknown',
+  'not-covered',
+] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 export const REASON_CODES = [

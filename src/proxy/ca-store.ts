@@ -79,7 +79,8 @@ export async function loadOrCreateCa(dirArg: string): Promise<CaFiles> {
   try {
     [certPem, keyPem] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
     const keyStat = await stat(keyPath);
-    if ((keyStat.mode & 0o077) !== 0 && keyStat.uid === process.getuid?.()) await chmod(keyPath, 0o600);
+    if ((keyStat.mode & 0o077) !== 0 && keyStat.uid === process.getuid?.())
+      await chmod(keyPath, 0o600);
   } catch (err) {
     throw new ToolError('ERR_CA_LOAD', `${dir}: cannot read the CA`, { cause: err });
   }

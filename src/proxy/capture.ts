@@ -43,7 +43,8 @@ export class BodyTap {
   /** The copy as text, content-decoded (gzip, deflate, br) within the limit; null when nothing was sent. */
   body(contentEncoding: string | undefined): RawBody | null {
     if (this.size === 0) return null;
-    const raw = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#kept);
+    const raw =
+      this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#kept);
     const decoded = decode(raw, contentEncoding, this.#limit, this.truncated);
     return { text: decoded.text, size: this.size, truncated: this.truncated || decoded.truncated };
   }
@@ -95,22 +96,33 @@ export function headerMap(h: IncomingHttpHeaders): HeaderMap {
   return out;
 }
 
-const TLS_CODES = /^(?:CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_MISMATCH)/;
+const TLS_CODES =
+  /^(?:CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_MISMATCH)/;
 
 /** Maps a Node error met on the way upstream (or from the client) to an exchange error. */
-export function exchangeError(err: unknown, where: 'upstream' | 'client', target: string): ExchangeError {
+export function exchangeError(
+  err: unknown,
+  where: 'upstream' | 'client',
+  target: string,
+): ExchangeError {
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   const detail = code || (typeof e?.message === 'string' ? e.message : 'error');
   if (where === 'client') {
-    return { code: 'client-aborted', message: `the client hung up before the exchange completed (${detail})` };
+    return {
+      code: 'client-aborted',
+      message: `the client hung up before the exchange completed (${detail})`,
+    };
   }
   let c: ExchangeErrorCode = 'proxy-error';
   let text = `could not reach ${target}`;
   if (code === 'ECONNREFUSED') [c, text] = ['upstream-refused', `${target} refused the connection`];
-  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') [c, text] = ['upstream-dns', `${target} does not resolve`];
-  else if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') [c, text] = ['upstream-timeout', `${target} did not answer in time`];
-  else if (TLS_CODES.test(code)) [c, text] = ['upstream-tls', `TLS to ${target} failed verification`];
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    [c, text] = ['upstream-dns', `${target} does not resolve`];
+  else if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT')
+    [c, text] = ['upstream-timeout', `${target} did not answer in time`];
+  else if (TLS_CODES.test(code))
+    [c, text] = ['upstream-tls', `TLS to ${target} failed verification`];
   else if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(String(e?.message)))
     [c, text] = ['upstream-reset', `${target} closed the connection`];
   return { code: c, message: `${text} (${detail})`.replace(/[\r\n]+/g, ' ').slice(0, 300) };

@@ -86,7 +86,9 @@ export async function createCertificateAuthority(opts?: {
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        x509.KeyUsageFlags.keyCertSign |
+          x509.KeyUsageFlags.cRLSign |
+          x509.KeyUsageFlags.digitalSignature,
         true,
       ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
@@ -134,9 +136,13 @@ export class LeafIssuer {
   /** Loads the CA (throws on unreadable PEM) and generates the shared leaf key pair. */
   static async create(ca: CertPair): Promise<LeafIssuer> {
     const caCert = new x509.X509Certificate(ca.certPem);
-    const caKey = await subtle.importKey('pkcs8', pemToDer(ca.keyPem, 'PRIVATE KEY'), SIGN_ALG, false, [
-      'sign',
-    ]);
+    const caKey = await subtle.importKey(
+      'pkcs8',
+      pemToDer(ca.keyPem, 'PRIVATE KEY'),
+      SIGN_ALG,
+      false,
+      ['sign'],
+    );
     const leaf = await newRsaKeys();
     const aki = await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey);
     const ski = await x509.SubjectKeyIdentifierExtension.create(leaf.keys.publicKey);
@@ -151,7 +157,8 @@ export class LeafIssuer {
   /** A leaf certificate for `hostnames` (DNS names and/or IP literals); cached per host set. */
   issue(hostnames: readonly string[]): Promise<CertPair> {
     const hosts = [...new Set(hostnames.map(normalizeHost).filter((h) => h.length > 0))];
-    if (hosts.length === 0) return Promise.reject(new Error('no hostname to issue a certificate for'));
+    if (hosts.length === 0)
+      return Promise.reject(new Error('no hostname to issue a certificate for'));
     const key = hosts.length === 1 ? hosts[0]! : [...hosts].sort().join(',');
     const hit = this.#cache.get(key);
     if (hit) return hit;

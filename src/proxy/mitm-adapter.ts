@@ -59,14 +59,16 @@ const caModule = createRequire(import.meta.url)('http-mitm-proxy/dist/lib/ca.js'
 };
 const originalCreate = caModule.default.create;
 if (!(originalCreate as { patched?: boolean }).patched) {
-  const create: CaCreate = (dir, cb) => (dir === NO_CA_DIR ? cb(null, {}) : originalCreate(dir, cb));
+  const create: CaCreate = (dir, cb) =>
+    dir === NO_CA_DIR ? cb(null, {}) : originalCreate(dir, cb);
   Object.assign(create, { patched: true });
   caModule.default.create = create;
 }
 
 // The library announces every per-host server on console.debug (stdout, where scripts wait for our
 // listening line). Drop exactly those lines; anything else still reaches the original.
-const LIBRARY_CHATTER = /^(?:starting server for |https server started for |creating SNI context for )/;
+const LIBRARY_CHATTER =
+  /^(?:starting server for |https server started for |creating SNI context for )/;
 // eslint-disable-next-line no-console -- wrapping the library's console output, not logging
 const consoleDebug = console.debug;
 if (!(consoleDebug as { filtered?: boolean }).filtered) {
@@ -125,7 +127,13 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
   });
 
   /** Not ours: a raw byte tunnel; the client sees the real server's certificate. */
-  function rawTunnel(socket: Duplex, host: string, port: number, head: Buffer, answered: boolean): void {
+  function rawTunnel(
+    socket: Duplex,
+    host: string,
+    port: number,
+    head: Buffer,
+    answered: boolean,
+  ): void {
     socket.pause();
     upstream.openTunnel(host, port).then(
       (up) => {
@@ -239,7 +247,10 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
       opts.onExchange(raw);
     } catch (err) {
       // The recorder never throws by contract; if it does, traffic must keep flowing.
-      log.error({ err: err instanceof Error ? err.message : String(err) }, 'recording an exchange failed');
+      log.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        'recording an exchange failed',
+      );
     }
   }
 
@@ -287,7 +298,8 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
           inFlight: () => flights.size,
           async drain(ms) {
             const until = Date.now() + ms;
-            while (flights.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+            while (flights.size > 0 && Date.now() < until)
+              await new Promise((r) => setTimeout(r, 20));
           },
           close: async () => {
             for (const t of tunnels) t.destroy();

@@ -109,7 +109,9 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     recorder.close();
     upstream.destroy();
     const code = (err as { code?: string }).code ?? 'error';
-    throw new ToolError('ERR_LISTEN', `cannot listen on ${host}:${options.port ?? 0} (${code})`, { cause: err });
+    throw new ToolError('ERR_LISTEN', `cannot listen on ${host}:${options.port ?? 0} (${code})`, {
+      cause: err,
+    });
   }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${mitm.port}`;
   const sources: ReportSource[] = [{ kind: 'proxy', name: url }];

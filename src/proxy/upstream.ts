@@ -65,12 +65,16 @@ function connectVia(
       if (res.statusCode === 200) resolve(socket);
       else {
         socket.destroy();
-        const err = new Error(`upstream proxy answered ${res.statusCode ?? '?'} to CONNECT ${authority}`);
+        const err = new Error(
+          `upstream proxy answered ${res.statusCode ?? '?'} to CONNECT ${authority}`,
+        );
         Object.assign(err, { code: 'ECONNREFUSED' });
         reject(err);
       }
     });
-    req.once('timeout', () => req.destroy(Object.assign(new Error('upstream proxy timed out'), { code: 'ETIMEDOUT' })));
+    req.once('timeout', () =>
+      req.destroy(Object.assign(new Error('upstream proxy timed out'), { code: 'ETIMEDOUT' })),
+    );
     req.once('error', reject);
     req.end();
   });
@@ -80,7 +84,10 @@ function directConnect(host: string, port: number, timeoutMs: number): Promise<n
   return new Promise((resolve, reject) => {
     const s = net.connect({ host, port });
     const timer = setTimeout(
-      () => s.destroy(Object.assign(new Error(`connect to ${host}:${port} timed out`), { code: 'ETIMEDOUT' })),
+      () =>
+        s.destroy(
+          Object.assign(new Error(`connect to ${host}:${port} timed out`), { code: 'ETIMEDOUT' }),
+        ),
       timeoutMs,
     );
     s.once('connect', () => {
@@ -108,7 +115,10 @@ class ChainedHttpsAgent extends https.Agent {
     options: http.RequestOptions,
     cb?: (err: Error | null, stream: Duplex) => void,
   ): Duplex | null | undefined {
-    const o = options as tls.ConnectionOptions & { host?: string | null; port?: number | string | null };
+    const o = options as tls.ConnectionOptions & {
+      host?: string | null;
+      port?: number | string | null;
+    };
     const host = o.host ?? 'localhost';
     connectVia(this.#proxy, host, Number(o.port ?? 443), this.#timeoutMs).then(
       (raw) => {
@@ -124,7 +134,8 @@ class ChainedHttpsAgent extends https.Agent {
 
 export function createUpstream(opts: UpstreamOptions = {}): Upstream {
   const map = new Map<string, Route>();
-  for (const [h, url] of Object.entries(opts.mapRemote ?? {})) map.set(h.toLowerCase(), parseOrigin(url));
+  for (const [h, url] of Object.entries(opts.mapRemote ?? {}))
+    map.set(h.toLowerCase(), parseOrigin(url));
   const timeoutMs = opts.connectTimeoutMs ?? 15_000;
   const extraCa = opts.upstreamCa ?? [];
   const ca = extraCa.length > 0 ? [...tls.rootCertificates, ...extraCa] : undefined;

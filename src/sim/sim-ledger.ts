@@ -53,7 +53,8 @@ export function createSecretLedger(): SecretLedger {
         add(auth.replace(/^\S+\s+/, ''));
       }
       for (const h of SECRET_HEADERS) add(req.header(h));
-      for (const c of (req.header('cookie') ?? '').split(';')) add(c.split('=').slice(1).join('=').trim());
+      for (const c of (req.header('cookie') ?? '').split(';'))
+        add(c.split('=').slice(1).join('=').trim());
       for (const c of setCookies) add(/^[^=]+=([^;]*)/.exec(c)?.[1]);
       const location = res.headers['location'] ?? res.headers['Location'];
       if (location) {
@@ -78,7 +79,8 @@ export function createSecretLedger(): SecretLedger {
         }
       } else if (type.includes('html')) {
         for (const m of res.body.matchAll(/name="([^"]+)"\s+value="([^"]*)"/g)) {
-          if ((SECRET_PARAMS as readonly string[]).includes(m[1] ?? '')) add(decodeAttr(m[2] ?? ''));
+          if ((SECRET_PARAMS as readonly string[]).includes(m[1] ?? ''))
+            add(decodeAttr(m[2] ?? ''));
         }
       }
     },
@@ -87,5 +89,10 @@ export function createSecretLedger(): SecretLedger {
 }
 
 function decodeAttr(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }

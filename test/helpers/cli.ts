@@ -22,9 +22,15 @@ export interface CliResult {
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [CLI, ...args], { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [CLI, ...args], {
+      env: opts.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -42,14 +48,25 @@ export function runCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv;
 }
 
 /** Starts a long-running CLI command and waits for its listening line. */
-export function startCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; waitForDashboard?: boolean } = {}): Promise<RunningCli> {
+export function startCli(
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; waitForDashboard?: boolean } = {},
+): Promise<RunningCli> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [CLI, ...args], { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [CLI, ...args], {
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let done = false;
-    const exited = new Promise<number | string>((r) => proc.once('exit', (code, sig) => r(code ?? sig ?? -1)));
-    const timer = setTimeout(() => fail(new Error(`no listening line within 20 s\nstdout: ${out}\nstderr: ${err}`)), 20_000);
+    const exited = new Promise<number | string>((r) =>
+      proc.once('exit', (code, sig) => r(code ?? sig ?? -1)),
+    );
+    const timer = setTimeout(
+      () => fail(new Error(`no listening line within 20 s\nstdout: ${out}\nstderr: ${err}`)),
+      20_000,
+    );
     function fail(e: Error): void {
       if (done) return;
       done = true;
@@ -83,6 +100,10 @@ export function startCli(args: readonly string[], opts: { env?: NodeJS.ProcessEn
       check();
     });
     proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    proc.once('exit', (code) => fail(new Error(`CLI exited (${code ?? '?'}) before listening\nstdout: ${out}\nstderr: ${err}`)));
+    proc.once('exit', (code) =>
+      fail(
+        new Error(`CLI exited (${code ?? '?'}) before listening\nstdout: ${out}\nstderr: ${err}`),
+      ),
+    );
   });
 }

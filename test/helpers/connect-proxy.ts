@@ -9,7 +9,9 @@ export interface ConnectProxy {
   close(): Promise<void>;
 }
 
-export async function startConnectProxy(route: (authority: string) => { host: string; port: number }): Promise<ConnectProxy> {
+export async function startConnectProxy(
+  route: (authority: string) => { host: string; port: number },
+): Promise<ConnectProxy> {
   const tunnels: string[] = [];
   const sockets = new Set<net.Socket>();
   const server = http.createServer((_req, res) => {

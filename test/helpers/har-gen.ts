@@ -259,7 +259,8 @@ export function syntheticKeptCount(
   let c = 0;
   for (let i = 0; i < n; i++) {
     const u = new URL(spec(i).url);
-    if (keep(u.hostname, u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80, u.pathname)) c++;
+    if (keep(u.hostname, u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80, u.pathname))
+      c++;
   }
   return c;
 }

@@ -129,10 +129,14 @@ export function autoPostHtml(action: string, fields: Record<string, string>): st
 }
 
 /** A minimal SAML AuthnRequest (SP-initiated). */
-export function authnRequestXml(opts: { id?: string; issuer?: string; destination?: string } = {}): string {
+export function authnRequestXml(
+  opts: { id?: string; issuer?: string; destination?: string } = {},
+): string {
   const id = opts.id ?? '_a1b2c3d4e5';
   const issuer = opts.issuer ?? 'https://sp.example.com/metadata';
-  const dest = opts.destination ?? 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001/saml2';
+  const dest =
+    opts.destination ??
+    'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001/saml2';
   return `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id}" Version="2.0" IssueInstant="2025-01-01T00:00:00Z" Destination="${dest}" AssertionConsumerServiceURL="https://sp.example.com/acs" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"><saml:Issuer>${issuer}</saml:Issuer><samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified" AllowCreate="true"/></samlp:AuthnRequest>`;
 }
 
@@ -141,13 +145,21 @@ export function authnRequestXml(opts: { id?: string; issuer?: string; destinatio
  * SubjectConfirmationData (SP-initiated); omit it for IdP-initiated.
  */
 export function samlResponseXml(
-  opts: { id?: string; inResponseTo?: string; onlySubjectConfirmation?: boolean; issuer?: string; destination?: string; nameId?: string } = {},
+  opts: {
+    id?: string;
+    inResponseTo?: string;
+    onlySubjectConfirmation?: boolean;
+    issuer?: string;
+    destination?: string;
+    nameId?: string;
+  } = {},
 ): string {
   const id = opts.id ?? '_r9f8e7d6';
   const issuer = opts.issuer ?? 'https://sts.windows.net/00000000-0000-0000-0000-000000000001/';
   const dest = opts.destination ?? 'https://sp.example.com/acs';
   const irt = opts.inResponseTo;
-  const topIrt = irt !== undefined && opts.onlySubjectConfirmation !== true ? ` InResponseTo="${irt}"` : '';
+  const topIrt =
+    irt !== undefined && opts.onlySubjectConfirmation !== true ? ` InResponseTo="${irt}"` : '';
   const scdIrt = irt !== undefined ? ` InResponseTo="${irt}"` : '';
   const nameId = opts.nameId ?? 'alice@contoso.example';
   return `<samlp:Response ID="${id}" Version="2.0" IssueInstant="2025-01-01T00:00:00Z" Destination="${dest}"${topIrt} xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><Issuer xmlns="urn:oasis:names:tc:SAML:2.0:assertion">${issuer}</Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><Assertion ID="_as1" IssueInstant="2025-01-01T00:00:00Z" Version="2.0" xmlns="urn:oasis:names:tc:SAML:2.0:assertion"><Issuer>${issuer}</Issuer><Subject><NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${nameId}</NameID><SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><SubjectConfirmationData${scdIrt} NotOnOrAfter="2025-01-01T00:05:00Z" Recipient="${dest}"/></SubjectConfirmation></Subject><Conditions NotBefore="2025-01-01T00:00:00Z" NotOnOrAfter="2025-01-01T01:00:00Z"><AudienceRestriction><Audience>https://sp.example.com/metadata</Audience></AudienceRestriction></Conditions></Assertion></samlp:Response>`;

@@ -13,7 +13,13 @@ export interface TestUpstream {
   readonly port: number;
   readonly caPem: string;
   /** Requests seen, in order (method, url, host header, body). */
-  readonly seen: { method: string; url: string; host: string; body: string; headers: http.IncomingHttpHeaders }[];
+  readonly seen: {
+    method: string;
+    url: string;
+    host: string;
+    body: string;
+    headers: http.IncomingHttpHeaders;
+  }[];
   close(): Promise<void>;
 }
 
@@ -21,34 +27,61 @@ export type Handler = (req: http.IncomingMessage, body: string, res: http.Server
 
 const defaultHandler: Handler = (req, _body, res) => {
   if (req.url?.startsWith('/gzip')) {
-    const payload = gzipSync(JSON.stringify({ token_type: 'Bearer', expires_in: 3599, access_token: 'x.y.z' }));
-    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-ms-request-id': 'req-gz' });
+    const payload = gzipSync(
+      JSON.stringify({ token_type: 'Bearer', expires_in: 3599, access_token: 'x.y.z' }),
+    );
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      'x-ms-request-id': 'req-gz',
+    });
     res.end(payload);
     return;
   }
   if (req.url?.startsWith('/hang')) return; // never answers
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'x-ms-request-id': '11111111-2222-3333-4444-555555555555' });
-  res.end(JSON.stringify({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: 'not-a-real-token' }));
+  res.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'x-ms-request-id': '11111111-2222-3333-4444-555555555555',
+  });
+  res.end(
+    JSON.stringify({
+      token_type: 'Bearer',
+      expires_in: 3599,
+      ext_expires_in: 3599,
+      access_token: 'not-a-real-token',
+    }),
+  );
 };
 
 let shared: { caPem: string; issuer: LeafIssuer } | null = null;
 
 export async function testCa(): Promise<{ caPem: string; issuer: LeafIssuer }> {
   if (!shared) {
-    const ca = await createCertificateAuthority({ commonName: 'entra-bas-proxy TEST-ONLY upstream CA' });
+    const ca = await createCertificateAuthority({
+      commonName: 'entra-bas-proxy TEST-ONLY upstream CA',
+    });
     shared = { caPem: ca.certPem, issuer: await LeafIssuer.create(ca) };
   }
   return shared;
 }
 
-export async function startTestUpstream(handler: Handler = defaultHandler, opts: { tls?: boolean } = {}): Promise<TestUpstream> {
+export async function startTestUpstream(
+  handler: Handler = defaultHandler,
+  opts: { tls?: boolean } = {},
+): Promise<TestUpstream> {
   const seen: TestUpstream['seen'] = [];
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      seen.push({ method: req.method ?? '', url: req.url ?? '', host: req.headers.host ?? '', body, headers: req.headers });
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        host: req.headers.host ?? '',
+        body,
+        headers: req.headers,
+      });
       handler(req, body, res);
     });
   };
@@ -58,8 +91,16 @@ export async function startTestUpstream(handler: Handler = defaultHandler, opts:
   if (useTls) {
     const { caPem: pem, issuer } = await testCa();
     caPem = pem;
-    const leaf = await issuer.issue(['127.0.0.1', 'localhost', 'login.microsoftonline.com', 'example.test']);
-    server = https.createServer({ cert: leaf.certPem, key: leaf.keyPem, keepAlive: true }, onRequest);
+    const leaf = await issuer.issue([
+      '127.0.0.1',
+      'localhost',
+      'login.microsoftonline.com',
+      'example.test',
+    ]);
+    server = https.createServer(
+      { cert: leaf.certPem, key: leaf.keyPem, keepAlive: true },
+      onRequest,
+    );
   } else {
     server = http.createServer({ keepAlive: true }, onRequest);
   }

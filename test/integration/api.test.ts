@@ -20,7 +20,10 @@ beforeAll(async () => {
     certsDir: join(dir, 'certs'),
     mapRemote: { 'login.microsoftonline.com': up.url },
     upstreamCa: [up.caPem],
-    baseEnv: { PATH: process.env.PATH, NO_PROXY: 'localhost,.microsoftonline.com,internal.example' },
+    baseEnv: {
+      PATH: process.env.PATH,
+      NO_PROXY: 'localhost,.microsoftonline.com,internal.example',
+    },
   });
 });
 
@@ -42,9 +45,20 @@ describe('startProxy', () => {
   });
 
   it('a child using that environment is intercepted, and the live report sees it', async () => {
-    const { stdout } = await exec('curl', ['-sS', '--fail', '-d', 'grant_type=refresh_token&client_id=77777777-7777-7777-7777-777777777777&refresh_token=r&scope=openid', 'https://login.microsoftonline.com/common/oauth2/v2.0/token'], { env: proxy.env });
+    const { stdout } = await exec(
+      'curl',
+      [
+        '-sS',
+        '--fail',
+        '-d',
+        'grant_type=refresh_token&client_id=77777777-7777-7777-7777-777777777777&refresh_token=r&scope=openid',
+        'https://login.microsoftonline.com/common/oauth2/v2.0/token',
+      ],
+      { env: proxy.env },
+    );
     expect(stdout).toContain('Bearer');
-    for (let i = 0; i < 50 && proxy.live.snapshot().summary.exchanges === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 50 && proxy.live.snapshot().summary.exchanges === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
     const report = await proxy.report();
     expect(report.exchanges).toHaveLength(1);
     expect(report.applications[0]?.clientId).toBe('77777777-7777-7777-7777-777777777777');

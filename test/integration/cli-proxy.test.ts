@@ -32,17 +32,37 @@ afterAll(async () => {
 
 function proxyArgs(name: string): string[] {
   return [
-    'start', '--port', '0', '--no-ui', '--certs', join(dir, 'certs'),
-    '--out', join(dir, `${name}.json`),
-    '--map-remote', `login.microsoftonline.com=${up.url}`,
-    '--map-remote', `example.test=${up.url}`,
-    '--upstream-ca', upstreamCaFile,
-    '--log-level', 'warn',
+    'start',
+    '--port',
+    '0',
+    '--no-ui',
+    '--certs',
+    join(dir, 'certs'),
+    '--out',
+    join(dir, `${name}.json`),
+    '--map-remote',
+    `login.microsoftonline.com=${up.url}`,
+    '--map-remote',
+    `example.test=${up.url}`,
+    '--upstream-ca',
+    upstreamCaFile,
+    '--log-level',
+    'warn',
   ];
 }
 
 async function curl(proxy: string, url: string, ca: string, extra: string[] = []): Promise<string> {
-  const { stdout } = await exec('curl', ['-sS', '--max-time', '10', '-x', proxy, '--cacert', ca, ...extra, url]);
+  const { stdout } = await exec('curl', [
+    '-sS',
+    '--max-time',
+    '10',
+    '-x',
+    proxy,
+    '--cacert',
+    ca,
+    ...extra,
+    url,
+  ]);
   return stdout;
 }
 
@@ -78,9 +98,15 @@ describe('entra-bas-proxy start', () => {
     const cli = await startCli(proxyArgs('sigterm'));
     expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // Entra host: only the proxy CA is trusted by curl here, so success proves interception.
-    const body = await curl(cli.url, 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token', cli.caPath, [
-      '-d', 'grant_type=client_credentials&client_id=11111111-1111-1111-1111-111111111111&client_secret=PLANTED-SECRET-1&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default',
-    ]);
+    const body = await curl(
+      cli.url,
+      'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
+      cli.caPath,
+      [
+        '-d',
+        'grant_type=client_credentials&client_id=11111111-1111-1111-1111-111111111111&client_secret=PLANTED-SECRET-1&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default',
+      ],
+    );
     expect(JSON.parse(body)).toMatchObject({ token_type: 'Bearer' });
     // Non-Entra host: only the upstream's own CA works, so success proves a raw tunnel.
     const tunneled = await curl(cli.url, 'https://example.test/anything', upstreamCaFile);
@@ -91,9 +117,15 @@ describe('entra-bas-proxy start', () => {
     const report = JSON.parse(readFileSync(join(dir, 'sigterm.json'), 'utf8')) as Report;
     expect(report.schemaVersion).toBe(1);
     expect(report.exchanges).toHaveLength(1);
-    expect(report.exchanges[0]).toMatchObject({ host: 'login.microsoftonline.com', grantType: 'client_credentials', verdict: 'not-covered' });
+    expect(report.exchanges[0]).toMatchObject({
+      host: 'login.microsoftonline.com',
+      grantType: 'client_credentials',
+      verdict: 'not-covered',
+    });
     expect(JSON.stringify(report)).not.toContain('PLANTED-SECRET-1');
-    expect(readFileSync(join(dir, 'sigterm.session.ndjson'), 'utf8')).not.toContain('PLANTED-SECRET-1');
+    expect(readFileSync(join(dir, 'sigterm.session.ndjson'), 'utf8')).not.toContain(
+      'PLANTED-SECRET-1',
+    );
     expect(cli.stdout() + cli.stderr()).not.toContain('PLANTED-SECRET-1');
   });
 
@@ -101,11 +133,21 @@ describe('entra-bas-proxy start', () => {
     const args = proxyArgs('fail');
     args.push('--map-remote', 'login.microsoftonline.us=https://127.0.0.1:1');
     const cli = await startCli(args);
-    const agent = new ProxyAgent({ uri: cli.url, requestTls: { ca: readFileSync(cli.caPath, 'utf8') } });
-    const bad = await request('https://login.microsoftonline.us/t/oauth2/v2.0/token', { method: 'POST', body: 'grant_type=password', dispatcher: agent });
+    const agent = new ProxyAgent({
+      uri: cli.url,
+      requestTls: { ca: readFileSync(cli.caPath, 'utf8') },
+    });
+    const bad = await request('https://login.microsoftonline.us/t/oauth2/v2.0/token', {
+      method: 'POST',
+      body: 'grant_type=password',
+      dispatcher: agent,
+    });
     expect(bad.statusCode).toBe(502);
     expect((await bad.body.text()).trim()).toMatch(/^entra-bas-proxy: .*refused/);
-    const good = await request('https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration', { dispatcher: agent });
+    const good = await request(
+      'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
+      { dispatcher: agent },
+    );
     expect(good.statusCode).toBe(200);
     await good.body.text();
     await agent.close();
@@ -118,7 +160,10 @@ describe('entra-bas-proxy start', () => {
 
   it('a SIGKILLed proxy leaves a session log with every completed exchange, and `report` renders it', async () => {
     const cli = await startCli(proxyArgs('killed'));
-    const agent = new ProxyAgent({ uri: cli.url, requestTls: { ca: readFileSync(cli.caPath, 'utf8') } });
+    const agent = new ProxyAgent({
+      uri: cli.url,
+      requestTls: { ca: readFileSync(cli.caPath, 'utf8') },
+    });
     for (let i = 0; i < 5; i++) {
       const r = await request('https://login.microsoftonline.com/organizations/oauth2/v2.0/token', {
         method: 'POST',
@@ -138,7 +183,14 @@ describe('entra-bas-proxy start', () => {
     expect(records).toHaveLength(5);
     expect(records.every((r) => r.grantType === 'refresh_token')).toBe(true);
     const out = join(dir, 'from-log.md');
-    const rendered = await runCli(['report', log, '--out', out, '--out', join(dir, 'from-log.json')]);
+    const rendered = await runCli([
+      'report',
+      log,
+      '--out',
+      out,
+      '--out',
+      join(dir, 'from-log.json'),
+    ]);
     expect(rendered.code).toBe(0);
     expect(readFileSync(out, 'utf8')).toMatch(/22222222-2222-2222-2222-222222222220/);
     for (const f of [log, out, join(dir, 'from-log.json')]) {

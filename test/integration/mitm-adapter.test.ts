@@ -56,7 +56,10 @@ afterAll(async () => {
 });
 
 function agent(): ProxyAgent {
-  return new ProxyAgent({ uri: `http://127.0.0.1:${mitm.port}`, requestTls: { ca: [proxyCa, up.caPem] } });
+  return new ProxyAgent({
+    uri: `http://127.0.0.1:${mitm.port}`,
+    requestTls: { ca: [proxyCa, up.caPem] },
+  });
 }
 
 async function waitFor(pred: () => boolean): Promise<void> {
@@ -70,13 +73,22 @@ describe('mitm adapter', () => {
       method: 'POST',
       dispatcher: a,
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'client-request-id': 'abc' },
-      body: 'grant_type=client_credentials&client_id=c1&scope=x%2F.default&client_secret=' + 's'.repeat(100),
+      body:
+        'grant_type=client_credentials&client_id=c1&scope=x%2F.default&client_secret=' +
+        's'.repeat(100),
     });
     expect(res.statusCode).toBe(200);
     expect(await res.body.json()).toMatchObject({ token_type: 'Bearer' });
     await waitFor(() => exchanges.some((e) => e.url.includes('/oauth2/v2.0/token')));
     const x = exchanges.find((e) => e.url.includes('/oauth2/v2.0/token'))!;
-    expect(x).toMatchObject({ method: 'POST', host: 'login.microsoftonline.com', port: 443, scheme: 'https', status: 200, error: null });
+    expect(x).toMatchObject({
+      method: 'POST',
+      host: 'login.microsoftonline.com',
+      port: 443,
+      scheme: 'https',
+      status: 200,
+      error: null,
+    });
     expect(x.requestHeaders['client-request-id']).toBe('abc');
     expect(x.responseHeaders['x-ms-request-id']).toBe('11111111-2222-3333-4444-555555555555');
     // bounded copy: 64 bytes kept, the whole size counted
@@ -113,10 +125,13 @@ describe('mitm adapter', () => {
 
   it('captures plain-HTTP managed identity requests', async () => {
     const a = agent();
-    const res = await request('http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/', {
-      dispatcher: a,
-      headers: { metadata: 'true' },
-    });
+    const res = await request(
+      'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/',
+      {
+        dispatcher: a,
+        headers: { metadata: 'true' },
+      },
+    );
     expect(res.statusCode).toBe(200);
     await res.body.text();
     await waitFor(() => exchanges.some((e) => e.host === '169.254.169.254'));
@@ -130,14 +145,21 @@ describe('mitm adapter', () => {
   it('reads plain HTTP inside a CONNECT to a local managed-identity endpoint', async () => {
     const a = agent();
     // undici tunnels even http:// targets through CONNECT
-    const res = await request(`http://127.0.0.1:${plain.port}/MSI/token?resource=https%3A%2F%2Fvault.azure.net&api-version=2019-08-01`, {
-      dispatcher: a,
-      headers: { 'x-identity-header': 'h' },
-    });
+    const res = await request(
+      `http://127.0.0.1:${plain.port}/MSI/token?resource=https%3A%2F%2Fvault.azure.net&api-version=2019-08-01`,
+      {
+        dispatcher: a,
+        headers: { 'x-identity-header': 'h' },
+      },
+    );
     expect(res.statusCode).toBe(200);
     await res.body.text();
     await waitFor(() => exchanges.some((e) => e.url.startsWith('/MSI/token')));
-    expect(exchanges.find((e) => e.url.startsWith('/MSI/token'))).toMatchObject({ host: '127.0.0.1', port: plain.port, scheme: 'http' });
+    expect(exchanges.find((e) => e.url.startsWith('/MSI/token'))).toMatchObject({
+      host: '127.0.0.1',
+      port: plain.port,
+      scheme: 'http',
+    });
     await a.close();
   });
 
@@ -149,14 +171,23 @@ describe('mitm adapter', () => {
 
   it('turns an unreachable upstream into a 502 with one line, an exchange with an error, and keeps serving', async () => {
     const a = agent();
-    const res = await request('https://login.microsoftonline.us/tenant/oauth2/v2.0/token', { method: 'POST', dispatcher: a, body: 'grant_type=password' });
+    const res = await request('https://login.microsoftonline.us/tenant/oauth2/v2.0/token', {
+      method: 'POST',
+      dispatcher: a,
+      body: 'grant_type=password',
+    });
     expect(res.statusCode).toBe(502);
     const text = await res.body.text();
     expect(text.trim().split('\n')).toHaveLength(1);
     expect(text).toMatch(/refused/);
     await waitFor(() => exchanges.some((e) => e.host === 'login.microsoftonline.us'));
-    expect(exchanges.find((e) => e.host === 'login.microsoftonline.us')?.error?.code).toBe('upstream-refused');
-    const again = await request('https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration', { dispatcher: a });
+    expect(exchanges.find((e) => e.host === 'login.microsoftonline.us')?.error?.code).toBe(
+      'upstream-refused',
+    );
+    const again = await request(
+      'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
+      { dispatcher: a },
+    );
     expect(again.statusCode).toBe(200);
     await again.body.text();
     await a.close();
@@ -173,7 +204,12 @@ describe('mitm adapter', () => {
   });
 });
 
-function peerCert(port: number, host: string, ca: string[], targetPort = 443): Promise<X509Certificate> {
+function peerCert(
+  port: number,
+  host: string,
+  ca: string[],
+  targetPort = 443,
+): Promise<X509Certificate> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1', () =>
       s.write(`CONNECT ${host}:${targetPort} HTTP/1.1\r\nhost: ${host}:${targetPort}\r\n\r\n`),

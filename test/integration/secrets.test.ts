@@ -36,15 +36,29 @@ beforeAll(async () => {
   sim = await startEntraSim();
   dir = mkdtempSync(join(tmpdir(), 'ebp-secrets-'));
   writeFileSync(join(dir, 'sim-ca.pem'), sim.caPem);
-  const args = ['start', '--port', '0', '--ui-port', '0', '--certs', join(dir, 'certs'), '--log-level', 'debug', '--upstream-ca', join(dir, 'sim-ca.pem')];
-  for (const [h, url] of Object.entries(simMapRemote(sim))) args.push('--map-remote', `${h}=${url}`);
+  const args = [
+    'start',
+    '--port',
+    '0',
+    '--ui-port',
+    '0',
+    '--certs',
+    join(dir, 'certs'),
+    '--log-level',
+    'debug',
+    '--upstream-ca',
+    join(dir, 'sim-ca.pem'),
+  ];
+  for (const [h, url] of Object.entries(simMapRemote(sim)))
+    args.push('--map-remote', `${h}=${url}`);
   for (const ext of outs) args.push('--out', join(dir, `report.${ext}`));
   cli = await startCli(args, { waitForDashboard: true });
   eventsAbort = new AbortController();
   void fetch(`${cli.dashboardUrl ?? ''}api/events`, { signal: eventsAbort.signal })
     .then(async (res) => {
       if (!res.body) return;
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) events += Buffer.from(chunk).toString('utf8');
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
+        events += Buffer.from(chunk).toString('utf8');
     })
     .catch(() => undefined);
 }, 60_000);
@@ -58,7 +72,8 @@ afterAll(async () => {
 describe('no secret reaches any output', () => {
   it('runs every flow plus planted secrets, then searches every output', async () => {
     const caPem = readFileSync(cli.caPath, 'utf8');
-    for (const flow of FLOWS) await flow.run({ proxyUrl: cli.url, proxyCaPem: caPem, sim, workDir: dir });
+    for (const flow of FLOWS)
+      await flow.run({ proxyUrl: cli.url, proxyCaPem: caPem, sim, workDir: dir });
 
     // Planted on top: a cookie and a bearer token on an Entra request, a ROPC password and a
     // client secret, and an App Service managed-identity header.
@@ -72,13 +87,23 @@ describe('no secret reaches any output', () => {
         cookie: `ESTSAUTH=${PLANTED.cookie}; x-ms-gateway-slice=estsfd`,
         authorization: `Bearer ${PLANTED.bearer}`,
       },
-      body: new URLSearchParams({ grant_type: 'password', client_id: '0badf00d-0000-4000-8000-000000000001', username: 'alice@contoso.example', password: PLANTED.password, scope: 'openid', client_secret: PLANTED.secret }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'password',
+        client_id: '0badf00d-0000-4000-8000-000000000001',
+        username: 'alice@contoso.example',
+        password: PLANTED.password,
+        scope: 'openid',
+        client_secret: PLANTED.secret,
+      }).toString(),
     });
     await r1.body.text();
-    const r2 = await request(`${sim.httpUrl.replace('127.0.0.1', 'localhost')}/MSI/token?resource=https%3A%2F%2Fvault.azure.net&api-version=2019-08-01`, {
-      dispatcher: agent,
-      headers: { 'x-identity-header': PLANTED.identityHeader },
-    });
+    const r2 = await request(
+      `${sim.httpUrl.replace('127.0.0.1', 'localhost')}/MSI/token?resource=https%3A%2F%2Fvault.azure.net&api-version=2019-08-01`,
+      {
+        dispatcher: agent,
+        headers: { 'x-identity-header': PLANTED.identityHeader },
+      },
+    );
     await r2.body.text();
     await agent.close();
 
@@ -87,13 +112,24 @@ describe('no secret reaches any output', () => {
     let snapshot = '';
     for (let i = 0; i < 50; i++) {
       snapshot = await (await fetch(`${dash}api/snapshot?limit=2000`)).text();
-      if ((JSON.parse(snapshot) as { snapshot: { summary: { exchanges: number } } }).snapshot.summary.exchanges >= 30) break;
+      if (
+        (JSON.parse(snapshot) as { snapshot: { summary: { exchanges: number } } }).snapshot.summary
+          .exchanges >= 30
+      )
+        break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const dashboard: Record<string, string> = { '/api/snapshot': snapshot, '/': await (await fetch(dash)).text() };
-    for (const ext of outs) dashboard[`/report.${ext}`] = await (await fetch(`${dash}report.${ext}`)).text();
+    const dashboard: Record<string, string> = {
+      '/api/snapshot': snapshot,
+      '/': await (await fetch(dash)).text(),
+    };
+    for (const ext of outs)
+      dashboard[`/report.${ext}`] = await (await fetch(`${dash}report.${ext}`)).text();
     const live = JSON.parse(dashboard['/report.json']!) as Report;
-    for (const x of live.exchanges) dashboard[`/api/exchanges/${x.id}`] = await (await fetch(`${dash}api/exchanges/${encodeURIComponent(x.id)}`)).text();
+    for (const x of live.exchanges)
+      dashboard[`/api/exchanges/${x.id}`] = await (
+        await fetch(`${dash}api/exchanges/${encodeURIComponent(x.id)}`)
+      ).text();
     await new Promise((r) => setTimeout(r, 700)); // one more throttled snapshot event
     dashboard['/api/events'] = events;
 
@@ -102,13 +138,15 @@ describe('no secret reaches any output', () => {
       stdout: cli.stdout(),
       stderr: cli.stderr(),
       'session log': readFileSync(join(dir, 'report.session.ndjson'), 'utf8'),
-      ...Object.fromEntries(outs.map((ext) => [`report.${ext}`, readFileSync(join(dir, `report.${ext}`), 'utf8')])),
+      ...Object.fromEntries(
+        outs.map((ext) => [`report.${ext}`, readFileSync(join(dir, `report.${ext}`), 'utf8')]),
+      ),
       ...Object.fromEntries(Object.entries(dashboard).map(([k, v]) => [`dashboard ${k}`, v])),
     };
 
     // The run really did exercise the flows and produce evidence.
     const report = JSON.parse(outputs['report.json']!) as Report;
-    expect(report.exchanges.map((x) => `${x.host}${x.path}`)).toContain("localhost/MSI/token");
+    expect(report.exchanges.map((x) => `${x.host}${x.path}`)).toContain('localhost/MSI/token');
     expect(report.exchanges.length).toBeGreaterThanOrEqual(30);
     expect(outputs['stderr']!.length).toBeGreaterThan(1000);
     expect(events).toContain('event: record');
@@ -126,7 +164,9 @@ describe('no secret reaches any output', () => {
     expect(leaks).toEqual([]);
     // No JWT of any kind survives either (decoded, non-secret claims are the evidence).
     for (const [name, text] of Object.entries(outputs)) {
-      expect(text, name).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
+      expect(text, name).not.toMatch(
+        /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/,
+      );
     }
   });
 });

@@ -4,7 +4,8 @@ import { certFingerprint, loadOrCreateCa } from '../../proxy/ca-store.js';
 import type { Parsed } from '../options.js';
 
 export async function caCommand(p: Parsed): Promise<number> {
-  if (p.positionals.length > 0) throw new ToolError('ERR_USAGE', `ca takes no arguments, got '${p.positionals[0] ?? ''}'`);
+  if (p.positionals.length > 0)
+    throw new ToolError('ERR_USAGE', `ca takes no arguments, got '${p.positionals[0] ?? ''}'`);
   const ca = await loadOrCreateCa(p.options.certs);
   process.stdout.write(`${ca.certPath}\n`);
   process.stderr.write(trustHelp(ca.certPath, certFingerprint(ca.certPem), ca.created));

@@ -26,7 +26,9 @@ export async function classifyCommand(p: Parsed): Promise<number> {
         onProgress: (entries, bytes) => {
           if (!tty || Date.now() - lastShown < 200) return;
           lastShown = Date.now();
-          process.stderr.write(`\r${file}: ${entries} entries, ${(bytes / 1048576).toFixed(1)} MiB read`);
+          process.stderr.write(
+            `\r${file}: ${entries} entries, ${(bytes / 1048576).toFixed(1)} MiB read`,
+          );
         },
       })) {
         recorder.record(raw);

@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { worstVerdict } from '../../core/verdict.js';
 import { startProxy } from '../../proxy/server.js';
 import { startEntraSim } from '../../sim/entra-sim.js';
 import { FLOWS, SIM_HOSTS } from '../../sim/flows.js';
@@ -32,24 +33,35 @@ export async function demoCommand(p: Parsed): Promise<number> {
     certsDir: o.certs,
     mapRemote,
     upstreamCa: [sim.caPem],
-    sessionLogPath: o.session ?? join(explicitOut ? '.' : DEMO_DIR, 'entra-bas-report.session.ndjson'),
+    sessionLogPath:
+      o.session ?? join(explicitOut ? '.' : DEMO_DIR, 'entra-bas-report.session.ndjson'),
     ui: o.noUi ? false : { port: o.uiPort ?? 0 },
     logger: log,
   });
   process.stdout.write(`entra-bas-proxy listening on ${proxy.url} (CA: ${proxy.caPath})\n`);
   process.stdout.write(`simulated Entra ID on ${sim.httpsUrl} (IMDS on ${sim.httpUrl})\n\n`);
   let failed = 0;
+  process.stdout.write(`  ${pad('verdict', 15)}${pad('flow', 62)}reasons\n`);
   try {
     for (const flow of FLOWS) {
       const before = proxy.recorder.count();
       try {
         await flow.run({ proxyUrl: proxy.url, proxyCaPem: proxy.caPem, sim, workDir: work });
         const seen = proxy.live.recent(proxy.recorder.count() - before);
-        const verdicts = [...new Set(seen.map((r) => r.verdict))].join(', ');
-        process.stdout.write(`  ${pad(flow.title, 58)} ${seen.length} exchanges: ${verdicts}\n`);
+        // The flow's own verdict: the worst of its sign-in exchanges (metadata fetched on the way
+        // is not-applicable and left out unless that is all there is).
+        const verdict = worstVerdict(seen.map((r) => r.verdict));
+        const codes = new Set(
+          seen.filter((r) => r.verdict === verdict).flatMap((r) => r.reasons.map((x) => x.code)),
+        );
+        process.stdout.write(
+          `  ${pad(verdict, 15)}${pad(clip(flow.title, 60), 62)}${[...codes].join(', ')}\n`,
+        );
       } catch (err) {
         failed++;
-        process.stdout.write(`  ${pad(flow.title, 58)} FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.stdout.write(
+          `  ${pad('FAILED', 15)}${pad(clip(flow.title, 60), 62)}${err instanceof Error ? err.message : String(err)}\n`,
+        );
       }
     }
   } finally {
@@ -60,8 +72,14 @@ export async function demoCommand(p: Parsed): Promise<number> {
   await proxy.writeReports(out);
   process.stdout.write(`\n`);
   process.stderr.write(summaryLine(proxy.live.snapshot().summary, out));
-  process.stdout.write(`Open ${out.find((f) => f.endsWith('.html')) ?? out[0] ?? ''} in a browser for the full report.\n`);
+  process.stdout.write(
+    `Open ${out.find((f) => f.endsWith('.html')) ?? out[0] ?? ''} in a browser for the full report.\n`,
+  );
   return failed > 0 ? 1 : 0;
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
 function pad(s: string, n: number): string {

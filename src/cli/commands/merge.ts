@@ -14,7 +14,10 @@ async function readReport(file: string): Promise<Report> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ToolError('ERR_INPUT', `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ToolError(
+      'ERR_INPUT',
+      `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   let data: unknown;
   try {
@@ -23,8 +26,17 @@ async function readReport(file: string): Promise<Report> {
     throw new ToolError('ERR_REPORT_INVALID', `${file}: not JSON`);
   }
   const r = data as Partial<Report> | null;
-  if (!r || typeof r !== 'object' || r.schemaVersion !== 1 || !Array.isArray(r.exchanges) || !r.session) {
-    throw new ToolError('ERR_REPORT_INVALID', `${file}: not an entra-bas-proxy report (schemaVersion 1)`);
+  if (
+    !r ||
+    typeof r !== 'object' ||
+    r.schemaVersion !== 1 ||
+    !Array.isArray(r.exchanges) ||
+    !r.session
+  ) {
+    throw new ToolError(
+      'ERR_REPORT_INVALID',
+      `${file}: not an entra-bas-proxy report (schemaVersion 1)`,
+    );
   }
   return r as Report;
 }
@@ -32,7 +44,8 @@ async function readReport(file: string): Promise<Report> {
 export async function mergeCommand(p: Parsed): Promise<number> {
   const o = p.options;
   const files = p.positionals;
-  if (files.length === 0) throw new ToolError('ERR_USAGE', 'merge wants at least one report (REPORT.json)');
+  if (files.length === 0)
+    throw new ToolError('ERR_USAGE', 'merge wants at least one report (REPORT.json)');
   const session = createSession();
   const seen = new Set<string>();
   const exchanges: ExchangeRecord[] = [];
@@ -60,7 +73,15 @@ export async function mergeCommand(p: Parsed): Promise<number> {
     sources,
     version: VERSION,
   });
-  await writeReports({ head, exchanges: async function* () { yield* exchanges; } }, o.out);
+  await writeReports(
+    {
+      head,
+      exchanges: async function* () {
+        yield* exchanges;
+      },
+    },
+    o.out,
+  );
   process.stderr.write(summaryLine(head.summary, o.out));
   return failOnStatus(head.applications, o.failOn, 0);
 }

@@ -11,7 +11,8 @@ import type { Parsed } from '../options.js';
 export async function reportCommand(p: Parsed): Promise<number> {
   const o = p.options;
   const [file, ...extra] = p.positionals;
-  if (file === undefined || extra.length > 0) throw new ToolError('ERR_USAGE', 'report wants exactly one session log (SESSION.ndjson)');
+  if (file === undefined || extra.length > 0)
+    throw new ToolError('ERR_USAGE', 'report wants exactly one session log (SESSION.ndjson)');
   const header = await readSessionLogHeader(file);
   const session = createSession();
   let first: string | null = null;

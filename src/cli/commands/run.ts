@@ -3,13 +3,23 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { ToolError } from '../../core/errors.js';
 import { startProxy } from '../../proxy/server.js';
-import { cliLogger, failOnStatus, quietLibraryConsole, summaryLine, warnIfExposed } from '../common.js';
+import {
+  cliLogger,
+  failOnStatus,
+  quietLibraryConsole,
+  summaryLine,
+  warnIfExposed,
+} from '../common.js';
 import { sessionPathFor, type Parsed } from '../options.js';
 
 export async function runCommand(p: Parsed, rest: readonly string[]): Promise<number> {
   const o = p.options;
   const [cmd, ...args] = rest.length > 0 ? rest : p.positionals;
-  if (cmd === undefined) throw new ToolError('ERR_USAGE', 'run wants a command: entra-bas-proxy run [options] -- CMD ARGS...');
+  if (cmd === undefined)
+    throw new ToolError(
+      'ERR_USAGE',
+      'run wants a command: entra-bas-proxy run [options] -- CMD ARGS...',
+    );
   const log = cliLogger(o);
   quietLibraryConsole(log);
   warnIfExposed(o, log);
@@ -26,7 +36,8 @@ export async function runCommand(p: Parsed, rest: readonly string[]): Promise<nu
     logger: log,
   });
   process.stderr.write(`entra-bas-proxy listening on ${proxy.url} (CA: ${proxy.caPath})\n`);
-  if (proxy.dashboardUrl) process.stderr.write(`entra-bas-proxy dashboard on ${proxy.dashboardUrl}\n`);
+  if (proxy.dashboardUrl)
+    process.stderr.write(`entra-bas-proxy dashboard on ${proxy.dashboardUrl}\n`);
   const status = await new Promise<number>((resolve) => {
     const child = spawn(cmd, args, { stdio: 'inherit', env: proxy.env });
     const forward = (sig: NodeJS.Signals): void => {

@@ -1,6 +1,13 @@
 /** `start`: run the proxy until SIGINT/SIGTERM, drain, write the report(s), exit 0 (or 3 on --fail-on). */
 import { startProxy } from '../../proxy/server.js';
-import { cliLogger, failOnStatus, quietLibraryConsole, summaryLine, untilSignal, warnIfExposed } from '../common.js';
+import {
+  cliLogger,
+  failOnStatus,
+  quietLibraryConsole,
+  summaryLine,
+  untilSignal,
+  warnIfExposed,
+} from '../common.js';
 import { sessionPathFor, type Parsed } from '../options.js';
 import { ToolError } from '../../core/errors.js';
 
@@ -25,7 +32,8 @@ export async function startCommand(p: Parsed): Promise<number> {
     logger: log,
   });
   process.stdout.write(`entra-bas-proxy listening on ${proxy.url} (CA: ${proxy.caPath})\n`);
-  if (proxy.dashboardUrl) process.stdout.write(`entra-bas-proxy dashboard on ${proxy.dashboardUrl}\n`);
+  if (proxy.dashboardUrl)
+    process.stdout.write(`entra-bas-proxy dashboard on ${proxy.dashboardUrl}\n`);
   const sig = await untilSignal(() => {
     process.stderr.write('entra-bas-proxy: second signal, exiting without waiting\n');
     process.exit(1);

@@ -438,3 +438,32 @@ describe('createSession', () => {
     expect(pollMs).toBeLessThan(20);
   });
 });
+
+describe('non-msal-client is an application-level judgement', () => {
+  it('is dropped for an app that used MSAL on another exchange', () => {
+    const s = createSession();
+    s.add(
+      makeRecord({
+        id: 'a',
+        clientId: 'app-1',
+        library: null,
+        reasons: [reason('device-code'), reason('non-msal-client')],
+        verdict: 'not-covered',
+        grantType: null,
+        endpoint: 'devicecode',
+      }),
+    );
+    s.add(
+      makeRecord({
+        id: 'b',
+        clientId: 'app-1',
+        library: 'msal.js.node',
+        reasons: [reason('device-code')],
+        verdict: 'not-covered',
+        grantType: 'device_code',
+      }),
+    );
+    const app = s.applications().find((a) => a.clientId === 'app-1');
+    expect(app?.findings.map((f) => f.code)).not.toContain('non-msal-client');
+  });
+});

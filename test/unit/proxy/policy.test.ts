@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createPolicy } from '../../../src/proxy/policy.js';
 
 describe('interception policy', () => {
-  const p = createPolicy({ intercept: ['login.contoso.com', '*.idp.example'], managedIdentityHosts: ['10.0.0.5'] });
+  const p = createPolicy({
+    intercept: ['login.contoso.com', '*.idp.example'],
+    managedIdentityHosts: ['10.0.0.5'],
+  });
 
   it.each([
     ['login.microsoftonline.com', 443, 'intercept'],
