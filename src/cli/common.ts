@@ -1,9 +1,10 @@
 /** Pieces the commands share: the CLI logger, the --fail-on decision and the closing summary line. */
 import type { Logger } from '../core/logger.js';
 import { createLogger } from '../core/logger.js';
+import { startProxy, type RunningProxy } from '../proxy/server.js';
 import type { ApplicationRecord, ReportSummary, Verdict } from '../core/types.js';
 import { atLeastAsBad } from '../core/verdict.js';
-import { isLoopback, type CommonOptions } from './options.js';
+import { isLoopback, sessionPathFor, type CommonOptions } from './options.js';
 
 export function cliLogger(o: CommonOptions): Logger {
   const level = o.quiet && o.logLevel === 'info' ? 'warn' : o.logLevel;
@@ -76,4 +77,47 @@ export function untilSignal(onSecond: () => void): Promise<NodeJS.Signals> {
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);
   });
+}
+
+/**
+ * The proxy as `start` and `run` start it from the options, with the CLI logger; the listening
+ * lines go to `announce` (stdout for `start`, where scripts wait for them; stderr for `run`, whose
+ * stdout belongs to the wrapped command).
+ */
+export async function startCliProxy(
+  o: CommonOptions,
+  opts: { port: number; announce: NodeJS.WritableStream },
+): Promise<RunningProxy> {
+  const log = cliLogger(o);
+  quietLibraryConsole(log);
+  warnIfExposed(o, log);
+  const proxy = await startProxy({
+    host: o.host,
+    port: opts.port,
+    certsDir: o.certs,
+    mapRemote: o.mapRemote,
+    upstreamCa: o.upstreamCa,
+    upstreamProxy: o.upstreamProxy,
+    intercept: o.intercept,
+    sessionLogPath: sessionPathFor(o),
+    ui: o.noUi ? false : { port: o.uiPort ?? 0 },
+    logger: log,
+  });
+  opts.announce.write(`entra-bas-proxy listening on ${proxy.url} (CA: ${proxy.caPath})\n`);
+  if (proxy.dashboardUrl)
+    opts.announce.write(`entra-bas-proxy dashboard on ${proxy.dashboardUrl}\n`);
+  return proxy;
+}
+
+/** Drains and closes the proxy, writes the reports, says what was written; the exit status. */
+export async function finishCliProxy(
+  proxy: RunningProxy,
+  o: CommonOptions,
+  otherwise: number,
+): Promise<number> {
+  await proxy.close({ drainMs: 5_000 });
+  await proxy.writeReports(o.out);
+  const snap = proxy.live.snapshot();
+  process.stderr.write(summaryLine(snap.summary, o.out));
+  return failOnStatus(snap.applications, o.failOn, otherwise);
 }

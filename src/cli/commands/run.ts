@@ -2,15 +2,8 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { ToolError } from '../../core/errors.js';
-import { startProxy } from '../../proxy/server.js';
-import {
-  cliLogger,
-  failOnStatus,
-  quietLibraryConsole,
-  summaryLine,
-  warnIfExposed,
-} from '../common.js';
-import { sessionPathFor, type Parsed } from '../options.js';
+import { finishCliProxy, startCliProxy } from '../common.js';
+import type { Parsed } from '../options.js';
 
 export async function runCommand(p: Parsed, rest: readonly string[]): Promise<number> {
   const o = p.options;
@@ -20,24 +13,10 @@ export async function runCommand(p: Parsed, rest: readonly string[]): Promise<nu
       'ERR_USAGE',
       'run wants a command: entra-bas-proxy run [options] -- CMD ARGS...',
     );
-  const log = cliLogger(o);
-  quietLibraryConsole(log);
-  warnIfExposed(o, log);
-  const proxy = await startProxy({
-    host: o.host,
+  const proxy = await startCliProxy(o, {
     port: o.portGiven ? o.port : 0,
-    certsDir: o.certs,
-    mapRemote: o.mapRemote,
-    upstreamCa: o.upstreamCa,
-    upstreamProxy: o.upstreamProxy,
-    intercept: o.intercept,
-    sessionLogPath: sessionPathFor(o),
-    ui: o.noUi ? false : { port: o.uiPort ?? 0 },
-    logger: log,
+    announce: process.stderr,
   });
-  process.stderr.write(`entra-bas-proxy listening on ${proxy.url} (CA: ${proxy.caPath})\n`);
-  if (proxy.dashboardUrl)
-    process.stderr.write(`entra-bas-proxy dashboard on ${proxy.dashboardUrl}\n`);
   const status = await new Promise<number>((resolve) => {
     const child = spawn(cmd, args, { stdio: 'inherit', env: proxy.env });
     const forward = (sig: NodeJS.Signals): void => {
@@ -55,9 +34,5 @@ export async function runCommand(p: Parsed, rest: readonly string[]): Promise<nu
       resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
     });
   });
-  await proxy.close({ drainMs: 5_000 });
-  await proxy.writeReports(o.out);
-  const snap = proxy.live.snapshot();
-  process.stderr.write(summaryLine(snap.summary, o.out));
-  return failOnStatus(snap.applications, o.failOn, status);
+  return finishCliProxy(proxy, o, status);
 }
