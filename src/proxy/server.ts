@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { LiveSession } from '../core/live.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { ToolError } from '../core/errors.js';
-import type { Report, ReportSource } from '../core/types.js';
+import type { RawExchange, Report, ReportSource } from '../core/types.js';
 import { childEnv, writeCaBundle } from '../child-env.js';
 import { BAS_SUPPORTED_HOSTS } from '../core/hosts.js';
 import { createRecorder, type Recorder } from '../session/recorder.js';
@@ -43,6 +43,11 @@ export interface ProxyOptions {
   /** The live dashboard: false (default for the API), true, or { port }. */
   readonly ui?: boolean | { readonly port?: number };
   readonly logger?: Logger;
+  /**
+   * Sees every raw exchange (secrets and all) before classification, in this process only: for
+   * recording sanitized fixtures. Never set it to something that writes raw exchanges anywhere.
+   */
+  readonly onRawExchange?: (raw: RawExchange) => void;
   /** The environment a child inherits before the proxy variables are added (default process.env). */
   readonly baseEnv?: NodeJS.ProcessEnv;
 }
@@ -103,7 +108,10 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
       upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000,
       logger,
       nextId: () => `${tag}-${(++n).toString().padStart(6, '0')}`,
-      onExchange: (raw) => recorder.record(raw),
+      onExchange: (raw) => {
+        options.onRawExchange?.(raw);
+        recorder.record(raw);
+      },
     });
   } catch (err) {
     recorder.close();
