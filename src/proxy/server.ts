@@ -141,13 +141,15 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     recorder.close();
     throw err;
   }
-  const env = childEnv({
+  const env: Record<string, string> = childEnv({
     proxyUrl: url,
     caPath: ca.certPath,
     bundlePath,
     interceptHosts: policy.extraHosts,
     base: options.baseEnv ?? process.env,
   });
+  // For browsers launched by the child (Chromium: --ignore-certificate-errors-spki-list).
+  env.ENTRA_BAS_LEAF_SPKI = leafSpki;
   let closed: Promise<void> | null = null;
   return {
     url,

@@ -42,6 +42,35 @@ describe('startProxy', () => {
     expect(readFileSync(proxy.bundlePath, 'utf8')).toContain(proxy.caPem.trim());
     expect(proxy.leafSpkiSha256).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     expect(proxy.dashboardUrl).toBeNull();
+    expect(proxy.env.ENTRA_BAS_LEAF_SPKI).toBe(proxy.leafSpkiSha256);
+  });
+
+  it('a Node child with that environment and undici EnvHttpProxyAgent (docs/examples/vitest.setup.ts) is intercepted', async () => {
+    const script = `
+      import { EnvHttpProxyAgent, setGlobalDispatcher } from 'undici';
+      setGlobalDispatcher(new EnvHttpProxyAgent());
+      const res = await fetch('https://login.microsoftonline.com/common/oauth2/v2.0/token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials&client_id=88888888-8888-8888-8888-888888888888&client_secret=s&scope=x%2F.default',
+      });
+      process.stdout.write(String(res.status));`;
+    const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script], {
+      env: proxy.env,
+      cwd: process.cwd(),
+    });
+    expect(stdout).toBe('200');
+    for (let i = 0; i < 50; i++) {
+      if (
+        (await proxy.report()).exchanges.some(
+          (x) => x.clientId === '88888888-8888-8888-8888-888888888888',
+        )
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const apps = (await proxy.report()).applications.map((a) => a.clientId);
+    expect(apps).toContain('88888888-8888-8888-8888-888888888888');
   });
 
   it('a child using that environment is intercepted, and the live report sees it', async () => {
@@ -60,8 +89,14 @@ describe('startProxy', () => {
     for (let i = 0; i < 50 && proxy.live.snapshot().summary.exchanges === 0; i++)
       await new Promise((r) => setTimeout(r, 10));
     const report = await proxy.report();
-    expect(report.exchanges).toHaveLength(1);
-    expect(report.applications[0]?.clientId).toBe('77777777-7777-7777-7777-777777777777');
+    const mine = report.exchanges.filter(
+      (x) => x.clientId === '77777777-7777-7777-7777-777777777777',
+    );
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
+      grantType: 'refresh_token',
+      host: 'login.microsoftonline.com',
+    });
     const files = ['json', 'md', 'html', 'xml', 'har'].map((e) => join(dir, `api.${e}`));
     await proxy.writeReports(files);
     for (const f of files) expect(existsSync(f)).toBe(true);
