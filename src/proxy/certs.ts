@@ -1,16 +1,22 @@
 /**
  * Certificates for interception: a self-signed CA and leaves issued by it.
  *
- * Keys come from node:crypto's async key generation (libuv thread pool, off the main thread);
- * signing uses Node's native WebCrypto through @peculiar/x509. All leaves share ONE key pair,
- * generated once per issuer, so issuing a leaf for a new host costs one RSA signature (~1 ms).
- * Leaves live in memory only.
+ * Keys come from node:crypto's async key generation (libuv thread pool, off the main thread).
+ * The CA is made once with @peculiar/x509; leaves are assembled in DER and signed natively
+ * (leaf-der.ts). All leaves share ONE key pair, generated once per issuer, so a leaf for a new
+ * host costs one RSA signature (~1 ms). Leaves live in memory only.
  */
-import { generateKeyPair, webcrypto, randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  randomBytes,
+  webcrypto,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import './reflect-shim.js';
 import * as x509 from '@peculiar/x509';
+import { leafTemplate, type LeafTemplate } from './leaf-der.js';
 
 export interface CertPair {
   certPem: string;
@@ -46,13 +52,6 @@ function derToPem(der: Uint8Array, label: string): string {
   const b64 = Buffer.from(der).toString('base64');
   const lines = b64.match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
-}
-
-function pemToDer(pem: string, label: string): Uint8Array<ArrayBuffer> {
-  const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`);
-  const m = re.exec(pem);
-  if (!m?.[1]) throw new Error(`no ${label} block in PEM text`);
-  return new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ''), 'base64'));
 }
 
 /** A positive random 128-bit serial number in hex. */
@@ -106,47 +105,40 @@ function normalizeHost(h: string): string {
 }
 
 /**
- * Issues TLS server leaves signed by a CA. One key pair serves all leaves; certificates are cached
- * in memory per host set (bounded) and never written to disk.
+ * Issues TLS server leaves signed by a CA. One key pair serves all leaves; certificates are
+ * assembled in DER and signed natively (leaf-der.ts), cached in memory per host set (bounded) and
+ * never written to disk.
  */
 export class LeafIssuer {
-  readonly #caCert: x509.X509Certificate;
-  readonly #caKey: CryptoKey;
-  readonly #leafKeys: CryptoKeyPair;
+  readonly #template: LeafTemplate;
   readonly #leafKeyPem: string;
-  readonly #aki: x509.AuthorityKeyIdentifierExtension;
-  readonly #ski: x509.SubjectKeyIdentifierExtension;
   readonly #cache = new Map<string, Promise<CertPair>>();
 
-  private constructor(
-    caCert: x509.X509Certificate,
-    caKey: CryptoKey,
-    leaf: { keyPem: string; keys: CryptoKeyPair },
-    aki: x509.AuthorityKeyIdentifierExtension,
-    ski: x509.SubjectKeyIdentifierExtension,
-  ) {
-    this.#caCert = caCert;
-    this.#caKey = caKey;
-    this.#leafKeys = leaf.keys;
-    this.#leafKeyPem = leaf.keyPem;
-    this.#aki = aki;
-    this.#ski = ski;
+  private constructor(template: LeafTemplate, leafKeyPem: string) {
+    this.#template = template;
+    this.#leafKeyPem = leafKeyPem;
   }
 
   /** Loads the CA (throws on unreadable PEM) and generates the shared leaf key pair. */
   static async create(ca: CertPair): Promise<LeafIssuer> {
     const caCert = new x509.X509Certificate(ca.certPem);
-    const caKey = await subtle.importKey(
-      'pkcs8',
-      pemToDer(ca.keyPem, 'PRIVATE KEY'),
-      SIGN_ALG,
-      false,
-      ['sign'],
-    );
+    const caSki = caCert.getExtension(x509.SubjectKeyIdentifierExtension);
+    const caKeyId =
+      caSki?.keyId ?? (await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey)).keyId;
+    if (!caKeyId) throw new Error('CA certificate: no key identifier');
     const leaf = await newRsaKeys();
-    const aki = await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey);
-    const ski = await x509.SubjectKeyIdentifierExtension.create(leaf.keys.publicKey);
-    return new LeafIssuer(caCert, caKey, leaf, aki, ski);
+    const leafSki = await x509.SubjectKeyIdentifierExtension.create(leaf.keys.publicKey);
+    const now = Date.now();
+    const template = leafTemplate({
+      caCertDer: Buffer.from(caCert.rawData),
+      caKey: createPrivateKey(ca.keyPem),
+      caKeyId: Buffer.from(caKeyId, 'hex'),
+      leafPublicKey: createPublicKey(leaf.keyPem),
+      leafKeyId: Buffer.from(leafSki.keyId, 'hex'),
+      notBefore: new Date(now - DAY_MS),
+      notAfter: new Date(now + LEAF_DAYS * DAY_MS),
+    });
+    return new LeafIssuer(template, leaf.keyPem);
   }
 
   /** The shared leaf private key (PKCS#8 PEM). */
@@ -162,42 +154,18 @@ export class LeafIssuer {
     const key = hosts.length === 1 ? hosts[0]! : [...hosts].sort().join(',');
     const hit = this.#cache.get(key);
     if (hit) return hit;
-    const p = this.#sign(hosts);
-    p.catch(() => this.#cache.delete(key));
+    let p: Promise<CertPair>;
+    try {
+      const der = this.#template.issue(hosts);
+      p = Promise.resolve({ certPem: derToPem(der, 'CERTIFICATE'), keyPem: this.#leafKeyPem });
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     if (this.#cache.size >= LEAF_CACHE_MAX) {
       const oldest = this.#cache.keys().next();
       if (!oldest.done) this.#cache.delete(oldest.value);
     }
     this.#cache.set(key, p);
     return p;
-  }
-
-  async #sign(hosts: readonly string[]): Promise<CertPair> {
-    const now = Date.now();
-    const names: x509.JsonGeneralName[] = hosts.map((h) =>
-      isIP(h) ? { type: 'ip', value: h } : { type: 'dns', value: h },
-    );
-    const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: serial(),
-      subject: `CN=${dnValue(hosts[0] ?? 'localhost')}`,
-      issuer: this.#caCert.subject,
-      notBefore: new Date(now - DAY_MS),
-      notAfter: new Date(now + LEAF_DAYS * DAY_MS),
-      signingAlgorithm: SIGN_ALG,
-      publicKey: this.#leafKeys.publicKey,
-      signingKey: this.#caKey,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(
-          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
-          true,
-        ),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension(names),
-        this.#ski,
-        this.#aki,
-      ],
-    });
-    return { certPem: cert.toString('pem') + '\n', keyPem: this.#leafKeyPem };
   }
 }
