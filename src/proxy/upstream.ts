@@ -138,14 +138,20 @@ export function createUpstream(opts: UpstreamOptions = {}): Upstream {
     map.set(h.toLowerCase(), parseOrigin(url));
   const timeoutMs = opts.connectTimeoutMs ?? 15_000;
   const extraCa = opts.upstreamCa ?? [];
-  const ca = extraCa.length > 0 ? [...tls.rootCertificates, ...extraCa] : undefined;
+  // One secure context, built once: passing `ca` itself would make the agent re-parse ~145 root
+  // certificates on every new upstream connection (~36 ms each) and join them into its pool key
+  // on every request (~155 us) - measured as a quarter of the proxy's CPU.
+  const secureContext =
+    extraCa.length > 0
+      ? tls.createSecureContext({ ca: [...tls.rootCertificates, ...extraCa] })
+      : undefined;
   const viaProxy = opts.upstreamProxy ? parseOrigin(opts.upstreamProxy) : null;
   const agentOpts: https.AgentOptions = {
     keepAlive: true,
     maxSockets: 256,
     maxFreeSockets: 64,
     scheduling: 'lifo',
-    ...(ca ? { ca } : {}),
+    ...(secureContext ? { secureContext } : {}),
   };
   const httpsAgent = viaProxy
     ? new ChainedHttpsAgent(viaProxy, timeoutMs, agentOpts)

@@ -3,7 +3,8 @@
  * test CA, undici as the client. What reaches `onExchange` is what the classifiers will see.
  */
 import { X509Certificate } from 'node:crypto';
-import net from 'node:net';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { ProxyAgent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 let up: TestUpstream;
 let plain: TestUpstream;
+let untrusted: https.Server;
 let mitm: MitmAdapter;
 let proxyCa: string;
 const exchanges: RawExchange[] = [];
@@ -24,6 +26,14 @@ const exchanges: RawExchange[] = [];
 beforeAll(async () => {
   up = await startTestUpstream();
   plain = await startTestUpstream(undefined, { tls: false });
+  // An upstream whose CA nobody trusts: the proxy must refuse it, never tunnel around it.
+  const otherCa = await createCertificateAuthority({ commonName: 'TEST-ONLY untrusted CA' });
+  const otherLeaf = await (await LeafIssuer.create(otherCa)).issue(['127.0.0.1']);
+  untrusted = https.createServer({ cert: otherLeaf.certPem, key: otherLeaf.keyPem }, (_q, s) =>
+    s.end('{}'),
+  );
+  await new Promise<void>((r) => untrusted.listen(0, '127.0.0.1', r));
+  const untrustedPort = (untrusted.address() as AddressInfo).port;
   const ca = await createCertificateAuthority({ commonName: 'TEST-ONLY proxy CA' });
   proxyCa = ca.certPem;
   let n = 0;
@@ -38,6 +48,7 @@ beforeAll(async () => {
         'login.microsoftonline.us': 'https://127.0.0.1:1', // nothing listens there
         '169.254.169.254': plain.url,
         'example.test': up.url,
+        'login.microsoftonline.de': `https://127.0.0.1:${untrustedPort}`,
       },
       upstreamCa: [up.caPem],
     }),
@@ -53,6 +64,7 @@ afterAll(async () => {
   await mitm.close();
   await up.close();
   await plain.close();
+  untrusted.close();
 });
 
 function agent(): ProxyAgent {
@@ -190,6 +202,22 @@ describe('mitm adapter', () => {
     );
     expect(again.statusCode).toBe(200);
     await again.body.text();
+    await a.close();
+  });
+
+  it('verifies upstream TLS: an untrusted upstream certificate gives a 502 and an upstream-tls exchange', async () => {
+    const a = agent();
+    const res = await request('https://login.microsoftonline.de/common/oauth2/token', {
+      method: 'POST',
+      body: 'x=1',
+      dispatcher: a,
+    });
+    expect(res.statusCode).toBe(502);
+    expect(await res.body.text()).toMatch(/TLS/);
+    await waitFor(() => exchanges.some((e) => e.host === 'login.microsoftonline.de'));
+    expect(exchanges.find((e) => e.host === 'login.microsoftonline.de')?.error?.code).toBe(
+      'upstream-tls',
+    );
     await a.close();
   });
 
