@@ -107,7 +107,18 @@ async function pipeChunks(
   };
   const write = async (s: string): Promise<void> => {
     check();
-    if (!stream.write(s)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+    if (!stream.write(s)) {
+      // Wait for drain (or close); the listener that did not fire is removed again.
+      const ac = new AbortController();
+      try {
+        await Promise.race([
+          once(stream, 'drain', { signal: ac.signal }),
+          once(stream, 'close', { signal: ac.signal }),
+        ]);
+      } finally {
+        ac.abort();
+      }
+    }
     check();
   };
   let pending = '';

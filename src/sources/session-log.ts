@@ -3,8 +3,9 @@
  * `{"type":"session","schemaVersion":1,"tool":"entra-bas-proxy","startedAt":...}` then one
  * ExchangeRecord (already redacted) per line.
  *
- * Writer: one fd opened at start (0600, parent directory created), one synchronous write per
- * record, so a SIGKILL loses nothing that `append` returned from. `append` never throws: the first
+ * Writer: one fd opened at start (0600, parent directory created); the records of one event-loop
+ * turn go out in one synchronous write at the end of that turn (or sooner past 256 KiB), so a
+ * SIGKILL loses at most the exchanges completed in the turn it hit. `append` never throws: the first
  * I/O error is kept in `error`, and the writer stops appending (so the log never holds a torn line
  * in the middle); `close()` is idempotent.
  *
@@ -30,6 +31,8 @@ import type { ExchangeRecord } from '../core/types.js';
 import { isVerdict } from '../core/verdict.js';
 
 export const SESSION_LOG_SCHEMA_VERSION = 1;
+/** Pending bytes that trigger a write before the end of the event-loop turn. */
+const FLUSH_BYTES = 256 * 1024;
 const TOOL = 'entra-bas-proxy';
 /** Longest line the reader accepts (a redacted record is a few KiB). */
 const MAX_LINE = 32 * 1024 * 1024;
@@ -86,6 +89,21 @@ export function openSessionLog(path: string, opts: { startedAt: string }): Sessi
     }
   };
 
+  // Records of one event-loop turn go out in one write (at the latest on the next turn): a
+  // SIGKILL loses at most the exchanges that completed in the same turn, and the proxy does not
+  // pay a system call per exchange.
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join('\n');
+    pending = [];
+    pendingBytes = 0;
+    writeLine(text);
+  };
+
   const header: SessionLogHeader = {
     type: 'session',
     schemaVersion: SESSION_LOG_SCHEMA_VERSION,
@@ -119,11 +137,18 @@ export function openSessionLog(path: string, opts: { startedAt: string }): Sessi
         });
         return;
       }
-      writeLine(line);
-      if (error === null) written++;
+      pending.push(line);
+      pendingBytes += line.length;
+      written++;
+      if (pendingBytes >= FLUSH_BYTES) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
     },
     close() {
       if (fd === null) return;
+      flush();
       try {
         fsyncSync(fd);
       } catch (err) {

@@ -44,7 +44,11 @@ describe('session log writer', () => {
     const log = openSessionLog(path, { startedAt: STARTED });
     const records = [makeRecord(), makeRecord({ host: 'login.windows.net', scopes: null })];
     for (const r of records) log.append(r);
-    // Appended lines are on disk before close (synchronous writes): a SIGKILL loses nothing.
+    // Nothing is written in the middle of the turn that appended...
+    expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(2);
+    // ...and everything is on disk before close, at the end of that turn: a SIGKILL then loses
+    // nothing completed before it.
+    await new Promise((r) => setImmediate(r));
     const lines = readFileSync(path, 'utf8').split('\n');
     expect(lines).toHaveLength(4);
     expect(JSON.parse(lines[0] ?? '')).toEqual({

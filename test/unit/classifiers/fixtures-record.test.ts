@@ -1,0 +1,30 @@
+/**
+ * Records the golden fixtures (test/fixtures/exchanges/). Skipped unless RECORD_FIXTURES=1:
+ *
+ *   RECORD_FIXTURES=1 npx vitest run test/unit/classifiers/fixtures-record.test.ts
+ *
+ * Every flow runs through the real proxy against the simulated Entra ID; every exchange is
+ * sanitized with the simulator's secret ledger and written only if no secret survived. Review the
+ * diff of the *.expected.json files before committing.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FLOWS } from '../../../src/sim/flows.js';
+import { FIXTURES_DIR, leaksIn, recordFixtures } from '../../fixtures/exchanges/record.js';
+
+describe.skipIf(process.env['RECORD_FIXTURES'] !== '1')('record exchange fixtures', () => {
+  it('records every flow, sanitized, and writes the fixtures', async () => {
+    const result = await recordFixtures();
+    expect(result.secretsChecked).toBeGreaterThan(40);
+    expect(result.drift, 'sanitizing changed a classification').toEqual([]);
+    for (const flow of FLOWS) {
+      expect(result.perFlow[flow.id], `no exchange recorded for ${flow.id}`).toBeGreaterThan(0);
+    }
+    // What was written is what was checked: read it back and check once more.
+    for (const f of result.files) {
+      const text = await readFile(join(FIXTURES_DIR, f), 'utf8');
+      expect(leaksIn(text, []), f).toEqual([]);
+    }
+  }, 300_000);
+});
