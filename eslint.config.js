@@ -4,6 +4,7 @@ import tseslint from 'typescript-eslint';
 const PURE = [
   'src/classifiers/**/*.ts',
   'src/report/render-*.ts',
+  'src/report/html-assets.ts',
   'src/report/build.ts',
   'src/report/session.ts',
 ];

@@ -8,6 +8,9 @@ import type { RawExchange } from '../core/types.js';
 /** Parameters by name, first value wins. Names as sent (case kept). */
 export type Params = Readonly<Record<string, string>>;
 
+/** A request parameter by name: the form body's first, else the query's. */
+export type ParamLookup = (name: string) => string | undefined;
+
 export interface JwtInfo {
   /** Decoded protected header fields (alg, typ, kid, x5t, `x5c` as "present"). */
   readonly header: Readonly<Record<string, string>>;

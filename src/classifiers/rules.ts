@@ -4,7 +4,7 @@
  * Sources: BAS-APPS ("Application requirements for the backup authentication system"), BAS (overview)
  * and entra-wire.md §1 (R1..R16), §11 (reference order), §12 (undocumented cases -> unknown).
  *
- * How the tables are applied (src/classifiers/classify.ts):
+ * How the tables are applied (src/classifiers/reasons.ts, called by classify.ts):
  * 1. RULES: the first row whose `when` matches the exchange's facts (and whose `unless`, if any, does
  *    not) gives the flow's verdict, its reason and its `extra` reasons.
  * 2. MODIFIERS: every matching row applies, when the flow's verdict is in its `appliesTo`. A modifier

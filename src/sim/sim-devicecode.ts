@@ -7,6 +7,7 @@ import {
   json,
   missingParam,
   param,
+  postRequired,
   type SimRequest,
   type SimResponse,
 } from './sim-http.js';
@@ -21,15 +22,7 @@ function splitScopes(s: string | undefined): string[] {
 
 /** POST /{tenant}/oauth2/v2.0/devicecode and v1 /{tenant}/oauth2/devicecode. */
 export function deviceCode(ctx: SimContext, req: SimRequest, version: 'v1' | 'v2'): SimResponse {
-  if (req.method !== 'POST') {
-    return aadError(
-      req,
-      400,
-      'invalid_request',
-      900561,
-      `The endpoint only accepts POST requests. Received a ${req.method.slice(0, 10)} request.`,
-    );
-  }
+  if (req.method !== 'POST') return postRequired(req);
   const clientId = param(req, 'client_id');
   if (clientId === undefined || clientId === '') return missingParam(req, 'client_id');
   if (!isGuid(clientId)) {

@@ -113,6 +113,17 @@ export function aadError(
   });
 }
 
+/** AADSTS900561: the endpoint (token, devicecode) was called with another method than POST. */
+export function postRequired(req: SimRequest): SimResponse {
+  return aadError(
+    req,
+    400,
+    'invalid_request',
+    900561,
+    `The endpoint only accepts POST requests. Received a ${req.method.slice(0, 10)} request.`,
+  );
+}
+
 /** AADSTS900144: a required parameter is missing. */
 export function missingParam(req: SimRequest, name: string): SimResponse {
   return aadError(

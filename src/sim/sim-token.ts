@@ -7,7 +7,13 @@ import { createHash } from 'node:crypto';
 import { decodeJwt, type JWTPayload } from 'jose';
 import type { SimContext } from './sim-context.js';
 import { authenticateClient } from './sim-client-auth.js';
-import { aadError, missingParam, type SimRequest, type SimResponse } from './sim-http.js';
+import {
+  aadError,
+  missingParam,
+  postRequired,
+  type SimRequest,
+  type SimResponse,
+} from './sim-http.js';
 import { issueTokens } from './sim-token-response.js';
 import { userFor } from './sim-tokens.js';
 
@@ -27,6 +33,22 @@ function pkceOk(challenge: string, method: string | undefined, verifier: string)
   return verifier === challenge;
 }
 
+/** A 400 `invalid_grant` error: the grant (code, token, credentials, assertion) is not acceptable. */
+function invalidGrant(req: SimRequest, code: number, message: string): SimResponse {
+  return aadError(req, 400, 'invalid_grant', code, message);
+}
+
+/** A 401 `invalid_client` error: this grant needs a confidential client (secret or assertion). */
+function noClientCredential(req: SimRequest): SimResponse {
+  return aadError(
+    req,
+    401,
+    'invalid_client',
+    7000218,
+    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+  );
+}
+
 /** POST /{tenant}/oauth2/v2.0/token and /{tenant}/oauth2/token. */
 export async function token(
   ctx: SimContext,
@@ -34,15 +56,7 @@ export async function token(
   tenant: string,
   version: 'v1' | 'v2',
 ): Promise<SimResponse> {
-  if (req.method !== 'POST') {
-    return aadError(
-      req,
-      400,
-      'invalid_request',
-      900561,
-      `The endpoint only accepts POST requests. Received a ${req.method.slice(0, 10)} request.`,
-    );
-  }
+  if (req.method !== 'POST') return postRequired(req);
   const grantType = req.form.get('grant_type');
   if (grantType === null || grantType === '') return missingParam(req, 'grant_type');
   const client = authenticateClient(req);
@@ -74,29 +88,23 @@ export async function token(
     if (code === null || code === '') return missingParam(req, 'code');
     const grant = ctx.state.codes.take(code);
     if (grant === undefined || grant.expiresAt < Date.now()) {
-      return aadError(
+      return invalidGrant(
         req,
-        400,
-        'invalid_grant',
         70008,
         'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
       );
     }
     if (grant.clientId !== client.clientId) {
-      return aadError(
+      return invalidGrant(
         req,
-        400,
-        'invalid_grant',
         70000,
         "The provided value for the 'code' parameter is not valid. The code was issued to a different client.",
       );
     }
     const ru = req.form.get('redirect_uri');
     if (grant.redirectUri !== null && ru !== null && ru !== grant.redirectUri) {
-      return aadError(
+      return invalidGrant(
         req,
-        400,
-        'invalid_grant',
         50148,
         'The redirect_uri in the token request does not match the one used in the authorization request.',
       );
@@ -105,10 +113,8 @@ export async function token(
       const verifier = req.form.get('code_verifier');
       if (verifier === null || verifier === '') return missingParam(req, 'code_verifier');
       if (!pkceOk(grant.codeChallenge, grant.codeChallengeMethod, verifier)) {
-        return aadError(
+        return invalidGrant(
           req,
-          400,
-          'invalid_grant',
           501481,
           'The Code_Verifier does not match the code_challenge supplied in the authorization request.',
         );
@@ -130,22 +136,10 @@ export async function token(
     if (rt === null || rt === '') return missingParam(req, 'refresh_token');
     const grant = ctx.state.refreshTokens.get(rt);
     if (grant === undefined) {
-      return aadError(
-        req,
-        400,
-        'invalid_grant',
-        9002313,
-        'Invalid request. Request is malformed or invalid.',
-      );
+      return invalidGrant(req, 9002313, 'Invalid request. Request is malformed or invalid.');
     }
     if (grant.clientId !== client.clientId) {
-      return aadError(
-        req,
-        400,
-        'invalid_grant',
-        70000,
-        'The refresh token was issued to a different client.',
-      );
+      return invalidGrant(req, 70000, 'The refresh token was issued to a different client.');
     }
     if (grant.spa && !spa) {
       return aadError(
@@ -166,15 +160,7 @@ export async function token(
   }
 
   if (grantType === 'client_credentials') {
-    if (client.auth === 0) {
-      return aadError(
-        req,
-        401,
-        'invalid_client',
-        7000218,
-        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-      );
-    }
+    if (client.auth === 0) return noClientCredential(req);
     if (version === 'v2' && !scopes.every((s) => s.endsWith('/.default'))) {
       return aadError(
         req,
@@ -194,10 +180,8 @@ export async function token(
     if (username === null || username === '') return missingParam(req, 'username');
     if (password === null || password === '') return missingParam(req, 'password');
     if (password === 'wrong-password') {
-      return aadError(
+      return invalidGrant(
         req,
-        400,
-        'invalid_grant',
         50126,
         'Error validating credentials due to invalid username or password.',
       );
@@ -218,13 +202,7 @@ export async function token(
       return aadError(req, 400, 'expired_token', 70019, 'Verification code expired.');
     }
     if (grant.clientId !== client.clientId) {
-      return aadError(
-        req,
-        400,
-        'invalid_grant',
-        70000,
-        'The device code was issued to a different client.',
-      );
+      return invalidGrant(req, 70000, 'The device code was issued to a different client.');
     }
     grant.polls += 1;
     if (grant.polls === 1) {
@@ -258,15 +236,7 @@ export async function token(
       );
     }
     if (assertion === null || assertion === '') return missingParam(req, 'assertion');
-    if (client.auth === 0) {
-      return aadError(
-        req,
-        401,
-        'invalid_client',
-        7000218,
-        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-      );
-    }
+    if (client.auth === 0) return noClientCredential(req);
     let incoming: JWTPayload;
     try {
       incoming = decodeJwt(assertion);
@@ -287,10 +257,8 @@ export async function token(
     if (assertion === null || assertion === '') return missingParam(req, 'assertion');
     const xml = Buffer.from(assertion, 'base64').toString('utf8');
     if (!xml.includes('<') || !/Assertion/.test(xml)) {
-      return aadError(
+      return invalidGrant(
         req,
-        400,
-        'invalid_grant',
         50006,
         'Signature verification failed because of an invalid signature. The SAML assertion could not be parsed.',
       );

@@ -3,13 +3,10 @@
  * mitmproxy exports) and yields a RawExchange per entry on a kept host (by default the hosts the
  * proxy intercepts).
  *
- * Bounded memory whatever the file size, and fast: a small scanner walks the JSON text chunk by
- * chunk, checks its structure, skips everything outside `log.entries` without building it, and cuts
- * out the text of one entry at a time, which the native JSON.parse then builds. While cutting, a JSON
- * string longer than STRING_CAP is shortened in place (its end marked), so a body keeps at most
- * 1 MiB of text (`truncated` says so), and an entry over ENTRY_BUDGET is skipped as too large.
- * (stream-json's token stream, fed to an assembler, was measured at about 2 MB/s; this scanner
- * reads a 144 MB synthetic HAR of 100k entries at about 50 MB/s, close to JSON.parse of the whole.)
+ * Bounded memory whatever the file size, and fast: the scanner of har-scan.ts cuts out the text of
+ * one entry at a time, which the native JSON.parse then builds. A JSON string longer than STRING_CAP
+ * is shortened by the scanner (its end marked), so a body keeps at most 1 MiB of text (`truncated`
+ * says so), and an entry over the scanner's budget is skipped as too large.
  *
  * Garbage (not JSON, JSON but not a HAR, truncated JSON) -> ToolError ERR_HAR_INVALID with one line
  * naming the file. Malformed entries are skipped and counted (`onSkip`, `stats.skipped`).
@@ -26,18 +23,13 @@ import type {
   RawBody,
   RawExchange,
 } from '../core/types.js';
+import { HarScanner, TRUNCATED_MARK, invalidHar } from './har-scan.js';
 
 /** Text kept per body, in UTF-8 bytes. */
 export const HAR_BODY_CAP = 1024 * 1024;
 /** Characters kept per JSON string (room for a base64-encoded body of HAR_BODY_CAP bytes). */
 const STRING_CAP = Math.ceil((HAR_BODY_CAP * 4) / 3) + 8;
-/** Characters of JSON text kept per entry before it is skipped as too large. */
-const ENTRY_BUDGET = 16 * 1024 * 1024;
-const KEY_CAP = 256;
 const MAX_HEADERS = 1000;
-/** Appended (as JSON text) to a string the scanner shortened; seen as MARK after JSON.parse. */
-const MARK = '\u0000[truncated]';
-const MARK_JSON = '\\u0000[truncated]';
 
 export interface HarReadOptions {
   /** After each entry: entries seen so far and bytes read from the file. */
@@ -65,310 +57,6 @@ export interface HarReadStats {
   bytes: number;
 }
 
-function invalid(file: string, what: string): ToolError {
-  return new ToolError('ERR_HAR_INVALID', `${file}: ${what}`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The scanner: JSON text -> the text of each element of log.entries (null: too large)
-// ---------------------------------------------------------------------------------------------
-
-type Role = 'root' | 'log' | 'entries' | 'other';
-interface Frame {
-  readonly array: boolean;
-  readonly role: Role;
-  key: string;
-  expectKey: boolean;
-}
-
-const SPECIAL_IN_STRING = /["\\]/g;
-const STRUCTURAL = /["{}[\]]/g;
-const SCALAR_END = /[,\]\s]/g;
-
-function kindOf(c: string): string {
-  if (c === '{') return 'an object';
-  if (c === '[') return 'an array';
-  if (c === '"') return 'a string';
-  if (c === '-' || (c >= '0' && c <= '9')) return 'a number';
-  return 'a literal';
-}
-
-class HarScanner {
-  private readonly frames: Frame[] = [];
-  private rootClosed = false;
-  private started = false;
-  sawEntries = false;
-  private offset = 0;
-  // a string in the skeleton (outside entries)
-  private inStr = false;
-  private strIsKey = false;
-  private strEsc = false;
-  private keyParts: string[] = [];
-  private keyLen = 0;
-  private inScalar = false;
-  // the entry being cut out
-  private cap: string[] | null = null;
-  private capLen = 0;
-  private capDepth = 0;
-  private capScalar = false;
-  private capInStr = false;
-  private capStrLen = 0;
-  private capDrop = false;
-  /** -1: the char after a backslash comes next; n > 0: n hex digits of \uXXXX to go. */
-  private capEsc = 0;
-  private capOversize = false;
-
-  constructor(private readonly file: string) {}
-
-  /** Feed the next chunk of text; returns the entries completed in it. */
-  feed(s: string): (string | null)[] {
-    const out: (string | null)[] = [];
-    let i = 0;
-    while (i < s.length) i = this.cap ? this.scanEntry(s, i, out) : this.scanSkeleton(s, i);
-    this.offset += s.length;
-    return out;
-  }
-
-  /** At end of input: throws unless the document was a complete HAR. */
-  end(): void {
-    if (!this.started) throw invalid(this.file, 'empty file, not a HAR file');
-    if (this.cap || this.inStr || this.frames.length > 0 || !this.rootClosed) {
-      throw invalid(this.file, 'truncated JSON (unexpected end of file)');
-    }
-    if (!this.sawEntries) throw invalid(this.file, 'not a HAR file (no log.entries)');
-  }
-
-  private bad(what: string, at: number): ToolError {
-    return invalid(this.file, `invalid JSON (${what} at offset ${this.offset + at})`);
-  }
-
-  private scanSkeleton(s: string, i: number): number {
-    const n = s.length;
-    while (i < n) {
-      if (this.inStr) {
-        i = this.skeletonString(s, i);
-        continue;
-      }
-      const c = s[i] as string;
-      if (this.inScalar) {
-        if (/[\w.+-]/.test(c)) {
-          i++;
-          continue;
-        }
-        this.inScalar = false;
-      }
-      const top = this.frames[this.frames.length - 1];
-      if (c === '"' && top && !top.array && top.expectKey) {
-        this.inStr = true;
-        this.strIsKey = true;
-        this.keyParts = [];
-        this.keyLen = 0;
-        i++;
-        continue;
-      }
-      switch (c) {
-        case ' ':
-        case '\n':
-        case '\r':
-        case '\t':
-          i++;
-          break;
-        case ':':
-          if (!top || top.array) throw this.bad("unexpected ':'", i);
-          top.expectKey = false;
-          i++;
-          break;
-        case ',':
-          if (!top) throw this.bad("unexpected ','", i);
-          if (!top.array) top.expectKey = true;
-          i++;
-          break;
-        case '}':
-        case ']':
-          if (!top || top.array !== (c === ']')) throw this.bad(`unexpected '${c}'`, i);
-          this.frames.pop();
-          if (this.frames.length === 0) this.rootClosed = true;
-          i++;
-          break;
-        default:
-          if (!/[{["\d\-tfn]/.test(c)) throw this.bad(`unexpected character '${c}'`, i);
-          if (this.valueStart(c, top, i)) return i;
-          if (c === '"') {
-            this.inStr = true;
-            this.strIsKey = false;
-          } else if (c !== '{' && c !== '[') this.inScalar = true;
-          i++;
-      }
-    }
-    return i;
-  }
-
-  /** A value starts in the skeleton; true when it is an entry (the caller switches to cutting). */
-  private valueStart(c: string, top: Frame | undefined, i: number): boolean {
-    this.started = true;
-    if (!top) {
-      if (this.rootClosed) {
-        // e.g. NDJSON (a session log given as a HAR): say what matters first.
-        if (!this.sawEntries) throw invalid(this.file, 'not a HAR file (no log.entries)');
-        throw invalid(this.file, 'unexpected data after the JSON document');
-      }
-      if (c !== '{') throw invalid(this.file, `not a HAR file (top level is ${kindOf(c)})`);
-      this.frames.push({ array: false, role: 'root', key: '', expectKey: true });
-      return false;
-    }
-    if (top.role === 'entries') {
-      this.cap = [];
-      this.capLen = 0;
-      this.capDepth = 0;
-      this.capOversize = false;
-      this.capScalar = c !== '{' && c !== '[' && c !== '"';
-      return true;
-    }
-    if (!top.array && top.expectKey) throw this.bad('expected a key', i);
-    let role: Role = 'other';
-    if (!top.array && top.role === 'root' && top.key === 'log') {
-      if (c !== '{') throw invalid(this.file, `not a HAR file (log is ${kindOf(c)})`);
-      role = 'log';
-    } else if (!top.array && top.role === 'log' && top.key === 'entries') {
-      if (c !== '[') {
-        throw invalid(this.file, `not a HAR file (log.entries is ${kindOf(c)}, not an array)`);
-      }
-      role = 'entries';
-      this.sawEntries = true;
-    }
-    if (c === '{') this.frames.push({ array: false, role, key: '', expectKey: true });
-    else if (c === '[') this.frames.push({ array: true, role, key: '', expectKey: false });
-    return false;
-  }
-
-  private skeletonString(s: string, i: number): number {
-    const n = s.length;
-    while (i < n) {
-      if (this.strEsc) {
-        this.strEsc = false;
-        i++;
-        continue;
-      }
-      SPECIAL_IN_STRING.lastIndex = i;
-      const m = SPECIAL_IN_STRING.exec(s);
-      const j = m ? m.index : n;
-      if (this.strIsKey && this.keyLen < KEY_CAP) {
-        const piece = s.slice(i, Math.min(j, i + KEY_CAP));
-        this.keyParts.push(piece);
-        this.keyLen += piece.length;
-      }
-      if (!m) return n;
-      if (s[j] === '"') {
-        this.inStr = false;
-        const top = this.frames[this.frames.length - 1];
-        if (this.strIsKey && top) top.key = this.keyParts.join('');
-        return j + 1;
-      }
-      this.strEsc = true;
-      i = j + 1;
-    }
-    return i;
-  }
-
-  private append(text: string): void {
-    if (this.capOversize || this.cap === null) return;
-    this.capLen += text.length;
-    if (this.capLen > ENTRY_BUDGET) {
-      this.capOversize = true;
-      this.cap = [];
-    } else this.cap.push(text);
-  }
-
-  private finish(out: (string | null)[]): void {
-    out.push(this.capOversize || this.cap === null ? null : this.cap.join(''));
-    this.cap = null;
-  }
-
-  private scanEntry(s: string, i: number, out: (string | null)[]): number {
-    const n = s.length;
-    while (i < n) {
-      if (this.capInStr) {
-        if (this.capEsc !== 0) {
-          const c = s[i] as string;
-          this.capEsc = this.capEsc === -1 ? (c === 'u' ? 4 : 0) : this.capEsc - 1;
-          if (!this.capDrop) this.append(c);
-          i++;
-          continue;
-        }
-        SPECIAL_IN_STRING.lastIndex = i;
-        const m = SPECIAL_IN_STRING.exec(s);
-        const j = m ? m.index : n;
-        if (j > i) this.plain(s, i, j);
-        if (!m) return n;
-        if (s[j] === '"') {
-          if (this.capDrop) this.append(MARK_JSON);
-          this.append('"');
-          this.capInStr = false;
-          i = j + 1;
-          if (this.capDepth === 0) {
-            this.finish(out);
-            return i;
-          }
-        } else {
-          if (!this.capDrop && this.capStrLen >= STRING_CAP) this.capDrop = true;
-          if (!this.capDrop) this.append('\\');
-          this.capStrLen++;
-          this.capEsc = -1;
-          i = j + 1;
-        }
-        continue;
-      }
-      if (this.capScalar) {
-        SCALAR_END.lastIndex = i;
-        const m = SCALAR_END.exec(s);
-        const j = m ? m.index : n;
-        this.append(s.slice(i, j));
-        if (!m) return n;
-        this.finish(out);
-        return j;
-      }
-      STRUCTURAL.lastIndex = i;
-      const m = STRUCTURAL.exec(s);
-      const j = m ? m.index : n;
-      if (j > i) this.append(s.slice(i, j));
-      if (!m) return n;
-      const c = s[j] as string;
-      if (c === '"') {
-        this.capInStr = true;
-        this.capStrLen = 0;
-        this.capDrop = false;
-        this.append(c);
-      } else if (c === '{' || c === '[') {
-        this.capDepth++;
-        this.append(c);
-      } else {
-        this.capDepth--;
-        this.append(c);
-        if (this.capDepth <= 0) {
-          this.finish(out);
-          return j + 1;
-        }
-      }
-      i = j + 1;
-    }
-    return i;
-  }
-
-  /** Plain string content s[i, j) of an entry, shortened past STRING_CAP. */
-  private plain(s: string, i: number, j: number): void {
-    const len = j - i;
-    if (!this.capDrop) {
-      const room = STRING_CAP - this.capStrLen;
-      if (len <= room) this.append(s.slice(i, j));
-      else {
-        this.append(s.slice(i, i + room));
-        this.capDrop = true;
-      }
-    }
-    this.capStrLen += len;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // HAR entry -> RawExchange
 // ---------------------------------------------------------------------------------------------
@@ -382,7 +70,9 @@ function obj(v: unknown): JsonObj | null {
 /** A string value and whether the scanner shortened it. */
 function textOf(v: unknown): { text: string; cut: boolean } | null {
   if (typeof v !== 'string') return null;
-  return v.endsWith(MARK) ? { text: v.slice(0, -MARK.length), cut: true } : { text: v, cut: false };
+  return v.endsWith(TRUNCATED_MARK)
+    ? { text: v.slice(0, -TRUNCATED_MARK.length), cut: true }
+    : { text: v, cut: false };
 }
 
 function str(v: unknown): string | null {
@@ -553,18 +243,18 @@ async function sniff(path: string, file: string): Promise<number> {
   try {
     const buf = Buffer.alloc(4096);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    if (bytesRead === 0) throw invalid(file, 'empty file, not a HAR file');
+    if (bytesRead === 0) throw invalidHar(file, 'empty file, not a HAR file');
     const head = buf.subarray(0, bytesRead);
     if (head[0] === 0x1f && head[1] === 0x8b)
-      throw invalid(file, 'gzip-compressed; decompress it first');
+      throw invalidHar(file, 'gzip-compressed; decompress it first');
     const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
     const text = head.subarray(bom).toString('latin1');
     const first = /\S/.exec(text)?.[0];
     if (first === undefined) {
-      if (bytesRead < buf.length) throw invalid(file, 'empty file, not a HAR file');
-    } else if (first === '[') throw invalid(file, 'not a HAR file (top level is an array)');
-    else if (first === '"') throw invalid(file, 'not a HAR file (top level is a string)');
-    else if (first !== '{') throw invalid(file, 'not JSON');
+      if (bytesRead < buf.length) throw invalidHar(file, 'empty file, not a HAR file');
+    } else if (first === '[') throw invalidHar(file, 'not a HAR file (top level is an array)');
+    else if (first === '"') throw invalidHar(file, 'not a HAR file (top level is a string)');
+    else if (first !== '{') throw invalidHar(file, 'not JSON');
     return bom;
   } finally {
     await fh.close();
@@ -590,7 +280,7 @@ export function readHar(
       encoding: 'utf8',
       highWaterMark: opts.chunkSize ?? 1 << 20,
     });
-    const scanner = new HarScanner(file);
+    const scanner = new HarScanner(file, STRING_CAP);
     try {
       for await (const chunk of src as AsyncIterable<string>) {
         stats.bytes = bom + src.bytesRead;

@@ -24,10 +24,13 @@ export function reason(code: ReasonCode, extra: Partial<Reason> = {}): Reason {
   return { code, message: `reason ${code}`, ...extra };
 }
 
-export function makeRecord(overrides: Partial<ExchangeRecord> = {}): ExchangeRecord {
-  seq++;
+/**
+ * The default record with the given id (the one source of it: report-fixtures.ts builds on it too);
+ * does not advance the id sequence of makeRecord.
+ */
+export function defaultRecord(id: string, overrides: Partial<ExchangeRecord> = {}): ExchangeRecord {
   return {
-    id: `ex-${seq}`,
+    id,
     startedAt: '2025-01-01T00:00:00.000Z',
     durationMs: 12,
     method: 'POST',
@@ -60,4 +63,9 @@ export function makeRecord(overrides: Partial<ExchangeRecord> = {}): ExchangeRec
     evidence: EMPTY_EVIDENCE,
     ...overrides,
   };
+}
+
+export function makeRecord(overrides: Partial<ExchangeRecord> = {}): ExchangeRecord {
+  seq++;
+  return defaultRecord(`ex-${seq}`, overrides);
 }

@@ -18,6 +18,7 @@ import type {
 import { VERDICTS } from '../../src/core/types.js';
 import { worstVerdict } from '../../src/core/verdict.js';
 import { buildReportHead, reportInputOf, type ReportInput } from '../../src/report/build.js';
+import { defaultRecord, EMPTY_EVIDENCE } from './records.js';
 
 export const DOC_URL =
   'https://learn.microsoft.com/entra/identity/authentication/concept-resilient-controls#backup-authentication-system';
@@ -34,18 +35,7 @@ export const CLIENT = {
 const FP = (tag: string): string => `[redacted sha256:${tag.padEnd(8, '0').slice(0, 8)}]`;
 
 export function makeEvidence(overrides: Partial<Evidence> = {}): Evidence {
-  return {
-    query: {},
-    form: {},
-    requestHeaders: {},
-    responseHeaders: {},
-    claims: {},
-    saml: null,
-    telemetry: null,
-    bodies: { requestSize: null, responseSize: null, truncated: false },
-    responseError: null,
-    ...overrides,
-  };
+  return { ...EMPTY_EVIDENCE, bodies: { ...EMPTY_EVIDENCE.bodies }, ...overrides };
 }
 
 export function reason(code: ReasonCode, message?: string, extra: Partial<Reason> = {}): Reason {
@@ -63,24 +53,10 @@ export function makeRecord(overrides: Partial<ExchangeRecord> = {}): ExchangeRec
   seq += 1;
   const id = overrides.id ?? `ex-${String(seq).padStart(4, '0')}`;
   const minute = String(seq % 60).padStart(2, '0');
-  return {
-    id,
+  return defaultRecord(id, {
     startedAt: `2026-11-25T10:${minute}:00.000Z`,
     durationMs: 87,
-    method: 'POST',
-    host: 'login.microsoftonline.com',
     path: '/contoso.onmicrosoft.com/oauth2/v2.0/token',
-    status: 200,
-    cloud: 'public',
-    hostSupported: true,
-    protocol: 'oauth2',
-    endpoint: 'token',
-    grantType: 'refresh_token',
-    pkce: null,
-    clientType: 'public',
-    clientCredential: 'none',
-    appType: 'native',
-    samlInitiation: null,
     clientId: CLIENT.native,
     tenant: 'contoso.onmicrosoft.com',
     scopes: ['https://graph.microsoft.com/User.Read', 'offline_access', 'openid', 'profile'],
@@ -88,8 +64,6 @@ export function makeRecord(overrides: Partial<ExchangeRecord> = {}): ExchangeRec
     libraryVersion: '3.8.1',
     clientRequestId: `c0ffee00-0000-4000-8000-${String(seq).padStart(12, '0')}`,
     serverRequestId: `5e7e7000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
-    managedIdentity: null,
-    interaction: 'silent',
     verdict: 'covered',
     reasons: [
       reason(
@@ -101,8 +75,6 @@ export function makeRecord(overrides: Partial<ExchangeRecord> = {}): ExchangeRec
         'BAS can only serve sessions that signed in within the last 3 days.',
       ),
     ],
-    error: null,
-    source: 'proxy',
     evidence: makeEvidence({
       form: {
         grant_type: 'refresh_token',
@@ -132,7 +104,7 @@ export function makeRecord(overrides: Partial<ExchangeRecord> = {}): ExchangeRec
       bodies: { requestSize: 412, responseSize: 3120, truncated: false },
     }),
     ...overrides,
-  };
+  });
 }
 
 /** One preset per flow: realistic field combinations for each verdict. */
