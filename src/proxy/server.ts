@@ -10,7 +10,8 @@ import { ToolError } from '../core/errors.js';
 import type { RawExchange, Report, ReportSource } from '../core/types.js';
 import { childEnv, writeCaBundle } from '../child-env.js';
 import { BAS_SUPPORTED_HOSTS } from '../core/hosts.js';
-import { createRecorder, type Recorder } from '../session/recorder.js';
+import type { Recorder } from '../session/recorder.js';
+import { createWorkerRecorder } from '../session/worker-recorder.js';
 import { renderSession, writeSessionReports } from '../session/finish.js';
 import { startDashboard } from '../ui/server.js';
 import { loadOrCreateCa, spkiSha256 } from './ca-store.js';
@@ -69,6 +70,8 @@ export interface RunningProxy {
   readonly live: LiveSession;
   readonly recorder: Recorder;
   readonly dashboardUrl: string | null;
+  /** Resolves once every completed exchange is classified and recorded (they arrive a moment late). */
+  settle(): Promise<void>;
   /** The report of the session so far. */
   report(): Promise<Report>;
   /** Writes report files (format by extension). */
@@ -93,7 +96,10 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     upstreamCa: options.upstreamCa ?? [],
     upstreamProxy: options.upstreamProxy ?? null,
   });
-  const recorder = createRecorder({ sessionLogPath: options.sessionLogPath ?? null, logger });
+  const recorder = await createWorkerRecorder({
+    sessionLogPath: options.sessionLogPath ?? null,
+    logger,
+  });
   const tag = randomBytes(3).toString('hex');
   let n = 0;
   let mitm;
@@ -110,11 +116,11 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
       nextId: () => `${tag}-${(++n).toString().padStart(6, '0')}`,
       onExchange: (raw) => {
         options.onRawExchange?.(raw);
-        recorder.record(raw);
+        recorder.submit(raw);
       },
     });
   } catch (err) {
-    recorder.close();
+    await recorder.close();
     upstream.destroy();
     const code = (err as { code?: string }).code ?? 'error';
     throw new ToolError('ERR_LISTEN', `cannot listen on ${host}:${options.port ?? 0} (${code})`, {
@@ -138,7 +144,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     await mitm.close();
     await dashboard?.close();
     upstream.destroy();
-    recorder.close();
+    await recorder.close();
     throw err;
   }
   const env: Record<string, string> = childEnv({
@@ -163,6 +169,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     live,
     recorder,
     dashboardUrl: dashboard ? dashboard.url : null,
+    settle: () => recorder.settle(),
     async report() {
       return JSON.parse(await renderSession(recorder, sources, 'json')) as Report;
     },
@@ -175,7 +182,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
         await mitm.close();
         await dashboard?.close();
         upstream.destroy();
-        recorder.close();
+        await recorder.close();
       })();
       return closed;
     },

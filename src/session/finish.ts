@@ -38,6 +38,7 @@ export async function writeSessionReports(
   sources: readonly ReportSource[],
   files: readonly string[],
 ): Promise<ReportInput> {
+  await recorder.settle();
   const input = reportInput(recorder, sources);
   await writeReports(input, files);
   return input;
@@ -48,5 +49,6 @@ export async function renderSession(
   sources: readonly ReportSource[],
   format: ReportFormat,
 ): Promise<string> {
+  await recorder.settle();
   return renderToString(format, reportInput(recorder, sources));
 }

@@ -36,7 +36,7 @@ export async function classifyCommand(p: Parsed): Promise<number> {
       if (tty) process.stderr.write('\r\x1b[K');
     }
   } finally {
-    recorder.close();
+    await recorder.close();
   }
   await writeSessionReports(recorder, sources, o.out);
   const apps = recorder.session.applications();

@@ -47,6 +47,7 @@ export async function demoCommand(p: Parsed): Promise<number> {
       const before = proxy.recorder.count();
       try {
         await flow.run({ proxyUrl: proxy.url, proxyCaPem: proxy.caPem, sim, workDir: work });
+        await proxy.settle();
         const seen = proxy.live.recent(proxy.recorder.count() - before);
         // The flow's own verdict: the worst of its sign-in exchanges (metadata fetched on the way
         // is not-applicable and left out unless that is all there is).
