@@ -17,8 +17,12 @@ export function createLiveSession(
     }),
     recent: (limit) => recorder.recent(limit),
     async get(id) {
-      const inMemory = recorder.recent(Number.MAX_SAFE_INTEGER).find((r) => r.id === id);
-      if (inMemory || !recorder.sessionLogPath) return inMemory;
+      // A worker recorder keeps the latest full records itself (its ring may hold them without
+      // evidence); an in-thread recorder's ring holds them whole.
+      const held = recorder.lookup
+        ? await recorder.lookup(id)
+        : recorder.recent(Number.MAX_SAFE_INTEGER).find((r) => r.id === id);
+      if (held || !recorder.sessionLogPath) return held;
       return findInLog(recorder.sessionLogPath, id);
     },
     subscribe: (listener) => recorder.subscribe(listener),

@@ -1,31 +1,51 @@
 /**
  * The worker behind createWorkerRecorder: classifies raw exchanges and appends them to the session
  * log, off the proxy's event loop. Messages are handled in order, so a `settle` answer means every
- * earlier exchange has been posted back.
+ * earlier exchange has been posted back. With a session log, records go back without their
+ * evidence (the part the aggregates never read); the last few hundred full records stay here for
+ * the dashboard's detail view (`get`), older ones are in the log.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { classifyExchange } from '../classifiers/index.js';
 import { oneLine } from '../core/errors.js';
-import type { RawExchange } from '../core/types.js';
+import type { Evidence, ExchangeRecord, RawExchange } from '../core/types.js';
 import { openSessionLog, type SessionLogWriter } from '../sources/session-log.js';
 
 export type ToWorker =
-  | { readonly type: 'raw'; readonly raw: RawExchange }
+  | { readonly type: 'raws'; readonly raws: readonly RawExchange[] }
   | { readonly type: 'settle'; readonly seq: number }
+  | { readonly type: 'get'; readonly seq: number; readonly id: string }
   | { readonly type: 'close' };
 
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'failed'; readonly message: string }
-  | { readonly type: 'record'; readonly record: ReturnType<typeof classifyExchange> }
+  | { readonly type: 'records'; readonly records: readonly ExchangeRecord[] }
   | { readonly type: 'settled'; readonly seq: number }
+  | { readonly type: 'got'; readonly seq: number; readonly record: ExchangeRecord | null }
   | { readonly type: 'closed' };
+
+/** Stands in for the evidence of records sent back slim (it is in the session log). */
+export const EVIDENCE_IN_LOG: Evidence = Object.freeze({
+  query: {},
+  form: {},
+  requestHeaders: {},
+  responseHeaders: {},
+  claims: {},
+  saml: null,
+  telemetry: null,
+  bodies: { requestSize: null, responseSize: null, truncated: false },
+  responseError: null,
+});
+
+const KEEP_FULL = 1000;
 
 const port = parentPort;
 if (port) {
   const data = workerData as { sessionLogPath: string | null; startedAt: string };
   const send = (m: FromWorker): void => port.postMessage(m);
   let log: SessionLogWriter | null = null;
+  const full = new Map<string, ExchangeRecord>();
   try {
     log = data.sessionLogPath
       ? openSessionLog(data.sessionLogPath, { startedAt: data.startedAt })
@@ -35,15 +55,31 @@ if (port) {
     send({ type: 'failed', message: oneLine(err) });
   }
   port.on('message', (m: ToWorker) => {
-    if (m.type === 'raw') {
-      const record = classifyExchange(m.raw);
-      log?.append(record);
-      send({ type: 'record', record });
-    } else if (m.type === 'settle') {
-      send({ type: 'settled', seq: m.seq });
-    } else {
-      log?.close();
-      send({ type: 'closed' });
+    switch (m.type) {
+      case 'raws': {
+        const out: ExchangeRecord[] = [];
+        for (const raw of m.raws) {
+          const record = classifyExchange(raw);
+          if (log) {
+            log.append(record);
+            full.set(record.id, record);
+            if (full.size > KEEP_FULL) full.delete(full.keys().next().value as string);
+            out.push({ ...record, evidence: EVIDENCE_IN_LOG });
+          } else out.push(record);
+        }
+        send({ type: 'records', records: out });
+        break;
+      }
+      case 'settle':
+        send({ type: 'settled', seq: m.seq });
+        break;
+      case 'get':
+        send({ type: 'got', seq: m.seq, record: full.get(m.id) ?? null });
+        break;
+      case 'close':
+        log?.close();
+        send({ type: 'closed' });
+        break;
     }
   });
 }

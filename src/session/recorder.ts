@@ -30,6 +30,11 @@ export interface Recorder {
   submit(raw: RawExchange): void;
   /** Resolves once everything submitted so far is recorded. */
   settle(): Promise<void>;
+  /**
+   * One full record (evidence included) while it is still held in memory; the live proxy's ring
+   * may hold records without evidence, which lives in the session log.
+   */
+  lookup?(id: string): Promise<ExchangeRecord | undefined>;
   /** Record an already classified exchange (from a session log or a merge). */
   add(record: ExchangeRecord): void;
   recent(limit: number): readonly ExchangeRecord[];

@@ -42,9 +42,11 @@ export async function createWorkerRecorder(opts: RecorderOptions): Promise<Recor
     throw new ToolError('ERR_IO', `cannot start the recorder: ${why}`);
   }
   const core = recorderCore({ ...opts, startedAt }, opts.sessionLogPath !== null);
-  // Exchanges posted and not yet recorded, oldest first: replayed here if the worker dies.
+  // Exchanges handed to the worker and not yet recorded, oldest first: replayed here if it dies.
   const inFlight: RawExchange[] = [];
-  const settles = new Map<number, () => void>();
+  // Exchanges of this event-loop turn, posted together at its end.
+  let outbox: RawExchange[] = [];
+  const replies = new Map<number, (m: FromWorker) => void>();
   let seq = 0;
   let alive = true;
   let closed: Promise<void> | null = null;
@@ -61,30 +63,41 @@ export async function createWorkerRecorder(opts: RecorderOptions): Promise<Recor
       `classification worker stopped (${why}); classifying in the proxy thread, without a session log`,
     );
     for (const raw of inFlight.splice(0)) recordHere(raw);
-    for (const done of settles.values()) done();
-    settles.clear();
+    outbox = [];
+    for (const answer of replies.values()) answer({ type: 'closed' });
+    replies.clear();
   };
   worker.on('message', (m: FromWorker) => {
-    if (m.type === 'record') {
-      inFlight.shift();
-      core.add(m.record);
-      logExchange(opts.logger, m.record);
-    } else if (m.type === 'settled') {
-      settles.get(m.seq)?.();
-      settles.delete(m.seq);
+    if (m.type === 'records') {
+      inFlight.splice(0, m.records.length);
+      for (const r of m.records) {
+        core.add(r);
+        logExchange(opts.logger, r);
+      }
+    } else if (m.type === 'settled' || m.type === 'got') {
+      replies.get(m.seq)?.(m);
+      replies.delete(m.seq);
     }
   });
   worker.on('error', (e) => die(e.message));
   worker.on('exit', (code) => die(`exit ${code}`));
   const post = (m: ToWorker): void => worker.postMessage(m);
-
-  const settle = (): Promise<void> => {
-    if (!alive) return Promise.resolve();
+  const flush = (): void => {
+    if (outbox.length === 0 || !alive) return;
+    post({ type: 'raws', raws: outbox });
+    outbox = [];
+  };
+  const ask = (m: { type: 'settle' } | { type: 'get'; id: string }): Promise<FromWorker> => {
+    flush();
+    if (!alive) return Promise.resolve({ type: 'closed' });
     const n = ++seq;
-    return new Promise<void>((resolve) => {
-      settles.set(n, resolve);
-      post({ type: 'settle', seq: n });
+    return new Promise((resolve) => {
+      replies.set(n, resolve);
+      post({ ...m, seq: n });
     });
+  };
+  const settle = async (): Promise<void> => {
+    await ask({ type: 'settle' });
   };
 
   return {
@@ -93,9 +106,13 @@ export async function createWorkerRecorder(opts: RecorderOptions): Promise<Recor
     submit(raw) {
       if (!alive) return recordHere(raw);
       inFlight.push(raw);
-      post({ type: 'raw', raw });
+      if (outbox.push(raw) === 1) setImmediate(flush);
     },
     settle,
+    async lookup(id) {
+      const m = await ask({ type: 'get', id });
+      return m.type === 'got' ? (m.record ?? undefined) : undefined;
+    },
     close() {
       closed ??= (async () => {
         await settle();

@@ -130,6 +130,13 @@ describe('no secret reaches any output', () => {
       dashboard[`/api/exchanges/${x.id}`] = await (
         await fetch(`${dash}api/exchanges/${encodeURIComponent(x.id)}`)
       ).text();
+    // The detail view serves full records (evidence included) from the classification worker.
+    const detail = JSON.parse(
+      dashboard[`/api/exchanges/${live.exchanges[0]?.id ?? ''}`] ?? '{}',
+    ) as {
+      evidence?: { requestHeaders?: Record<string, string> };
+    };
+    expect(Object.keys(detail.evidence?.requestHeaders ?? {}).length).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 700)); // one more throttled snapshot event
     dashboard['/api/events'] = events;
 
