@@ -170,7 +170,11 @@ function chartSection(apps: readonly ApplicationRecord[], counts: Stats['counts'
           return seg;
         })
         .join('');
-      const label = a.clientId.length > 30 ? `${a.clientId.slice(0, 29)}\u2026` : a.clientId;
+      // Client ids (GUIDs) differ at both ends: keep the start and the end, elide the middle.
+      const label =
+        a.clientId.length > 30
+          ? `${a.clientId.slice(0, 14)}\u2026${a.clientId.slice(-15)}`
+          : a.clientId;
       const empty =
         total === 0
           ? `<rect class="empty" x="${labelW}" y="${y}" width="${barW}" height="${rowH - 6}"/>`

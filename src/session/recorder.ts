@@ -30,6 +30,8 @@ export interface Recorder {
   submit(raw: RawExchange): void;
   /** Resolves once everything submitted so far is recorded. */
   settle(): Promise<void>;
+  /** Resolves once at most `n` submitted exchanges wait to be recorded (backpressure for fast sources). */
+  backlog(n: number): Promise<void>;
   /**
    * One full record (evidence included) while it is still held in memory; the live proxy's ring
    * may hold records without evidence, which lives in the session log.
@@ -57,7 +59,7 @@ export interface SyncRecorder extends Recorder {
 export function recorderCore(
   opts: RecorderOptions,
   hasLog: boolean,
-): Omit<Recorder, 'submit' | 'settle' | 'close' | 'sessionLogPath'> & {
+): Omit<Recorder, 'submit' | 'settle' | 'backlog' | 'lookup' | 'close' | 'sessionLogPath'> & {
   add(record: ExchangeRecord): void;
 } {
   const startedAt = opts.startedAt ?? new Date().toISOString();
@@ -135,6 +137,7 @@ export function createRecorder(opts: RecorderOptions): SyncRecorder {
     record,
     submit: (raw) => void record(raw),
     settle: () => Promise.resolve(),
+    backlog: () => Promise.resolve(),
     close: () => {
       log?.close();
       return Promise.resolve();

@@ -29,6 +29,9 @@ export async function createWorkerRecorder(opts: RecorderOptions): Promise<Recor
   const startedAt = opts.startedAt ?? new Date().toISOString();
   const worker = new Worker(WORKER_URL, {
     workerData: { sessionLogPath: opts.sessionLogPath, startedAt },
+    // Its working set is one batch plus the latest full records: a small young generation keeps
+    // the process's memory close to what it was with classification in the main thread.
+    resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
   });
   worker.unref();
   const first = await new Promise<FromWorker | Error>((resolve) => {
@@ -47,6 +50,16 @@ export async function createWorkerRecorder(opts: RecorderOptions): Promise<Recor
   // Exchanges of this event-loop turn, posted together at its end.
   let outbox: RawExchange[] = [];
   const replies = new Map<number, (m: FromWorker) => void>();
+  const backlogWaiters: { n: number; done: () => void }[] = [];
+  const wakeBacklog = (): void => {
+    for (let i = backlogWaiters.length - 1; i >= 0; i--) {
+      const w = backlogWaiters[i];
+      if (w && (inFlight.length <= w.n || !alive)) {
+        backlogWaiters.splice(i, 1);
+        w.done();
+      }
+    }
+  };
   let seq = 0;
   let alive = true;
   let closed: Promise<void> | null = null;
@@ -66,6 +79,7 @@ export async function createWorkerRecorder(opts: RecorderOptions): Promise<Recor
     outbox = [];
     for (const answer of replies.values()) answer({ type: 'closed' });
     replies.clear();
+    wakeBacklog();
   };
   worker.on('message', (m: FromWorker) => {
     if (m.type === 'records') {
@@ -74,6 +88,7 @@ export async function createWorkerRecorder(opts: RecorderOptions): Promise<Recor
         core.add(r);
         logExchange(opts.logger, r);
       }
+      if (backlogWaiters.length > 0) wakeBacklog();
     } else if (m.type === 'settled' || m.type === 'got') {
       replies.get(m.seq)?.(m);
       replies.delete(m.seq);
@@ -109,6 +124,11 @@ export async function createWorkerRecorder(opts: RecorderOptions): Promise<Recor
       if (outbox.push(raw) === 1) setImmediate(flush);
     },
     settle,
+    backlog(n) {
+      flush();
+      if (inFlight.length <= n || !alive) return Promise.resolve();
+      return new Promise<void>((done) => backlogWaiters.push({ n, done }));
+    },
     async lookup(id) {
       const m = await ask({ type: 'get', id });
       return m.type === 'got' ? (m.record ?? undefined) : undefined;

@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import { ToolError } from '../../core/errors.js';
 import type { ReportSource } from '../../core/types.js';
-import { createRecorder } from '../../session/recorder.js';
+import { createWorkerRecorder } from '../../session/worker-recorder.js';
 import { writeSessionReports } from '../../session/finish.js';
 import { readHar } from '../../sources/har.js';
 import { cliLogger, failOnStatus, summaryLine } from '../common.js';
@@ -13,10 +13,12 @@ export async function classifyCommand(p: Parsed): Promise<number> {
   const files = p.positionals;
   if (files.length === 0) throw new ToolError('ERR_USAGE', 'classify wants at least one HAR file');
   const log = cliLogger({ ...o, quiet: true });
-  const recorder = createRecorder({ sessionLogPath: sessionPathFor(o), logger: log });
+  // Classification runs in a worker thread while this one reads the HAR.
+  const recorder = await createWorkerRecorder({ sessionLogPath: sessionPathFor(o), logger: log });
   const sources: ReportSource[] = [];
   const tty = process.stderr.isTTY === true;
   let lastShown = 0;
+  let submitted = 0;
   try {
     for (const [i, file] of files.entries()) {
       sources.push({ kind: 'har', name: file });
@@ -31,7 +33,9 @@ export async function classifyCommand(p: Parsed): Promise<number> {
           );
         },
       })) {
-        recorder.record(raw);
+        recorder.submit(raw);
+        // Keep the HAR reader at most a few thousand exchanges ahead of classification.
+        if (++submitted % 128 === 0) await recorder.backlog(256);
       }
       if (tty) process.stderr.write('\r\x1b[K');
     }

@@ -1,0 +1,65 @@
+/**
+ * The worker recorder as the live proxy and `classify` run it (from dist/, where its worker module
+ * exists; `npm test` builds first): order, backpressure, the session log written by the worker,
+ * full records for the detail view, and classification in this thread once the worker is gone.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createWorkerRecorder } from '../../dist/session/worker-recorder.js';
+import { makeRawExchange } from '../helpers/raw-exchange.js';
+
+const ropc = (i: number) =>
+  makeRawExchange({
+    id: `w-${i}`,
+    form: {
+      grant_type: 'password',
+      client_id: '99999999-9999-9999-9999-999999999999',
+      username: 'u@contoso.example',
+      password: `PLANTED-WORKER-PW-${i}`,
+      scope: 'openid',
+    },
+  });
+
+describe('createWorkerRecorder (dist)', () => {
+  it('records in order, writes the session log in the worker, serves full records', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const log = join(dir, 's.ndjson');
+    const rec = await createWorkerRecorder({ sessionLogPath: log });
+    for (let i = 0; i < 300; i++) {
+      rec.submit(ropc(i));
+      if (i % 50 === 0) await rec.backlog(10);
+    }
+    await rec.settle();
+    expect(rec.count()).toBe(300);
+    expect(rec.recent(3).map((r) => r.id)).toEqual(['w-297', 'w-298', 'w-299']);
+    expect(rec.session.summary().byVerdict['not-covered']).toBe(300);
+    // the ring holds records without evidence; the worker still has the full one
+    const full = await rec.lookup?.('w-299');
+    expect(full?.evidence.form['grant_type']).toBe('password');
+    await rec.close();
+    await rec.close();
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(301);
+    expect(
+      lines
+        .slice(1)
+        .map((l) => (JSON.parse(l) as { id: string }).id)
+        .at(-1),
+    ).toBe('w-299');
+    expect(readFileSync(log, 'utf8')).not.toContain('PLANTED-WORKER-PW');
+    // after the worker is gone, exchanges are still recorded (in this thread)
+    rec.submit(ropc(300));
+    expect(rec.count()).toBe(301);
+  });
+
+  it('refuses to start when the session log cannot be created', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, '');
+    await expect(
+      createWorkerRecorder({ sessionLogPath: join(blocker, 'sub', 's.ndjson') }),
+    ).rejects.toThrow(/cannot start the recorder/);
+  });
+});
