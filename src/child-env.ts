@@ -63,7 +63,7 @@ export function childEnv(opts: {
 }
 
 /** Hosts of local managed-identity endpoints named by the environment (App Service, Arc, ML). */
-function managedIdentityHosts(env: Record<string, string>): string[] {
+export function managedIdentityHosts(env: NodeJS.ProcessEnv): string[] {
   const out: string[] = [];
   for (const k of ['IDENTITY_ENDPOINT', 'MSI_ENDPOINT', 'IMDS_ENDPOINT']) {
     const v = env[k];

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { HeaderMap } from '../core/types.js';
 import type { JwtResult, Params } from './parsed.js';
+import { setOwn } from './parse/params.js';
 
 /** `sha256:` + the first 8 hex digits of the SHA-256 of `secret` (UTF-8). */
 export function fingerprint(secret: string): string {
@@ -68,7 +69,8 @@ const PERSONAL_PARAMS: ReadonlySet<string> = new Set([
 ]);
 
 /** Names matching SECRET_NAME that are not secrets (kept verbatim). */
-const SAFE_PARAMS: ReadonlySet<string> = new Set([
+export const SAFE_PARAMS: ReadonlySet<string> = new Set([
+  'error_codes',
   'grant_type',
   'response_type',
   'token_type',
@@ -82,7 +84,8 @@ const SAFE_PARAMS: ReadonlySet<string> = new Set([
   'client_info_requested',
 ]);
 
-const SECRET_NAME = /secret|pass|pwd|token|assertion|code|key|cookie|session|credential|canary/i;
+export const SECRET_NAME =
+  /secret|pass|pwd|token|assertion|code|key|cookie|session|credential|canary/i;
 const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/;
 
 /** The value to keep for parameter `name`: verbatim, or a fingerprint. */
@@ -102,20 +105,6 @@ export function redactParams(params: Params): Record<string, string> {
     if (v !== undefined) setOwn(out, name, redactParam(name, v));
   }
   return out;
-}
-
-/** out[name] = value, safe for a `__proto__` parameter name. */
-function setOwn(out: Record<string, string>, name: string, value: string): void {
-  if (name === '__proto__') {
-    Object.defineProperty(out, name, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    out[name] = value;
-  }
 }
 
 /** Headers kept as they are (lowercase names); `x-client-*` headers are kept too. */

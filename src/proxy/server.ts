@@ -8,7 +8,7 @@ import type { LiveSession } from '../core/live.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { ToolError } from '../core/errors.js';
 import type { RawExchange, Report, ReportSource } from '../core/types.js';
-import { childEnv, writeCaBundle } from '../child-env.js';
+import { childEnv, managedIdentityHosts, writeCaBundle } from '../child-env.js';
 import { BAS_SUPPORTED_HOSTS } from '../core/hosts.js';
 import type { Recorder } from '../session/recorder.js';
 import { createWorkerRecorder } from '../session/worker-recorder.js';
@@ -87,7 +87,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
   const issuer = await LeafIssuer.create(ca);
   const policy = createPolicy({
     intercept: options.intercept ?? [],
-    managedIdentityHosts: miHosts(options.baseEnv ?? process.env),
+    managedIdentityHosts: managedIdentityHosts(options.baseEnv ?? process.env),
   });
   // Leaves for the hosts nearly every session meets, made before the first client arrives.
   await Promise.all(BAS_SUPPORTED_HOSTS.map((h) => issuer.issue([h])));
@@ -187,18 +187,4 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
       return closed;
     },
   };
-}
-
-function miHosts(env: NodeJS.ProcessEnv): string[] {
-  const out: string[] = [];
-  for (const k of ['IDENTITY_ENDPOINT', 'MSI_ENDPOINT', 'IMDS_ENDPOINT']) {
-    const v = env[k];
-    if (!v) continue;
-    try {
-      out.push(new URL(v).hostname.toLowerCase());
-    } catch {
-      // Not a URL: nothing to intercept for it.
-    }
-  }
-  return out;
 }

@@ -25,6 +25,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { decodeHtmlEntities } from '../classifiers/parse/html-form.js';
 import { decodeComponent } from '../classifiers/parse/params.js';
 import type { ExchangeError, HeaderMap, RawBody, RawExchange } from '../core/types.js';
+import { SAFE_PARAMS, SECRET_NAME } from '../classifiers/redact.js';
 
 export interface SanitizeOptions {
   /** Exact strings that must not survive anywhere (e.g. the simulator's secret ledger). */
@@ -115,23 +116,6 @@ const SECRET_PARAMS: ReadonlySet<string> = new Set([
   'user_federated_identity_credential',
 ]);
 
-/** Names matching SECRET_NAME that are not secrets (kept verbatim). */
-const SAFE_PARAMS: ReadonlySet<string> = new Set([
-  'grant_type',
-  'response_type',
-  'token_type',
-  'requested_token_use',
-  'requested_token_type',
-  'client_assertion_type',
-  'code_challenge',
-  'code_challenge_method',
-  'return_spa_code',
-  'response_mode',
-  'client_info_requested',
-  'error_codes',
-]);
-
-const SECRET_NAME = /secret|pass|pwd|token|assertion|code|key|cookie|session|credential|canary/i;
 const SECRET_HEADER =
   /secret|token|passw|credential|cookie|session|api-?key|identity-header|^x-ms-identity/i;
 const PLACEHOLDER = /^REDACTED-[\w.-]+-\d+$/;

@@ -9,7 +9,11 @@ export type ParamsBuilder = Record<string, string>;
 
 /** Set `name` unless it is already there (first value wins); safe for `__proto__`. */
 export function setFirst(out: ParamsBuilder, name: string, value: string): void {
-  if (Object.hasOwn(out, name)) return;
+  if (!Object.hasOwn(out, name)) setOwn(out, name, value);
+}
+
+/** out[name] = value, safe for a `__proto__` parameter name. */
+export function setOwn(out: ParamsBuilder, name: string, value: string): void {
   if (name === '__proto__') {
     Object.defineProperty(out, name, {
       value,
