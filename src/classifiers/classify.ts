@@ -97,7 +97,10 @@ export function classify(px: ParsedExchange): ExchangeRecord {
       (clientCredential === 'certificate' ? claim(px.jwts['client_assertion'], 'sub') : null) ??
       claim(access, 'azp') ??
       claim(access, 'appid') ??
-      claim(px.jwts['id_token'], 'aud');
+      claim(px.jwts['id_token'], 'aud') ??
+      // UserInfo and other API calls: the app that holds the bearer token.
+      claim(px.jwts['bearer'], 'azp') ??
+      claim(px.jwts['bearer'], 'appid');
   }
 
   // Tenant: path segment, else the tid claim.
@@ -107,7 +110,8 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     const seg = rawSegs[i];
     if (seg !== undefined && rawSegs.length > i + 1 && !NOT_TENANT.has(segs[i] ?? '')) tenant = seg;
   }
-  tenant ??= claim(access, 'tid') ?? claim(px.jwts['id_token'], 'tid');
+  tenant ??=
+    claim(access, 'tid') ?? claim(px.jwts['id_token'], 'tid') ?? claim(px.jwts['bearer'], 'tid');
 
   const b2cPolicy =
     segs[0] === 'tfp' || B2C_POLICY.test(rawSegs[1] ?? '') || B2C_POLICY.test(param('p') ?? '');

@@ -94,7 +94,7 @@ export interface ParsedExchange {
   readonly responseHeader: (name: string) => string | undefined;
   /** Every SAML message found in the request or the response. */
   readonly saml: readonly SamlResult[];
-  /** JWTs found, by where they were: access_token, id_token, refresh_token?, client_assertion, assertion, request. */
+  /** JWTs found, by where they were: access_token, id_token, refresh_token?, client_assertion, assertion, request, and `bearer` (an Authorization: Bearer header). */
   readonly jwts: Readonly<Record<string, JwtResult>>;
   readonly telemetry: Telemetry | null;
   readonly library: LibraryInfo | null;

@@ -212,7 +212,8 @@ export const BROWSER_FLOWS: readonly FlowSpec[] = [
         grantType: null,
         verdict: 'not-covered',
         reasons: ['userinfo'],
-        clientId: null,
+        // Named by the bearer token it presents (azp / appid), so the finding lands on the app.
+        clientId: IDS.userInfo,
         appType: 'unknown',
         host: 'graph.microsoft.com',
       },

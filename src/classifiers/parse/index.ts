@@ -197,6 +197,13 @@ function parseUnsafe(raw: RawExchange): ParsedExchange {
     }
   }
 
+  // A bearer token sent to an API (UserInfo): its claims name the calling app and tenant.
+  const authorization = header('authorization');
+  if (authorization !== undefined && /^bearer\s+/i.test(authorization)) {
+    const token = authorization.replace(/^bearer\s+/i, '').trim();
+    if (looksLikeJwt(token)) addLazyJwt(jwts, 'bearer', token);
+  }
+
   // Library and telemetry
   const library: LibraryInfo | null = detectLibrary(header, form, query);
   let telemetry: Telemetry | null = null;

@@ -31,8 +31,12 @@ function resolve(table: Table, name: string): JwtResult {
   return slot.result;
 }
 
+/** The entry names a table accepts: the JWT parameters, and `bearer` (Authorization header). */
+const NAMES = [...JWT_NAMES.map(([name]) => name), 'bearer'];
+
+/** One shared getter per entry name, so tables stay cheap to build. */
 const GETTERS: ReadonlyMap<string, (this: Table) => JwtResult> = new Map(
-  JWT_NAMES.map(([name]) => [
+  NAMES.map((name) => [
     name,
     function get(this: Table): JwtResult {
       return resolve(this, name);
@@ -47,7 +51,7 @@ export function newJwtTable(): Record<string, JwtResult> {
   return t;
 }
 
-/** Add `name` -> `token` to a record made by newJwtTable (`name` must be one of JWT_NAMES). */
+/** Add `name` -> `token` to a record made by newJwtTable (`name` one of NAMES; first one wins). */
 export function addLazyJwt(table: Record<string, JwtResult>, name: string, token: string): void {
   const state = (table as Table)[STATE];
   const get = GETTERS.get(name);

@@ -1263,3 +1263,27 @@ describe('classify: SAML application naming', () => {
     expect(idp.evidence.saml).toMatchObject({ audience: 'https://sp.example.com/metadata' });
   });
 });
+
+describe('classify: UserInfo names the calling app', () => {
+  it('takes the client id and tenant from the bearer token it presents (claims only, no token)', () => {
+    const token = fakeJwt(
+      { alg: 'RS256', typ: 'JWT' },
+      { azp: 'app-userinfo-1', tid: 'tenant-1', aud: '00000003-0000-0000-c000-000000000000' },
+    );
+    const r = classifyExchange(
+      makeRawExchange({
+        method: 'GET',
+        host: 'graph.microsoft.com',
+        url: '/oidc/userinfo',
+        requestHeaders: { authorization: `Bearer ${token}` },
+      }),
+    );
+    expect(r).toMatchObject({
+      endpoint: 'userinfo',
+      clientId: 'app-userinfo-1',
+      tenant: 'tenant-1',
+    });
+    expect(r.evidence.claims['bearer']).toMatchObject({ azp: 'app-userinfo-1' });
+    expect(JSON.stringify(r)).not.toContain(token);
+  });
+});
