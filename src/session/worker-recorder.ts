@@ -24,10 +24,16 @@ import {
 
 const WORKER_URL = new URL('./classify-worker.js', import.meta.url);
 
-export async function createWorkerRecorder(opts: RecorderOptions): Promise<Recorder> {
-  if (!existsSync(fileURLToPath(WORKER_URL))) return createRecorder(opts);
+export async function createWorkerRecorder(
+  opts: RecorderOptions & {
+    /** The worker module (tests substitute one that fails); default classify-worker.js beside this. */
+    readonly workerUrl?: URL;
+  },
+): Promise<Recorder> {
+  const workerUrl = opts.workerUrl ?? WORKER_URL;
+  if (!existsSync(fileURLToPath(workerUrl))) return createRecorder(opts);
   const startedAt = opts.startedAt ?? new Date().toISOString();
-  const worker = new Worker(WORKER_URL, {
+  const worker = new Worker(workerUrl, {
     workerData: { sessionLogPath: opts.sessionLogPath, startedAt },
     // Its working set is one batch plus the latest full records: a small young generation keeps
     // the process's memory close to what it was with classification in the main thread.

@@ -62,4 +62,19 @@ describe('createWorkerRecorder (dist)', () => {
       createWorkerRecorder({ sessionLogPath: join(blocker, 'sub', 's.ndjson') }),
     ).rejects.toThrow(/cannot start the recorder/);
   });
+
+  it('loses no exchange when the worker dies: the ones in flight are classified here', async () => {
+    const rec = await createWorkerRecorder({
+      sessionLogPath: null,
+      workerUrl: new URL('../fixtures/workers/dies-on-first-batch.mjs', import.meta.url),
+    });
+    for (let i = 0; i < 5; i++) rec.submit(ropc(i));
+    for (let i = 0; i < 100 && rec.count() < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    await rec.settle();
+    expect(rec.count()).toBe(5);
+    expect(rec.recent(5).map((r) => r.id)).toEqual(['w-0', 'w-1', 'w-2', 'w-3', 'w-4']);
+    rec.submit(ropc(5));
+    expect(rec.count()).toBe(6);
+    await rec.close();
+  });
 });
