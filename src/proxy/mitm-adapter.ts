@@ -11,6 +11,7 @@ import { Proxy, type IContext } from 'http-mitm-proxy';
 import type { Logger } from '../core/logger.js';
 import type { ExchangeError, RawExchange } from '../core/types.js';
 import { BodyTap, exchangeError, headerMap } from './capture.js';
+import './console-filter.js';
 import type { LeafIssuer } from './certs.js';
 import type { InterceptionPolicy } from './policy.js';
 import type { Upstream } from './upstream.js';
@@ -64,45 +65,6 @@ if (!(originalCreate as { patched?: boolean }).patched) {
   Object.assign(create, { patched: true });
   caModule.default.create = create;
 }
-
-// The library announces every per-host server and every client reset on console.debug (stdout,
-// where scripts wait for our listening line), and prints socket errors with console.error as a
-// label line followed by the error. Drop exactly those; anything else still reaches the original.
-// The failures themselves are not lost: they become exchange errors (502s) or tunnel closes.
-const LIBRARY_CHATTER =
-  /^(?:starting server for |https server started for |creating SNI context for |Got ECONNRESET on )/;
-const LIBRARY_ERROR_LABEL = /^(?:Socket error:|Connection error:|Error getting HTTPs server)$/;
-type ConsoleFn = (...args: unknown[]) => void;
-type Filtered = ConsoleFn & { filtered?: boolean };
-/* eslint-disable no-console -- wrapping the library's console output, not logging */
-if (!(console.debug as Filtered).filtered) {
-  const debug: ConsoleFn = console.debug;
-  const error: ConsoleFn = console.error;
-  let dropNextError = false;
-  console.debug = Object.assign(
-    (...args: unknown[]): void => {
-      if (typeof args[0] === 'string' && LIBRARY_CHATTER.test(args[0])) return;
-      debug(...args);
-    },
-    { filtered: true },
-  );
-  console.error = Object.assign(
-    (...args: unknown[]): void => {
-      if (args.length === 1 && typeof args[0] === 'string' && LIBRARY_ERROR_LABEL.test(args[0])) {
-        dropNextError = true;
-        return;
-      }
-      if (dropNextError && args.length === 1 && args[0] instanceof Error) {
-        dropNextError = false;
-        return;
-      }
-      dropNextError = false;
-      error(...args);
-    },
-    { filtered: true },
-  );
-}
-/* eslint-enable no-console */
 
 /** The library's own routing of a CONNECT's first bytes (plain HTTP goes to its HTTP server). */
 interface PlainHttpHandoff {
