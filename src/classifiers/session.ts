@@ -48,6 +48,8 @@ export interface Session {
 export const UNKNOWN_APP = 'unknown';
 
 const MAX_HOSTS = 64;
+/** Hosts listed in the summary (report filters); far above what a sign-in session touches. */
+const MAX_SESSION_HOSTS = 500;
 const MAX_LIBRARIES = 16;
 const MAX_SCOPE_RESOURCES = 16;
 const MAX_SCOPE_SETS = 16;
@@ -69,6 +71,7 @@ interface AppAgg {
   readonly clientTypes: Set<ClientType>;
   readonly libraries: Map<string, number>;
   readonly exchangeIds: string[];
+  readonly byVerdict: Record<Verdict, number>;
   readonly flows: Map<string, number>;
   verdict: Verdict;
   readonly reasons: Map<ReasonCode, ReasonAgg>;
@@ -93,6 +96,7 @@ function newApp(key: string, order: number): AppAgg {
     clientTypes: new Set(),
     libraries: new Map(),
     exchangeIds: [],
+    byVerdict: Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>,
     flows: new Map(),
     verdict: 'not-applicable',
     reasons: new Map(),
@@ -196,6 +200,7 @@ function fold(app: AppAgg, r: ExchangeRecord): void {
     inc(app.libraries, r.library);
   }
   app.exchangeIds.push(r.id);
+  app.byVerdict[Object.hasOwn(app.byVerdict, r.verdict) ? r.verdict : 'unknown']++;
   if (r.grantType !== null) inc(app.flows, r.grantType);
   if (r.samlInitiation !== null) inc(app.flows, `saml:${r.samlInitiation}`);
   if (r.verdict !== 'not-applicable') app.verdict = worseVerdict(app.verdict, r.verdict);
@@ -331,12 +336,14 @@ function buildApp(app: AppAgg): ApplicationRecord {
     flows: Object.fromEntries(app.flows),
     verdict: app.verdict,
     findings: buildFindings(app, appType),
+    exchangesByVerdict: { ...app.byVerdict },
   };
 }
 
 export function createSession(): Session {
   const apps = new Map<string, AppAgg>();
   const byVerdict = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
+  const hosts = new Set<string>();
   let total = 0;
   let summaryCache: ReportSummary | null = null;
   let appsCache: ApplicationRecord[] | null = null;
@@ -347,6 +354,7 @@ export function createSession(): Session {
       // Records read back from an older/newer log may carry a verdict we do not know: count as unknown.
       const v: Verdict = Object.hasOwn(byVerdict, record.verdict) ? record.verdict : 'unknown';
       byVerdict[v]++;
+      if (hosts.size < MAX_SESSION_HOSTS) hosts.add(record.host);
       summaryCache = null;
       const key = applicationKey(record);
       if (key === null) return;
@@ -367,6 +375,7 @@ export function createSession(): Session {
         byVerdict: { ...byVerdict },
         applications: apps.size,
         verdict,
+        hosts: [...hosts].sort(),
       };
       return summaryCache;
     },

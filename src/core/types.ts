@@ -274,6 +274,8 @@ export interface ApplicationRecord {
   readonly flows: Readonly<Record<string, number>>;
   readonly verdict: Verdict;
   readonly findings: readonly Finding[];
+  /** Exchanges of this application per verdict (all five keys). */
+  readonly exchangesByVerdict?: Readonly<Record<Verdict, number>>;
 }
 
 export interface ReportSource {
@@ -288,6 +290,8 @@ export interface ReportSummary {
   readonly applications: number;
   /** The worst verdict over all applications (not-applicable when there are none). */
   readonly verdict: Verdict;
+  /** The hosts seen, sorted (at most a few hundred). */
+  readonly hosts?: readonly string[];
 }
 
 export interface Report {

@@ -51,6 +51,7 @@ export function buildReportHead(o: ReportHeadOptions): ReportHead {
       byVerdict,
       applications: o.summary.applications,
       verdict: o.summary.verdict,
+      ...(o.summary.hosts !== undefined ? { hosts: o.summary.hosts } : {}),
     },
     applications: [...o.applications],
   };

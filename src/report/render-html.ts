@@ -33,7 +33,7 @@ export async function* renderHtml(input: ReportInput): AsyncIterable<string> {
   const { head } = input;
   const apps = sortApps(head.applications);
   const appIndex = indexApplications(apps);
-  const stats = await collectStats(input, appIndex, apps.length);
+  const stats = statsFromHead(head, apps) ?? (await collectStats(input, appIndex, apps.length));
   yield pageHead(head);
   yield summarySection(head);
   yield chartSection(apps, stats.counts);
@@ -80,6 +80,18 @@ function indexApplications(apps: readonly ApplicationRecord[]): AppIndex {
 interface Stats {
   readonly counts: ReadonlyArray<Record<Verdict, number>>;
   readonly hosts: readonly string[];
+}
+
+/** The same figures from the session's aggregates, when the head carries them: no extra pass. */
+function statsFromHead(head: ReportHead, apps: readonly ApplicationRecord[]): Stats | null {
+  const hosts = head.summary.hosts;
+  if (hosts === undefined) return null;
+  const counts: Record<Verdict, number>[] = [];
+  for (const a of apps) {
+    if (a.exchangesByVerdict === undefined) return null;
+    counts.push({ ...zeroCounts(), ...a.exchangesByVerdict });
+  }
+  return { counts, hosts: [...hosts].sort().slice(0, HTML_LIMITS.hostOptions) };
 }
 
 async function collectStats(input: ReportInput, index: AppIndex, n: number): Promise<Stats> {

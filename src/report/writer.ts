@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { basename, dirname, extname, join } from 'node:path';
 import type { ReportFormat } from '../core/live.js';
 import { ToolError, oneLine } from '../core/errors.js';
+import type { ExchangeRecord } from '../core/types.js';
 import type { ReportInput } from './build.js';
 import { renderHar } from './render-har.js';
 import { renderHtml } from './render-html.js';
@@ -70,7 +71,128 @@ export async function renderToString(format: ReportFormat, input: ReportInput): 
  */
 export async function writeReports(input: ReportInput, files: readonly string[]): Promise<void> {
   const jobs = files.map((file) => ({ file, format: formatOf(file) }));
-  for (const { file, format } of jobs) await writeOne(file, renderReport(format, input));
+  if (jobs.length <= 1) {
+    for (const { file, format } of jobs) await writeOne(file, renderReport(format, input));
+    return;
+  }
+  // Several files: one pass over the exchanges feeds every renderer (a session log of 100,000
+  // exchanges is read once, not once per file); the files are written side by side.
+  const tee = teeExchanges(input, jobs.length);
+  await Promise.all(
+    jobs.map(async ({ file, format }, i) => {
+      try {
+        await writeOne(file, renderReport(format, tee.inputs[i]!));
+      } finally {
+        tee.release(i);
+      }
+    }),
+  );
+}
+
+/**
+ * `n` inputs whose first `exchanges()` call is served by one shared pass over `input`'s exchanges
+ * (a renderer that asks again gets a fresh pass of its own). The pass starts once every consumer
+ * has asked or been released (a renderer that never reads exchanges, like JUnit, is released when
+ * its file is written), and runs at the pace of the slowest reader: it waits while any queue holds
+ * QUEUE_MAX records. An error of the source reaches every reader.
+ */
+function teeExchanges(
+  input: ReportInput,
+  n: number,
+): { inputs: ReportInput[]; release(i: number): void } {
+  const QUEUE_MAX = 256;
+  interface Consumer {
+    state: 'idle' | 'reading' | 'done';
+    queue: ExchangeRecord[];
+    wake: (() => void) | null;
+  }
+  const consumers: Consumer[] = Array.from({ length: n }, () => ({
+    state: 'idle' as const,
+    queue: [],
+    wake: null,
+  }));
+  let started = false;
+  let finished = false;
+  let failure: unknown = null;
+  let resume: (() => void) | null = null;
+  const wakeAll = (): void => {
+    for (const c of consumers) {
+      c.wake?.();
+      c.wake = null;
+    }
+  };
+  const unblock = (): void => {
+    resume?.();
+    resume = null;
+  };
+  const pump = async (): Promise<void> => {
+    try {
+      for await (const r of input.exchanges()) {
+        let readers = 0;
+        for (const c of consumers) {
+          if (c.state !== 'reading') continue;
+          c.queue.push(r);
+          readers++;
+        }
+        if (readers === 0) break;
+        wakeAll();
+        while (consumers.some((c) => c.state === 'reading' && c.queue.length >= QUEUE_MAX)) {
+          await new Promise<void>((res) => (resume = res));
+        }
+      }
+    } catch (err) {
+      failure = err;
+    }
+    finished = true;
+    wakeAll();
+  };
+  const maybeStart = (): void => {
+    if (started || consumers.some((c) => c.state === 'idle')) return;
+    started = true;
+    void pump();
+  };
+  const inputs = consumers.map((c): ReportInput => {
+    let used = false;
+    return {
+      head: input.head,
+      exchanges: () => {
+        if (used || c.state === 'done') return input.exchanges();
+        used = true;
+        c.state = 'reading';
+        maybeStart();
+        return (async function* (): AsyncGenerator<ExchangeRecord> {
+          try {
+            for (;;) {
+              const r = c.queue.shift();
+              if (r !== undefined) {
+                if (c.queue.length < QUEUE_MAX / 2) unblock();
+                yield r;
+                continue;
+              }
+              if (failure !== null) throw failure;
+              if (finished) return;
+              await new Promise<void>((res) => (c.wake = res));
+            }
+          } finally {
+            c.state = 'done';
+            c.queue = [];
+            unblock();
+          }
+        })();
+      },
+    };
+  });
+  return {
+    inputs,
+    release(i) {
+      const c = consumers[i];
+      if (!c || c.state === 'done') return;
+      if (c.state === 'idle') {
+        c.state = 'done';
+        maybeStart();
+      }
+    },
+  };
 }
 
 async function writeOne(file: string, chunks: AsyncIterable<string>): Promise<void> {

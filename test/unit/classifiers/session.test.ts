@@ -49,6 +49,7 @@ describe('createSession', () => {
       byVerdict: { 'not-applicable': 0, covered: 0, conditional: 0, unknown: 0, 'not-covered': 0 },
       applications: 0,
       verdict: 'not-applicable',
+      hosts: [],
     });
     expect(s.applications()).toEqual([]);
   });
@@ -130,6 +131,15 @@ describe('createSession', () => {
       byVerdict: { 'not-applicable': 1, covered: 2, conditional: 2, unknown: 0, 'not-covered': 1 },
       applications: 4,
       verdict: 'not-covered',
+      hosts: ['169.254.169.254', 'graph.microsoft.com', 'login.microsoftonline.com'],
+    });
+    // per-application verdict counts (the HTML report's chart needs no extra pass over exchanges)
+    expect(app(apps, NATIVE).exchangesByVerdict).toEqual({
+      'not-applicable': 0,
+      covered: 0,
+      conditional: 2,
+      unknown: 0,
+      'not-covered': 0,
     });
   });
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ToolError } from '../../../src/core/errors.js';
 import type { ExchangeRecord } from '../../../src/core/types.js';
-import type { ReportInput } from '../../../src/report/build.js';
+import { buildReportHead, type ReportInput } from '../../../src/report/build.js';
+import { createSession } from '../../../src/classifiers/session.js';
 import {
   formatOf,
   renderReport,
@@ -141,3 +142,71 @@ async function collect(input: ReportInput): Promise<ExchangeRecord[]> {
   for await (const r of input.exchanges()) out.push(r);
   return out;
 }
+
+describe('writeReports: one pass over the exchanges for several files', () => {
+  function counted(
+    input: ReportInput,
+    fail?: number,
+  ): { input: ReportInput; passes: () => number } {
+    let passes = 0;
+    return {
+      passes: () => passes,
+      input: {
+        head: input.head,
+        exchanges: () => {
+          passes++;
+          const source = input.exchanges();
+          return (async function* () {
+            let i = 0;
+            for await (const r of source) {
+              if (fail !== undefined && i++ === fail)
+                throw new ToolError('ERR_SESSION_INVALID', 'broken log');
+              yield r;
+            }
+          })();
+        },
+      },
+    };
+  }
+
+  it('reads the exchanges once for json, md, html, xml and har, and every file is complete', async () => {
+    // A head built by a real session carries the per-application counts the HTML chart needs.
+    const records: ExchangeRecord[] = [];
+    for await (const r of sampleInput().exchanges()) records.push(r);
+    const session = createSession();
+    for (const r of records) session.add(r);
+    const base: ReportInput = {
+      head: buildReportHead({
+        applications: session.applications(),
+        summary: session.summary(),
+        startedAt: '2026-01-01T00:00:00.000Z',
+        endedAt: '2026-01-01T00:01:00.000Z',
+        sources: [],
+        version: 'test',
+      }),
+      exchanges: async function* () {
+        yield* records;
+      },
+    };
+    const { input, passes } = counted(base);
+    const files = ['json', 'md', 'html', 'xml', 'har'].map((e) => join(dir, `r.${e}`));
+    await writeReports(input, files);
+    expect(passes()).toBe(1);
+    const all: ExchangeRecord[] = [];
+    for await (const r of base.exchanges()) all.push(r);
+    const json = JSON.parse(await readFile(files[0]!, 'utf8')) as { exchanges: unknown[] };
+    expect(json.exchanges).toHaveLength(all.length);
+    const har = JSON.parse(await readFile(files[4]!, 'utf8')) as { log: { entries: unknown[] } };
+    expect(har.log.entries).toHaveLength(all.length);
+    expect(await renderToString('html', base)).toBe(await readFile(files[2]!, 'utf8'));
+  });
+
+  it('a source that fails half-way fails the write, for every file, without hanging', async () => {
+    const { input } = counted(sampleInput(), 1);
+    const files = ['json', 'html', 'xml'].map((e) => join(dir, `f.${e}`));
+    await expect(writeReports(input, files)).rejects.toThrow(/broken log/);
+    expect(
+      (await readdir(dir)).filter((f) => f.startsWith('f.json') || f.startsWith('f.html')),
+    ).toEqual([]);
+  });
+});
