@@ -231,41 +231,26 @@ export async function sectionIntercept(
     const basStats = await bas.stats();
     const bareStats = await bare.stats();
 
-    const rows: (string | number)[][] = [];
-    const targets: Target[] = [];
-    const data: Record<string, unknown> = {};
-    for (const n of CONCURRENCY) {
-      const d = pointsOf(m, directC.name, n);
-      const b = pointsOf(m, basC.name, n);
-      const h = pointsOf(m, bareC.name, n);
-      rows.push(
-        summaryRow(directC.name, n, d, d),
-        summaryRow(basC.name, n, b, d),
-        summaryRow(bareC.name, n, h, d),
-      );
-      const thr = medianRatio(b, h, (p) => p.rps);
-      const p99 = medianRatio(b, h, (p) => p.p99Ms);
-      targets.push(
+    const { rows, targets, data } = perConcurrency(m, directC, basC, bareC, (n, r) => {
+      r.targets.push(
         target(
           '1',
           `intercepted token POST c${n}: throughput bas / bare`,
-          thr.median,
+          r.thr.median,
           'x',
           '>=',
           0.9,
         ),
-        target('1', `intercepted token POST c${n}: p99 bas / bare`, p99.median, 'x', '<=', 1.2),
+        target('1', `intercepted token POST c${n}: p99 bas / bare`, r.p99.median, 'x', '<=', 1.2),
       );
-      data[`c${n}`] = {
-        throughputRatio: { median: round(thr.median, 3), perRound: thr.perRound },
-        p99Ratio: { median: round(p99.median, 3), perRound: p99.perRound },
-        basVsDirect: round(medianRatio(b, d, (p) => p.rps).median, 3),
-        bareVsDirect: round(medianRatio(h, d, (p) => p.rps).median, 3),
-        direct: pointData(d),
-        bas: pointData(b),
-        bare: pointData(h),
+      return {
+        basVsDirect: round(medianRatio(r.subject, r.direct, (p) => p.rps).median, 3),
+        bareVsDirect: round(medianRatio(r.baseline, r.direct, (p) => p.rps).median, 3),
+        direct: pointData(r.direct),
+        bas: pointData(r.subject),
+        bare: pointData(r.baseline),
       };
-    }
+    });
     const notes = errorNotes(m);
     if (bareStats.errors > 0)
       notes.push(
@@ -288,6 +273,52 @@ export async function sectionIntercept(
   } finally {
     await Promise.all([bas.close(), bare?.close()]);
   }
+}
+
+/**
+ * The per-concurrency rows of a "subject vs baseline" comparison (direct shown for context): the
+ * summary rows, the throughput and p99 ratios (median over rounds), and each point's data; `extra`
+ * adds the section's targets and its own data fields.
+ */
+function perConcurrency(
+  m: Awaited<ReturnType<typeof compare>>,
+  directC: Contender,
+  subjectC: Contender,
+  baselineC: Contender,
+  extra: (
+    n: number,
+    r: {
+      direct: ReturnType<typeof pointsOf>;
+      subject: ReturnType<typeof pointsOf>;
+      baseline: ReturnType<typeof pointsOf>;
+      thr: ReturnType<typeof medianRatio>;
+      p99: ReturnType<typeof medianRatio>;
+      targets: Target[];
+    },
+  ) => Record<string, unknown>,
+): { rows: (string | number)[][]; targets: Target[]; data: Record<string, unknown> } {
+  const rows: (string | number)[][] = [];
+  const targets: Target[] = [];
+  const data: Record<string, unknown> = {};
+  for (const n of CONCURRENCY) {
+    const direct = pointsOf(m, directC.name, n);
+    const subject = pointsOf(m, subjectC.name, n);
+    const baseline = pointsOf(m, baselineC.name, n);
+    rows.push(
+      summaryRow(directC.name, n, direct, direct),
+      summaryRow(subjectC.name, n, subject, direct),
+      summaryRow(baselineC.name, n, baseline, direct),
+    );
+    const thr = medianRatio(subject, baseline, (p) => p.rps);
+    const p99 = medianRatio(subject, baseline, (p) => p.p99Ms);
+    const own = extra(n, { direct, subject, baseline, thr, p99, targets });
+    data[`c${n}`] = {
+      throughputRatio: { median: round(thr.median, 3), perRound: thr.perRound },
+      p99Ratio: { median: round(p99.median, 3), perRound: p99.perRound },
+      ...own,
+    };
+  }
+  return { rows, targets, data };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,38 +366,23 @@ export async function sectionTunnel(
     };
     const m = await compare(cfg, '2 tunnel', [basC, netC], directC);
     const basStats = await bas.stats();
-    const rows: (string | number)[][] = [];
-    const targets: Target[] = [];
-    const data: Record<string, unknown> = {};
-    for (const n of CONCURRENCY) {
-      const d = pointsOf(m, directC.name, n);
-      const b = pointsOf(m, basC.name, n);
-      const t = pointsOf(m, netC.name, n);
-      rows.push(
-        summaryRow(directC.name, n, d, d),
-        summaryRow(basC.name, n, b, d),
-        summaryRow(netC.name, n, t, d),
-      );
-      const thr = medianRatio(b, t, (p) => p.rps);
-      const p99 = medianRatio(b, t, (p) => p.p99Ms);
-      targets.push(
+    const { rows, targets, data } = perConcurrency(m, directC, basC, netC, (n, r) => {
+      r.targets.push(
         target(
           '2',
           `tunneled non-Entra c${n}: throughput bas / node:net`,
-          thr.median,
+          r.thr.median,
           'x',
           '>=',
           0.9,
         ),
       );
-      data[`c${n}`] = {
-        throughputRatio: { median: round(thr.median, 3), perRound: thr.perRound },
-        p99Ratio: { median: round(p99.median, 3), perRound: p99.perRound },
-        direct: pointData(d),
-        bas: pointData(b),
-        netTunnel: pointData(t),
+      return {
+        direct: pointData(r.direct),
+        bas: pointData(r.subject),
+        netTunnel: pointData(r.baseline),
       };
-    }
+    });
     const notes = errorNotes(m);
     if (basStats.count > 0)
       notes.push(
