@@ -210,6 +210,19 @@ export interface Evidence {
   readonly responseError: string | null;
 }
 
+/** Evidence with nothing in it (records built without a request to look at, slim records). */
+export const EMPTY_EVIDENCE: Evidence = Object.freeze({
+  query: {},
+  form: {},
+  requestHeaders: {},
+  responseHeaders: {},
+  claims: {},
+  saml: null,
+  telemetry: null,
+  bodies: { requestSize: null, responseSize: null, truncated: false },
+  responseError: null,
+});
+
 /** One classified request/response pair (CONTRACT.md "An exchange record"). */
 export interface ExchangeRecord {
   readonly id: string;

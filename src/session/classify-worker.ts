@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { classifyExchange } from '../classifiers/index.js';
 import { oneLine } from '../core/errors.js';
-import type { Evidence, ExchangeRecord, RawExchange } from '../core/types.js';
+import { EMPTY_EVIDENCE, type ExchangeRecord, type RawExchange } from '../core/types.js';
 import { openSessionLog, type SessionLogWriter } from '../sources/session-log.js';
 
 export type ToWorker =
@@ -24,19 +24,6 @@ export type FromWorker =
   | { readonly type: 'settled'; readonly seq: number }
   | { readonly type: 'got'; readonly seq: number; readonly record: ExchangeRecord | null }
   | { readonly type: 'closed' };
-
-/** Stands in for the evidence of records sent back slim (it is in the session log). */
-export const EVIDENCE_IN_LOG: Evidence = Object.freeze({
-  query: {},
-  form: {},
-  requestHeaders: {},
-  responseHeaders: {},
-  claims: {},
-  saml: null,
-  telemetry: null,
-  bodies: { requestSize: null, responseSize: null, truncated: false },
-  responseError: null,
-});
 
 const KEEP_FULL = 1000;
 
@@ -64,7 +51,7 @@ if (port) {
             log.append(record);
             full.set(record.id, record);
             if (full.size > KEEP_FULL) full.delete(full.keys().next().value as string);
-            out.push({ ...record, evidence: EVIDENCE_IN_LOG });
+            out.push({ ...record, evidence: EMPTY_EVIDENCE });
           } else out.push(record);
         }
         send({ type: 'records', records: out });

@@ -3,19 +3,14 @@
  * session-log tests do not depend on the classifier. Defaults: a native public MSAL client
  * refreshing silently on login.microsoftonline.com, verdict conditional.
  */
-import type { Evidence, ExchangeRecord, Reason, ReasonCode } from '../../src/core/types.js';
+import {
+  EMPTY_EVIDENCE,
+  type ExchangeRecord,
+  type Reason,
+  type ReasonCode,
+} from '../../src/core/types.js';
 
-export const EMPTY_EVIDENCE: Evidence = {
-  query: {},
-  form: {},
-  requestHeaders: {},
-  responseHeaders: {},
-  claims: {},
-  saml: null,
-  telemetry: null,
-  bodies: { requestSize: null, responseSize: null, truncated: false },
-  responseError: null,
-};
+export { EMPTY_EVIDENCE };
 
 let seq = 0;
 
