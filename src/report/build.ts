@@ -22,6 +22,31 @@ export interface ReportInput {
   readonly head: ReportHead;
   /** A fresh stream of the session's exchange records, in capture order, on every call. */
   readonly exchanges: () => AsyncIterable<ExchangeRecord>;
+  /** Parts of some reports already made while the session was recorded (faster to copy). */
+  readonly bodies?: ReportBodies;
+}
+
+/** What a renderer yields: text, or bytes that are already UTF-8 (copied as they are). */
+export type ReportChunk = string | Uint8Array;
+
+/**
+ * Report parts made ahead, from the same records `exchanges()` gives, in the same order. A renderer
+ * that finds its part here copies it instead of rendering every record again.
+ */
+export interface ReportBodies {
+  /**
+   * The records as JSON text, one per line, each line ending in a newline: exactly
+   * JSON.stringify(record) (the session log's lines after its header). Chunks hold whole lines.
+   */
+  readonly jsonLines?: () => AsyncIterable<Uint8Array>;
+  /**
+   * The HTML report's rows block (html-rows.ts rowText of each record, joined by ",\n") and the
+   * string table the rows index, complete once the rows are read.
+   */
+  readonly htmlRows?: () => {
+    readonly rows: AsyncIterable<Uint8Array>;
+    readonly strings: () => readonly string[];
+  };
 }
 
 export interface ReportHeadOptions {

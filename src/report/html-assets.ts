@@ -44,8 +44,8 @@ a[href^="http"]::after{content:" (" attr(href) ")";font-size:.8em;word-break:bre
 export const HTML_SCRIPT = `
 (function () {
   'use strict';
-  // Row layout (see row() in render-html.ts): 0 id, 1 startedAt, 2 method, 3 host, 4 path,
-  // 5 status, 6 verdict index, 7 application index, 8 flow, 9 reasons [[code, message]],
+  // Row layout (see rowText() in html-rows.ts): 0 id, 1 startedAt, 2 method, 3 host, 4 path,
+  // 5 status, 6 verdict index, 7 application key, 8 flow, 9 reasons [[code, message]],
   // 10 client id, 11 client request id, 12 server request id, 13 duration ms, 14 library,
   // 15 evidence, 16 error, 17 tenant, 18 scopes. Numbers in string slots index meta.strings.
   function $(id) { return document.getElementById(id); }
@@ -66,7 +66,7 @@ export const HTML_SCRIPT = `
   }
   function matches(r, v, a, h, t) {
     if (v !== '' && V[r[6]] !== v) return false;
-    if (a !== '' && String(r[7]) !== a) return false;
+    if (a !== '' && s(r[7]) !== a) return false;
     if (h !== '' && s(r[3]) !== h) return false;
     if (t !== '') {
       var hay = [r[0], s(r[4]), r[11], r[12], s(r[10])].join(' ').toLowerCase();
@@ -127,7 +127,7 @@ export const HTML_SCRIPT = `
     add('Started', r[1]);
     add('Duration (ms)', r[13]);
     add('Client ID', s(r[10]));
-    add('Application', appNames[String(r[7])]);
+    add('Application', appNames[s(r[7])]);
     add('Tenant', r[17]);
     add('Scopes', r[18] ? r[18].join(' ') : null);
     add('Library', s(r[14]));

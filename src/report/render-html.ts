@@ -14,8 +14,9 @@ import {
   type Verdict,
 } from '../core/types.js';
 import { verdictRank } from '../core/verdict.js';
-import type { ReportHead, ReportInput } from './build.js';
+import type { ReportChunk, ReportHead, ReportInput } from './build.js';
 import { HTML_CSP, HTML_SCRIPT, HTML_STYLE } from './html-assets.js';
+import { INTERNED_STRINGS, Interner, jsonForScript, rowText } from './html-rows.js';
 
 /** Caps that keep the static part of the page readable. */
 export const HTML_LIMITS = {
@@ -23,13 +24,13 @@ export const HTML_LIMITS = {
   applicationSections: 500,
   findingExchangeIds: 10,
   hostOptions: 500,
-  internedStrings: 20_000,
+  internedStrings: INTERNED_STRINGS,
 } as const;
 
 /** Worst first: the order of stacked segments, legends and counts. */
 const WORST_FIRST: readonly Verdict[] = [...VERDICTS].reverse();
 
-export async function* renderHtml(input: ReportInput): AsyncIterable<string> {
+export async function* renderHtml(input: ReportInput): AsyncIterable<ReportChunk> {
   const { head } = input;
   const apps = sortApps(head.applications);
   const appIndex = indexApplications(apps);
@@ -40,14 +41,22 @@ export async function* renderHtml(input: ReportInput): AsyncIterable<string> {
   yield applicationsSection(apps);
   yield exchangesSection(head, apps, stats.hosts);
   yield '<script type="application/json" id="ebp-rows">[';
-  const strings = new Interner(HTML_LIMITS.internedStrings);
-  let first = true;
-  for await (const r of input.exchanges()) {
-    yield (first ? '' : ',\n') + jsonForScript(row(r, appIndex.of(r), strings));
-    first = false;
+  const prebuilt = input.bodies?.htmlRows?.();
+  let strings: readonly string[];
+  if (prebuilt) {
+    yield* prebuilt.rows;
+    strings = prebuilt.strings();
+  } else {
+    const interner = new Interner(HTML_LIMITS.internedStrings);
+    let first = true;
+    for await (const r of input.exchanges()) {
+      yield (first ? '' : ',\n') + rowText(r, interner);
+      first = false;
+    }
+    strings = interner.values();
   }
   yield ']</script>\n';
-  const meta = { strings: strings.values(), verdicts: VERDICTS, pageSize: 100 };
+  const meta = { strings, verdicts: VERDICTS, pageSize: 100 };
   yield `<script type="application/json" id="ebp-meta">${jsonForScript(meta)}</script>\n`;
   yield `<script>${HTML_SCRIPT}</script>\n`;
   yield notesSection();
@@ -271,7 +280,8 @@ function exchangesSection(
   const opt = (value: string, label: string): string =>
     `<option value="${esc(value)}">${esc(label)}</option>`;
   const verdicts = WORST_FIRST.map((v) => opt(v, v)).join('');
-  const appOptions = apps.map((a, i) => opt(String(i), a.clientId)).join('');
+  // An option's value is the application key that the rows carry (see html-rows.ts).
+  const appOptions = apps.map((a) => opt(a.clientId, a.clientId)).join('');
   const hostOptions = hosts.map((h) => opt(h, h)).join('');
   return `<section id="exchanges">
 <h2>Exchanges</h2>
@@ -306,54 +316,6 @@ function notesSection(): string {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Pass 2: one compact row per exchange (the layout is read by HTML_SCRIPT of html-assets.ts; keep
-// them in step).
-
-class Interner {
-  private readonly map = new Map<string, number>();
-  private readonly list: string[] = [];
-  constructor(private readonly cap: number) {}
-  /** The index of `s` in the table, or `s` itself once the table is full. */
-  ref(s: string): number | string {
-    const i = this.map.get(s);
-    if (i !== undefined) return i;
-    if (this.list.length >= this.cap) return s;
-    this.map.set(s, this.list.length);
-    this.list.push(s);
-    return this.list.length - 1;
-  }
-  values(): readonly string[] {
-    return this.list;
-  }
-}
-
-function row(r: ExchangeRecord, app: number, s: Interner): unknown[] {
-  return [
-    r.id,
-    r.startedAt,
-    r.method,
-    s.ref(r.host),
-    s.ref(r.path),
-    r.status,
-    verdictRank(r.verdict),
-    app,
-    r.grantType ?? (r.samlInitiation ? `saml:${r.samlInitiation}` : r.endpoint),
-    r.reasons.map((x) => [s.ref(x.code), s.ref(x.message)]),
-    r.clientId === null ? null : s.ref(r.clientId),
-    r.clientRequestId,
-    r.serverRequestId,
-    r.durationMs,
-    r.library === null
-      ? null
-      : s.ref(`${r.library}${r.libraryVersion ? ` ${r.libraryVersion}` : ''}`),
-    r.evidence,
-    r.error,
-    r.tenant,
-    r.scopes,
-  ];
-}
-
-// ------------------------------------------------------------------------------------------------
 // Helpers.
 
 function sortApps(apps: readonly ApplicationRecord[]): ApplicationRecord[] {
@@ -365,14 +327,6 @@ function sortApps(apps: readonly ApplicationRecord[]): ApplicationRecord[] {
 
 function badge(v: Verdict): string {
   return `<span class="badge v-${v}">${v}</span>`;
-}
-
-/** JSON safe inside a <script> element: no `<` (so no `</script>` or `<!--`), no line separators. */
-function jsonForScript(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
 }
 
 function esc(s: string): string {

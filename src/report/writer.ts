@@ -11,7 +11,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import type { ReportFormat } from '../core/live.js';
 import { ToolError, oneLine } from '../core/errors.js';
 import type { ExchangeRecord } from '../core/types.js';
-import type { ReportInput } from './build.js';
+import type { ReportChunk, ReportInput } from './build.js';
 import { renderHar } from './render-har.js';
 import { renderHtml } from './render-html.js';
 import { renderJson } from './render-json.js';
@@ -28,7 +28,9 @@ const BY_EXTENSION: Readonly<Record<string, ReportFormat>> = {
   '.har': 'har',
 };
 
-const RENDERERS: Readonly<Record<ReportFormat, (input: ReportInput) => AsyncIterable<string>>> = {
+const RENDERERS: Readonly<
+  Record<ReportFormat, (input: ReportInput) => AsyncIterable<ReportChunk>>
+> = {
   json: renderJson,
   md: renderMarkdown,
   html: renderHtml,
@@ -52,14 +54,18 @@ export function formatOf(file: string): ReportFormat {
 }
 
 /** The report in `format`, as a stream of string chunks (for HTTP responses and the like). */
-export function renderReport(format: ReportFormat, input: ReportInput): AsyncIterable<string> {
+export function renderReport(format: ReportFormat, input: ReportInput): AsyncIterable<ReportChunk> {
   return RENDERERS[format](input);
 }
 
 /** The whole report in memory: for small sessions and the live dashboard. */
 export async function renderToString(format: ReportFormat, input: ReportInput): Promise<string> {
   const parts: string[] = [];
-  for await (const chunk of renderReport(format, input)) parts.push(chunk);
+  const decoder = new TextDecoder();
+  for await (const chunk of renderReport(format, input)) {
+    parts.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+  }
+  parts.push(decoder.decode());
   return parts.join('');
 }
 
@@ -155,6 +161,7 @@ function teeExchanges(
     let used = false;
     return {
       head: input.head,
+      ...(input.bodies ? { bodies: input.bodies } : {}),
       exchanges: () => {
         if (used || c.state === 'done') return input.exchanges();
         used = true;
@@ -195,7 +202,7 @@ function teeExchanges(
   };
 }
 
-async function writeOne(file: string, chunks: AsyncIterable<string>): Promise<void> {
+async function writeOne(file: string, chunks: AsyncIterable<ReportChunk>): Promise<void> {
   const dir = dirname(file);
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let stream: WriteStream | undefined;
@@ -216,7 +223,7 @@ async function writeOne(file: string, chunks: AsyncIterable<string>): Promise<vo
 
 async function pipeChunks(
   file: string,
-  chunks: AsyncIterable<string>,
+  chunks: AsyncIterable<ReportChunk>,
   stream: WriteStream,
 ): Promise<void> {
   let failure: unknown;
@@ -227,7 +234,7 @@ async function pipeChunks(
   const check = (): void => {
     if (failure !== undefined) throw ioError(file, failure);
   };
-  const write = async (s: string): Promise<void> => {
+  const write = async (s: ReportChunk): Promise<void> => {
     check();
     if (!stream.write(s)) {
       // Wait for drain (or close); the listener that did not fire is removed again.
@@ -245,6 +252,13 @@ async function pipeChunks(
   };
   let pending = '';
   for await (const chunk of chunks) {
+    if (typeof chunk !== 'string') {
+      // Bytes ready to go: what text is pending goes first.
+      if (pending) await write(pending);
+      pending = '';
+      if (chunk.length > 0) await write(chunk);
+      continue;
+    }
     pending += chunk;
     if (pending.length >= WRITE_BATCH) {
       await write(pending);

@@ -4,15 +4,21 @@
  * earlier exchange has been posted back. With a session log, records go back without their
  * evidence (the part the aggregates never read); the last few hundred full records stay here for
  * the dashboard's detail view (`get`), older ones are in the log.
+ *
+ * The same worker serves `classify` (har-pipeline.ts): there it gets batches of HAR entries' JSON
+ * text (`entries`) and answers with their records and session-log lines; the log is written by
+ * the pipeline, which puts the batches of several workers back in order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { classifyExchange } from '../classifiers/index.js';
 import { oneLine } from '../core/errors.js';
 import { EMPTY_EVIDENCE, type ExchangeRecord, type RawExchange } from '../core/types.js';
 import { openSessionLog, type SessionLogWriter } from '../sources/session-log.js';
+import { classifyEntries, type EntriesJob, type EntryOutcome } from './classify-batch.js';
 
 export type ToWorker =
   | { readonly type: 'raws'; readonly raws: readonly RawExchange[] }
+  | EntriesJob
   | { readonly type: 'settle'; readonly seq: number }
   | { readonly type: 'get'; readonly seq: number; readonly id: string }
   | { readonly type: 'close' };
@@ -21,6 +27,7 @@ export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'records'; readonly records: readonly ExchangeRecord[] }
+  | { readonly type: 'classified'; readonly batch: number; readonly outcomes: EntryOutcome[] }
   | { readonly type: 'settled'; readonly seq: number }
   | { readonly type: 'got'; readonly seq: number; readonly record: ExchangeRecord | null }
   | { readonly type: 'closed' };
@@ -57,6 +64,9 @@ if (port) {
         send({ type: 'records', records: out });
         break;
       }
+      case 'entries':
+        send({ type: 'classified', batch: m.batch, outcomes: classifyEntries(m) });
+        break;
       case 'settle':
         send({ type: 'settled', seq: m.seq });
         break;

@@ -5,13 +5,22 @@
 import type { ReportFormat } from '../core/live.js';
 import type { ExchangeRecord, ReportSource } from '../core/types.js';
 import { VERSION } from '../version.js';
-import { buildReportHead, type ReportInput } from '../report/build.js';
+import { buildReportHead, type ReportBodies, type ReportInput } from '../report/build.js';
 import { renderToString, writeReports } from '../report/writer.js';
 import { readSessionLog } from '../sources/session-log.js';
 import type { Recorder } from './recorder.js';
 
+/** What reports need of a recording: a live Recorder, or the result of classifying HAR files. */
+export type RecordedSession = Pick<
+  Recorder,
+  'session' | 'startedAt' | 'sessionLogPath' | 'recent' | 'settle'
+> & {
+  /** Report parts made while recording (see ReportBodies). */
+  readonly bodies?: ReportBodies;
+};
+
 export function reportInput(
-  recorder: Recorder,
+  recorder: RecordedSession,
   sources: readonly ReportSource[],
   endedAt: string = new Date().toISOString(),
 ): ReportInput {
@@ -26,7 +35,7 @@ export function reportInput(
   const logPath = recorder.sessionLogPath;
   const exchanges = (): AsyncIterable<ExchangeRecord> =>
     logPath ? readSessionLog(logPath) : fromArray(recorder.recent(Number.MAX_SAFE_INTEGER));
-  return { head, exchanges };
+  return { head, exchanges, ...(recorder.bodies ? { bodies: recorder.bodies } : {}) };
 }
 
 async function* fromArray(records: readonly ExchangeRecord[]): AsyncIterable<ExchangeRecord> {
@@ -34,7 +43,7 @@ async function* fromArray(records: readonly ExchangeRecord[]): AsyncIterable<Exc
 }
 
 export async function writeSessionReports(
-  recorder: Recorder,
+  recorder: RecordedSession,
   sources: readonly ReportSource[],
   files: readonly string[],
 ): Promise<ReportInput> {
@@ -45,7 +54,7 @@ export async function writeSessionReports(
 }
 
 export async function renderSession(
-  recorder: Recorder,
+  recorder: RecordedSession,
   sources: readonly ReportSource[],
   format: ReportFormat,
 ): Promise<string> {

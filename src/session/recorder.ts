@@ -77,7 +77,8 @@ export function recorderCore(
       total++;
       session.add(record);
       ring.push(record);
-      if (ring.length > limit) ring.splice(0, ring.length - limit);
+      // Trimmed in steps of `limit`, not one record at a time (each trim moves the whole ring).
+      if (ring.length >= 2 * limit) ring.splice(0, ring.length - limit);
       for (const l of listeners) {
         try {
           l(record);
@@ -88,7 +89,7 @@ export function recorderCore(
       }
     },
     recent(n) {
-      return ring.slice(Math.max(0, ring.length - n));
+      return ring.slice(Math.max(0, ring.length - Math.min(n, limit)));
     },
     subscribe(listener) {
       listeners.add(listener);

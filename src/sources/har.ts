@@ -76,7 +76,8 @@ function textOf(v: unknown): { text: string; cut: boolean } | null {
 }
 
 function str(v: unknown): string | null {
-  return textOf(v)?.text ?? null;
+  if (typeof v !== 'string') return null;
+  return v.endsWith(TRUNCATED_MARK) ? v.slice(0, -TRUNCATED_MARK.length) : v;
 }
 
 function num(v: unknown): number | null {
@@ -88,8 +89,9 @@ function num(v: unknown): number | null {
 function headersOf(v: unknown): Record<string, string> {
   const out = new Map<string, string>();
   if (!Array.isArray(v)) return {};
-  for (const h of v.slice(0, MAX_HEADERS) as unknown[]) {
-    const o = obj(h);
+  const n = Math.min(v.length, MAX_HEADERS);
+  for (let i = 0; i < n; i++) {
+    const o = obj(v[i]);
     const name = str(o?.['name'])?.trim().toLowerCase();
     const value = str(o?.['value']);
     if (!name || value === null || name.startsWith(':')) continue;
@@ -162,20 +164,26 @@ function errorOf(entry: JsonObj, resp: JsonObj | null): ExchangeError {
   return { code, message };
 }
 
+/**
+ * Already what toISOString gives (browsers write this), with a day and hour that cannot roll over
+ * (Date accepts "02-30" and "24:00"): taken as it is.
+ */
+const ISO_UTC_MS =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
 function isoDate(v: unknown): string {
+  if (typeof v === 'string' && ISO_UTC_MS.test(v)) return v;
   // Fiddler writes 7 fractional digits ("...00.1234567+01:00"): keep milliseconds only.
   const s = str(v)?.replace(/(\.\d{3})\d+/, '$1');
   const d = s ? new Date(s) : null;
   return d && !Number.isNaN(d.getTime()) ? d.toISOString() : new Date(0).toISOString();
 }
 
-type Converted = { raw: RawExchange } | { skip: string } | { filtered: true };
-
 function convert(
   e: unknown,
   id: string,
   keep: (host: string, port: number, path: string) => boolean,
-): Converted {
+): HarEntryResult {
   const entry = obj(e);
   if (!entry) return { skip: 'entry is not an object' };
   const req = obj(entry['request']);
@@ -261,19 +269,25 @@ async function sniff(path: string, file: string): Promise<number> {
   }
 }
 
+/** One element of log.entries: its index and JSON text (null: over the scanner's budget). */
+export interface HarEntryText {
+  readonly index: number;
+  readonly text: string | null;
+}
+
 /**
- * Stream a HAR file's entries as RawExchanges. The iterable carries `stats`, filled in as it is
- * read. Throws ToolError ERR_HAR_INVALID on garbage, ERR_INPUT when the file cannot be read.
+ * The text of each element of a HAR file's log.entries, in order, without parsing it: the cheap
+ * half of reading a HAR, so the parsing half (`harEntryToRaw`) can run elsewhere (a worker).
+ * The iterable carries `stats.entries` and `stats.bytes`, filled in as it is read. Throws
+ * ToolError ERR_HAR_INVALID on garbage, ERR_INPUT when the file cannot be read.
  */
-export function readHar(
+export function scanHarEntries(
   path: string,
-  opts: HarReadOptions = {},
-): AsyncIterable<RawExchange> & { readonly stats: HarReadStats } {
+  opts: Pick<HarReadOptions, 'chunkSize'> = {},
+): AsyncIterable<HarEntryText[]> & { readonly stats: HarReadStats } {
   const stats: HarReadStats = { entries: 0, kept: 0, skipped: 0, bytes: 0 };
   const file = basename(path);
-  const keep = opts.keep ?? defaultKeep;
-  const idPrefix = opts.idPrefix ?? `har-${file}`;
-  async function* gen(): AsyncGenerator<RawExchange> {
+  async function* gen(): AsyncGenerator<HarEntryText[]> {
     const bom = await sniff(path, file);
     const src = createReadStream(path, {
       start: bom,
@@ -284,18 +298,11 @@ export function readHar(
     try {
       for await (const chunk of src as AsyncIterable<string>) {
         stats.bytes = bom + src.bytesRead;
-        for (const text of scanner.feed(chunk)) {
-          const index = stats.entries++;
-          const c = text === null ? { skip: 'entry too large' } : parseEntry(text, index);
-          if ('raw' in c) {
-            stats.kept++;
-            yield c.raw;
-          } else if ('skip' in c) {
-            stats.skipped++;
-            opts.onSkip?.(index, c.skip);
-          }
-          opts.onProgress?.(stats.entries, stats.bytes);
-        }
+        const texts = scanner.feed(chunk);
+        if (texts.length === 0) continue;
+        const out: HarEntryText[] = [];
+        for (const text of texts) out.push({ index: stats.entries++, text });
+        yield out;
       }
       scanner.end();
     } catch (err) {
@@ -306,14 +313,62 @@ export function readHar(
       src.destroy();
     }
   }
-  function parseEntry(text: string, index: number): Converted {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return { skip: 'entry is not valid JSON' };
+  return { stats, [Symbol.asyncIterator]: () => gen() };
+}
+
+/** What became of one HAR entry: an exchange, a reason it was skipped, or filtered (not kept). */
+export type HarEntryResult = { raw: RawExchange } | { skip: string } | { filtered: true };
+
+/**
+ * Parse one entry's JSON text (from `scanHarEntries`) into a RawExchange with id `id`, when its
+ * request is on a kept host (default: what the live proxy records).
+ */
+export function harEntryToRaw(
+  text: string | null,
+  id: string,
+  keep: (host: string, port: number, path: string) => boolean = defaultKeep,
+): HarEntryResult {
+  if (text === null) return { skip: 'entry too large' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { skip: 'entry is not valid JSON' };
+  }
+  return convert(value, id, keep);
+}
+
+/** The default exchange id prefix of a HAR file's entries. */
+export function harIdPrefix(path: string): string {
+  return `har-${basename(path)}`;
+}
+
+/**
+ * Stream a HAR file's entries as RawExchanges. The iterable carries `stats`, filled in as it is
+ * read. Throws ToolError ERR_HAR_INVALID on garbage, ERR_INPUT when the file cannot be read.
+ */
+export function readHar(
+  path: string,
+  opts: HarReadOptions = {},
+): AsyncIterable<RawExchange> & { readonly stats: HarReadStats } {
+  const keep = opts.keep ?? defaultKeep;
+  const idPrefix = opts.idPrefix ?? harIdPrefix(path);
+  const scan = scanHarEntries(path, opts);
+  const stats = scan.stats;
+  async function* gen(): AsyncGenerator<RawExchange> {
+    for await (const batch of scan) {
+      for (const { index, text } of batch) {
+        const c = harEntryToRaw(text, `${idPrefix}-${index}`, keep);
+        if ('raw' in c) {
+          stats.kept++;
+          yield c.raw;
+        } else if ('skip' in c) {
+          stats.skipped++;
+          opts.onSkip?.(index, c.skip);
+        }
+        opts.onProgress?.(index + 1, stats.bytes);
+      }
     }
-    return convert(value, `${idPrefix}-${index}`, keep);
   }
   return { stats, [Symbol.asyncIterator]: () => gen() };
 }

@@ -49,6 +49,8 @@ export interface SessionLogHeader {
 export interface SessionLogWriter {
   /** Write one record as one line. Never throws; after an I/O error it does nothing. */
   append(record: ExchangeRecord): void;
+  /** The same with the record's line already made (`recordLine`). */
+  appendLine(line: string): void;
   /** Flush to disk and close. Idempotent. */
   close(): void;
   /** The first write error, if any (the log is incomplete from there on). */
@@ -117,6 +119,18 @@ export function openSessionLog(path: string, opts: { startedAt: string }): Sessi
     throw e;
   }
 
+  const appendLine = (line: string): void => {
+    if (fd === null || error !== null) return;
+    pending.push(line);
+    pendingBytes += line.length;
+    written++;
+    if (pendingBytes >= FLUSH_BYTES) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+
   return {
     path,
     get error() {
@@ -137,15 +151,9 @@ export function openSessionLog(path: string, opts: { startedAt: string }): Sessi
         });
         return;
       }
-      pending.push(line);
-      pendingBytes += line.length;
-      written++;
-      if (pendingBytes >= FLUSH_BYTES) flush();
-      else if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      appendLine(line);
     },
+    appendLine,
     close() {
       if (fd === null) return;
       flush();
@@ -361,4 +369,71 @@ export function readSessionLog(
     stats,
     [Symbol.asyncIterator]: () => gen(),
   };
+}
+
+/** A record's session-log line, and where its evidence's JSON text sits in it. */
+export interface RecordLine {
+  /** JSON.stringify(record). */
+  readonly line: string;
+  /** line.slice(evidenceAt, evidenceAt + evidenceLength) is JSON.stringify(record.evidence). */
+  readonly evidenceAt: number;
+  readonly evidenceLength: number;
+}
+
+/**
+ * The session-log line of a record plus the position of its evidence inside it (so the HTML
+ * report can reuse that text instead of serializing it again). The evidence goes last, where
+ * classifyExchange puts it, so the line is JSON.stringify(record) for the records it makes.
+ */
+export function recordLine(record: ExchangeRecord): RecordLine {
+  const ev = JSON.stringify(record.evidence);
+  // A member whose value is undefined is left out by JSON.stringify.
+  const rest = JSON.stringify({ ...record, evidence: undefined });
+  const open = rest === '{}' ? '{' : rest.slice(0, -1) + ',';
+  return {
+    line: `${open}"evidence":${ev}}`,
+    evidenceAt: open.length + '"evidence":'.length,
+    evidenceLength: ev.length,
+  };
+}
+
+/**
+ * The record lines of a session log this process wrote (header line skipped), as bytes in chunks
+ * of whole lines, each ending in a newline. No parsing, no checks: only for a log whose every line
+ * is known good (written by `openSessionLog` without error); anything else goes through
+ * `readSessionLog`.
+ */
+export async function* readSessionLogLines(path: string): AsyncIterable<Uint8Array> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  let carry: Buffer | null = null;
+  let header = true;
+  try {
+    for await (const piece of stream as AsyncIterable<Buffer>) {
+      let buf: Buffer = carry ? Buffer.concat([carry, piece]) : piece;
+      carry = null;
+      if (header) {
+        const nl = buf.indexOf(10);
+        if (nl === -1) {
+          carry = buf;
+          continue;
+        }
+        header = false;
+        buf = buf.subarray(nl + 1);
+      }
+      const last = buf.lastIndexOf(10);
+      if (last === -1) {
+        carry = buf;
+        continue;
+      }
+      if (last + 1 < buf.length) carry = Buffer.from(buf.subarray(last + 1));
+      yield buf.subarray(0, last + 1);
+    }
+  } catch (err) {
+    throw new ToolError('ERR_INPUT', `${basename(path)}: read failed (${codeOf(err)})`, {
+      cause: err,
+    });
+  } finally {
+    stream.destroy();
+  }
+  if (carry && carry.length > 0 && !header) yield Buffer.concat([carry, Buffer.from('\n')]);
 }
