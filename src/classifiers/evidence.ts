@@ -4,7 +4,7 @@
  * the error the response carried. Pure.
  */
 import type { Evidence } from '../core/types.js';
-import type { ParsedExchange, SamlMessage } from './parsed.js';
+import type { ParsedExchange, SamlMessage, Telemetry } from './parsed.js';
 import { redactHeaders, redactJwts, redactParams } from './redact.js';
 
 function responseError(px: ParsedExchange): string | null {
@@ -23,6 +23,30 @@ function responseError(px: ParsedExchange): string | null {
   return re ?? null;
 }
 
+function samlEvidence(m: SamlMessage): Record<string, string | boolean> {
+  // Built field by field (same key order as a literal with conditional spreads, fewer objects).
+  const out: Record<string, string | boolean> = {
+    kind: m.kind,
+    binding: m.binding,
+    foundIn: m.foundIn,
+    hasInResponseTo: m.hasInResponseTo,
+  };
+  if (m.issuer !== null) out['issuer'] = m.issuer;
+  if (m.destination !== null) out['destination'] = m.destination;
+  if (m.audience !== null) out['audience'] = m.audience;
+  if (m.statusCode !== null) out['statusCode'] = m.statusCode;
+  out['fingerprint'] = `sha256:${m.fingerprint}`;
+  return out;
+}
+
+function telemetryEvidence(tel: Telemetry): Record<string, string | number> {
+  const out: Record<string, string | number> = { schema: tel.schema };
+  if (tel.apiId !== null) out['apiId'] = tel.apiId;
+  if (tel.cacheInfo !== null) out['cacheInfo'] = tel.cacheInfo;
+  if (tel.kind !== null) out['kind'] = tel.kind;
+  return out;
+}
+
 /** Build the evidence of a parsed exchange; `samlMessage` is the deciding SAML message, if any. */
 export function buildEvidence(px: ParsedExchange, samlMessage: SamlMessage | null): Evidence {
   const raw = px.raw;
@@ -35,29 +59,8 @@ export function buildEvidence(px: ParsedExchange, samlMessage: SamlMessage | nul
     requestHeaders: redactHeaders(raw.requestHeaders),
     responseHeaders: redactHeaders(raw.responseHeaders),
     claims: redactJwts(px.jwts),
-    saml:
-      samlMessage === null
-        ? null
-        : {
-            kind: samlMessage.kind,
-            binding: samlMessage.binding,
-            foundIn: samlMessage.foundIn,
-            hasInResponseTo: samlMessage.hasInResponseTo,
-            ...(samlMessage.issuer !== null ? { issuer: samlMessage.issuer } : {}),
-            ...(samlMessage.destination !== null ? { destination: samlMessage.destination } : {}),
-            ...(samlMessage.audience !== null ? { audience: samlMessage.audience } : {}),
-            ...(samlMessage.statusCode !== null ? { statusCode: samlMessage.statusCode } : {}),
-            fingerprint: `sha256:${samlMessage.fingerprint}`,
-          },
-    telemetry:
-      tel === null
-        ? null
-        : {
-            schema: tel.schema,
-            ...(tel.apiId !== null ? { apiId: tel.apiId } : {}),
-            ...(tel.cacheInfo !== null ? { cacheInfo: tel.cacheInfo } : {}),
-            ...(tel.kind !== null ? { kind: tel.kind } : {}),
-          },
+    saml: samlMessage === null ? null : samlEvidence(samlMessage),
+    telemetry: tel === null ? null : telemetryEvidence(tel),
     bodies: {
       requestSize: reqBody?.size ?? null,
       responseSize: resBody?.size ?? null,

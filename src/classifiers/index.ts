@@ -5,6 +5,7 @@
 import type { Evidence, ExchangeRecord, RawExchange } from '../core/types.js';
 import { hostFacts } from '../core/hosts.js';
 import { classify } from './classify.js';
+import { withFingerprintMemo } from './parse/hash.js';
 import { parseExchange } from './parse/index.js';
 import { redactHeaders } from './redact.js';
 
@@ -98,7 +99,8 @@ function failedRecord(raw: RawExchange, e: unknown): ExchangeRecord {
 /** Parse and classify one exchange. Never throws. */
 export function classifyExchange(raw: RawExchange): ExchangeRecord {
   try {
-    return classify(parseExchange(raw));
+    // A secret met twice in one exchange (parsed token, then redacted parameter) is hashed once.
+    return withFingerprintMemo(() => classify(parseExchange(raw)));
   } catch (e) {
     return failedRecord(raw, e);
   }

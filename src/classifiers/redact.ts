@@ -11,14 +11,14 @@
  * - JWT claims: only non-secret, non-personal claims are kept (CLAIMS_KEPT): who issued the token, to
  *   whom, for which client and tenant, with which permissions. No name, e-mail, upn, oid or user sub.
  */
-import { createHash } from 'node:crypto';
 import type { HeaderMap } from '../core/types.js';
 import type { JwtResult, Params } from './parsed.js';
+import { sha256Prefix8 } from './parse/hash.js';
 import { setOwn } from './parse/params.js';
 
 /** `sha256:` + the first 8 hex digits of the SHA-256 of `secret` (UTF-8). */
 export function fingerprint(secret: string): string {
-  return `sha256:${createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 8)}`;
+  return `sha256:${sha256Prefix8(secret)}`;
 }
 
 /** The replacement text of a secret value. */

@@ -72,6 +72,15 @@ function bodyKind(body: RawBody | null, contentType: string | undefined): BodyKi
 
 const SAML_NAMES = ['SAMLRequest', 'SAMLResponse'] as const;
 
+/** Where JWTs are looked for, in order (first place wins): the names used in problems. */
+const JWT_SOURCE_NAMES = [
+  'request body',
+  'query',
+  'response body',
+  'redirect Location',
+  'response form',
+] as const;
+
 function truncationProblem(what: string, body: RawBody): string {
   return `${what} body truncated: ${body.text.length} characters kept of ${body.size} bytes`;
 }
@@ -175,15 +184,14 @@ function parseUnsafe(raw: RawExchange): ParsedExchange {
   // JWTs: first place wins. Decoding is deferred to the first read of an entry (jose's decoder is
   // the costliest step of a token exchange) and shared between entries holding the same token.
   const jwts = newJwtTable();
-  const sources: ReadonlyArray<readonly [Readonly<Record<string, unknown>> | null, string]> = [
-    [form, 'request body'],
-    [query, 'query'],
-    [responseJson, 'response body'],
-    [redirectParams, 'redirect Location'],
-    [responseForm?.fields ?? null, 'response form'],
-  ];
-  for (const [name, onlyIfShaped] of JWT_NAMES) {
-    for (const [src, where] of sources) {
+  const sources = [form, query, responseJson, redirectParams, responseForm?.fields ?? null];
+  // Indexed loops (no tuple destructuring): this runs for every exchange.
+  for (let n = 0; n < JWT_NAMES.length; n++) {
+    const entry = JWT_NAMES[n] as (typeof JWT_NAMES)[number];
+    const name = entry[0];
+    const onlyIfShaped = entry[1];
+    for (let i = 0; i < sources.length; i++) {
+      const src: Readonly<Record<string, unknown>> | null = sources[i] ?? null;
       if (src === null || !Object.hasOwn(src, name)) continue;
       const v = src[name];
       if (typeof v !== 'string' || v.length === 0) continue;
@@ -192,7 +200,7 @@ function parseUnsafe(raw: RawExchange): ParsedExchange {
       addLazyJwt(jwts, name, v);
       // An opaque access token (consumer accounts) is normal, not a problem.
       if (!shaped && name !== 'access_token')
-        problems.push(`${name} in ${where}: not a compact JWT`);
+        problems.push(`${name} in ${JWT_SOURCE_NAMES[i] ?? ''}: not a compact JWT`);
       break;
     }
   }

@@ -48,13 +48,18 @@ export function inspectJwt(token: string): JwtResult {
   if (token.length > MAX_JWT_LENGTH) {
     return { ok: false, error: `token longer than ${MAX_JWT_LENGTH} characters` };
   }
-  const parts = token.split('.');
-  if (parts.length === 5) return { ok: false, error: 'encrypted JWT (JWE), claims not readable' };
-  if (parts.length !== 3) return { ok: false, error: 'not a compact JWS (expected 3 parts)' };
+  // Count the parts without splitting the token (jose splits it again anyway).
+  const firstDot = token.indexOf('.');
+  let parts = 1;
+  for (let i = firstDot; i !== -1 && parts <= 5; i = token.indexOf('.', i + 1)) parts++;
+  if (parts === 5) return { ok: false, error: 'encrypted JWT (JWE), claims not readable' };
+  if (parts !== 3) return { ok: false, error: 'not a compact JWS (expected 3 parts)' };
   let rawHeader: Record<string, unknown>;
   let claims: Record<string, unknown>;
   try {
-    rawHeader = decodeProtectedHeader(token) as Record<string, unknown>;
+    // The object form reads the same first segment that jose takes from a 3-part token.
+    const protectedHeader = { protected: token.slice(0, firstDot) };
+    rawHeader = decodeProtectedHeader(protectedHeader) as Record<string, unknown>;
   } catch (e) {
     return { ok: false, error: `invalid JWT header: ${errorText(e)}` };
   }

@@ -7,24 +7,55 @@ import { inflateRawSync } from 'node:zlib';
 import { XMLParser } from 'fast-xml-parser';
 import type { SamlMessage, SamlMessageKind, SamlResult } from '../parsed.js';
 import { sha256Prefix8 } from './hash.js';
+import { isPlainWellFormedXml } from './well-formed.js';
 
 export const MAX_SAML_XML_BYTES = 1024 * 1024;
 export const MAX_SAML_DEPTH = 64;
 /** base64 of 1 MiB is ~1.4 MB; anything longer cannot hold an acceptable message. */
 const MAX_ENCODED = Math.ceil((MAX_SAML_XML_BYTES * 4) / 3) + 4096;
 
+/** The attributes read below (by local name); the others are dropped while parsing. */
+const READ_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'ID',
+  'InResponseTo',
+  'Destination',
+  'Value',
+]);
+
+/**
+ * Entity expansion is off (`processEntities: false`), so the decoder is never asked to decode
+ * anything; this no-op one only spares building the library's default decoder on every parse.
+ */
+const NO_ENTITY_DECODER = {
+  setExternalEntities: (): void => {},
+  addInputEntities: (): void => {},
+  reset: (): void => {},
+  setXmlVersion: (): void => {},
+  decode: (text: string): string => text,
+};
+
+/**
+ * Names are kept as sent (`removeNSPrefix: false`) and the output is the ordered form
+ * (`preserveOrder: true`): both spare work per tag and attribute. The readers below look elements
+ * and attributes up by local name exactly as the library's `removeNSPrefix` object form would
+ * (first element of a name, last attribute of a local name wins), so the facts are the same.
+ */
 const parser = new XMLParser({
-  ignoreAttributes: false,
+  preserveOrder: true,
+  removeNSPrefix: false,
+  ignoreAttributes: (name: string) => !READ_ATTRIBUTES.has(attributeLocalName(name)),
   attributeNamePrefix: '@_',
-  removeNSPrefix: true,
   processEntities: false,
   htmlEntities: false,
+  entityDecoder: NO_ENTITY_DECODER,
   parseTagValue: false,
   parseAttributeValue: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
   trimValues: true,
   maxNestedTags: MAX_SAML_DEPTH + 8,
+  // No callbacks read paths: do not build a path string per tag.
+  jPath: false,
 });
 
 type Fail = { readonly ok: false; readonly error: string };
@@ -35,6 +66,7 @@ const WS = /[\s]+/g;
 const DTD = /<!(?:DOCTYPE|ENTITY)/i;
 const LEADING = /^[\ufeff\s]+/;
 const POSITION = /:(\d+):(\d+)$/;
+const NOT_WELL_FORMED = 'SAML message is not well-formed XML';
 
 /**
  * base64 text of a SAML parameter to bytes. A '+' that reached us as a space (an unencoded '+'
@@ -42,10 +74,16 @@ const POSITION = /:(\d+):(\d+)$/;
  */
 export function decodeSamlBase64(value: string): Buffer | Fail {
   if (value.length > MAX_ENCODED) return fail('SAML parameter too long');
-  let s = value.includes(' ') ? value.replace(/ /g, '+') : value;
-  if (/[\r\n\t]/.test(s)) s = s.replace(WS, '');
+  let s = value;
+  // Clean base64 (the usual case) holds neither spaces nor line breaks: nothing to repair.
+  let clean = B64.test(s);
+  if (!clean) {
+    if (s.includes(' ')) s = s.replace(/ /g, '+');
+    if (/[\r\n\t]/.test(s)) s = s.replace(WS, '');
+    clean = B64.test(s);
+  }
   if (s.length === 0) return fail('empty SAML parameter');
-  if (!B64.test(s) || s.length % 4 === 1) return fail('SAML parameter is not valid base64');
+  if (!clean || s.length % 4 === 1) return fail('SAML parameter is not valid base64');
   // Node's base64 decoder accepts the base64url alphabet too.
   const buf = Buffer.from(s, 'base64');
   if (buf.length === 0) return fail('SAML parameter is not valid base64');
@@ -101,41 +139,172 @@ export function nestingDepthExceeds(xml: string, limit: number): boolean {
   return false;
 }
 
-type Node = Record<string, unknown>;
+/**
+ * Reading the ordered output. An element is `{ [name]: children, ':@'?: attributes }`, a text
+ * `{ '#text': text }`. The functions below give what the library's object form with
+ * `removeNSPrefix: true` gave for the same document, which is what the facts are defined on.
+ */
+type Ordered = Record<string, unknown>;
 
-function isNode(v: unknown): v is Node {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+const ATTRIBUTES = ':@';
+const TEXT = '#text';
+
+/**
+ * An attribute's name with `removeNSPrefix` (the library's resolveNameSpace): `xmlns` and
+ * `xmlns:*` give '' (dropped), `p:name` gives `name`, other names stay whole.
+ */
+function attributeLocalName(name: string): string {
+  const colon = name.indexOf(':');
+  if (colon === -1) return name === 'xmlns' ? '' : name;
+  if (colon === 5 && name.startsWith('xmlns')) return '';
+  // Two colons or more: the library keeps the name whole.
+  if (name.indexOf(':', colon + 1) !== -1) return name;
+  return `${name.charCodeAt(0) === 47 /* / */ ? '/' : ''}${name.slice(colon + 1)}`;
 }
 
-function first(v: unknown): unknown {
-  return Array.isArray(v) ? (v as unknown[])[0] : v;
+/** Names the library refuses (it throws) and renames (`__` + name), as in its sanitizeName. */
+const REFUSED_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const RENAMED_NAMES: ReadonlySet<string> = new Set([
+  'hasOwnProperty',
+  'toString',
+  'valueOf',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+]);
+
+/** The tag name of an ordered node (its first key other than ':@'); '#text' for a text. */
+function tagOf(node: Ordered): string | undefined {
+  for (const k in node) if (k !== ATTRIBUTES) return k;
+  return undefined;
 }
 
-function text(v: unknown): string | null {
-  const f = first(v);
-  if (typeof f === 'string') return f.length > 0 ? f : null;
-  if (isNode(f) && typeof f['#text'] === 'string') return f['#text'];
-  return null;
+/**
+ * The name an element has with `removeNSPrefix`: what follows the first ':' (the library already
+ * sanitized unprefixed names; a local part is sanitized here the same way). `null` for a local part
+ * the library refuses outright.
+ */
+function localName(tag: string): string | null {
+  const colon = tag.indexOf(':');
+  if (colon === -1) return tag;
+  const local = tag.slice(colon + 1);
+  if (REFUSED_NAMES.has(local)) return null;
+  return RENAMED_NAMES.has(local) ? `__${local}` : local;
 }
 
-function attr(node: Node, name: string): string | null {
-  const v = node['@_' + name];
-  return typeof v === 'string' ? v : null;
+function childrenOf(element: Ordered, tag: string): readonly Ordered[] {
+  const c = element[tag];
+  return Array.isArray(c) ? (c as Ordered[]) : [];
 }
 
-/** Any SubjectConfirmationData with InResponseTo below `node` (bounded walk). */
-function hasScdInResponseTo(node: unknown, depth: number): boolean {
-  if (depth > MAX_SAML_DEPTH) return false;
-  if (Array.isArray(node)) return node.some((n) => hasScdInResponseTo(n, depth + 1));
-  if (!isNode(node)) return false;
-  for (const k in node) {
-    if (k.startsWith('@_') || k === '#text') continue;
-    const child = node[k];
-    if (k === 'SubjectConfirmationData') {
-      const list = Array.isArray(child) ? (child as unknown[]) : [child];
-      if (list.some((c) => isNode(c) && attr(c, 'InResponseTo') !== null)) return true;
+interface Element {
+  readonly node: Ordered;
+  readonly tag: string;
+  /** The name with `removeNSPrefix` (see localName). */
+  readonly name: string;
+}
+
+/** The child elements of an element (texts skipped), with their names. */
+function elementsOf(e: Element): Element[] {
+  const out: Element[] = [];
+  for (const node of childrenOf(e.node, e.tag)) {
+    const tag = tagOf(node);
+    if (tag === undefined || tag === TEXT) continue;
+    out.push({ node, tag, name: localName(tag) ?? '' });
+  }
+  return out;
+}
+
+/** The first child element named `name`. */
+function child(e: Element | undefined, name: string): Element | undefined {
+  if (e === undefined) return undefined;
+  for (const node of childrenOf(e.node, e.tag)) {
+    const tag = tagOf(node);
+    if (tag !== undefined && tag !== TEXT && localName(tag) === name) return { node, tag, name };
+  }
+  return undefined;
+}
+
+/** The element's text: its text parts joined, null when empty. */
+function text(e: Element | undefined): string | null {
+  if (e === undefined) return null;
+  let out = '';
+  for (const node of childrenOf(e.node, e.tag)) {
+    const t = node[TEXT];
+    if (typeof t === 'string' && tagOf(node) === TEXT) out += t;
+  }
+  return out.length > 0 ? out : null;
+}
+
+/** The value of the attribute whose local name is `name` (the last one, when several are). */
+function attr(e: Element | undefined, name: string): string | null {
+  const attrs = e?.node[ATTRIBUTES];
+  if (typeof attrs !== 'object' || attrs === null) return null;
+  let value: string | null = null;
+  for (const k in attrs) {
+    const v = (attrs as Record<string, unknown>)[k];
+    if (typeof v === 'string' && attributeLocalName(k.slice(2)) === name) value = v;
+  }
+  return value;
+}
+
+/** Sibling elements grouped by name, in document order (the object form's keys and arrays). */
+function byName(elements: readonly Element[]): Element[][] {
+  const groups: Element[][] = [];
+  if (elements.length <= 8) {
+    // Few children (the usual case): no map needed.
+    next: for (const e of elements) {
+      for (const g of groups) {
+        if ((g[0] as Element).name === e.name) {
+          g.push(e);
+          continue next;
+        }
+      }
+      groups.push([e]);
     }
-    if (hasScdInResponseTo(child, depth + 1)) return true;
+    return groups;
+  }
+  const index = new Map<string, Element[]>();
+  for (const e of elements) {
+    const g = index.get(e.name);
+    if (g === undefined) {
+      const fresh = [e];
+      index.set(e.name, fresh);
+      groups.push(fresh);
+    } else g.push(e);
+  }
+  return groups;
+}
+
+/**
+ * Any SubjectConfirmationData with InResponseTo below `e` (bounded walk). The depth is counted as
+ * in the object form, where a name met more than once among siblings is an array: one more level.
+ */
+function hasScdInResponseTo(e: Element, depth: number): boolean {
+  if (depth > MAX_SAML_DEPTH) return false;
+  for (const group of byName(elementsOf(e))) {
+    const first = group[0] as Element;
+    if (first.name === 'SubjectConfirmationData') {
+      if (group.some((x) => attr(x, 'InResponseTo') !== null)) return true;
+    }
+    if (group.length === 1) {
+      if (hasScdInResponseTo(first, depth + 1)) return true;
+    } else if (depth + 1 <= MAX_SAML_DEPTH && group.some((x) => hasScdInResponseTo(x, depth + 2))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** A refused local name anywhere (the object form's parse threw on it; cheap text check first). */
+const MAY_HOLD_REFUSED = /:(?:__proto__|constructor|prototype)\b/;
+
+function holdsRefusedName(nodes: readonly Ordered[]): boolean {
+  for (const node of nodes) {
+    const tag = tagOf(node);
+    if (tag === undefined || tag === TEXT) continue;
+    if (localName(tag) === null || holdsRefusedName(childrenOf(node, tag))) return true;
   }
   return false;
 }
@@ -154,7 +323,8 @@ export function parseSamlXml(
   foundIn: SamlMessage['foundIn'],
   fingerprint: string,
 ): SamlResult {
-  if (Buffer.byteLength(xml, 'utf8') > MAX_SAML_XML_BYTES)
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: short texts need no byte count.
+  if (xml.length * 3 > MAX_SAML_XML_BYTES && Buffer.byteLength(xml, 'utf8') > MAX_SAML_XML_BYTES)
     return fail('SAML XML larger than 1 MiB (refused)');
   if (DTD.test(xml)) return fail('SAML message with a DTD refused');
   if (nestingDepthExceeds(xml, MAX_SAML_DEPTH)) {
@@ -162,42 +332,29 @@ export function parseSamlXml(
   }
   let doc: unknown;
   try {
-    // `true`: validate well-formedness first (the parser alone is lenient about mismatched tags).
-    doc = parser.parse(xml, true);
+    // Validate well-formedness first (the parser alone is lenient about mismatched tags): the
+    // validator (`true`) runs unless the fast check shows it would accept the document anyway.
+    doc = isPlainWellFormedXml(xml) ? parser.parse(xml) : parser.parse(xml, true);
   } catch (e) {
     // The parser's message can quote names taken from the message: keep only where it failed.
     const at = e instanceof Error ? POSITION.exec(e.message) : null;
     return fail(
-      `SAML message is not well-formed XML${at === null ? '' : ` (line ${at[1]}, column ${at[2]})`}`,
+      at === null ? NOT_WELL_FORMED : `${NOT_WELL_FORMED} (line ${at[1]}, column ${at[2]})`,
     );
   }
-  if (!isNode(doc)) return fail('SAML message has no root element');
-  const rootName = Object.keys(doc).find(
-    (k) => !k.startsWith('?') && !k.startsWith('#') && !k.startsWith('@_'),
-  );
-  const root = rootName === undefined ? undefined : first(doc[rootName]);
-  if (rootName === undefined || !isNode(root)) {
-    return rootName === undefined
-      ? fail('SAML message has no root element')
-      : {
-          ok: true,
-          message: {
-            kind: KINDS.has(rootName) ? (rootName as SamlMessageKind) : 'other',
-            binding,
-            foundIn,
-            id: null,
-            hasInResponseTo: false,
-            issuer: null,
-            destination: null,
-            audience: null,
-            statusCode: null,
-            fingerprint,
-          },
-        };
+  if (!Array.isArray(doc)) return fail('SAML message has no root element');
+  const top = doc as Ordered[];
+  if (MAY_HOLD_REFUSED.test(xml) && holdsRefusedName(top)) return fail(NOT_WELL_FORMED);
+  // The root: the first top-level element (texts and CDATA are not elements).
+  let root: Element | undefined;
+  for (const node of top) {
+    const tag = tagOf(node);
+    if (tag === undefined || tag === TEXT) continue;
+    root = { node, tag, name: localName(tag) ?? '' };
+    break;
   }
-  const kind: SamlMessageKind = KINDS.has(rootName) ? (rootName as SamlMessageKind) : 'other';
-  const status = first(root['Status']);
-  const statusCode = isNode(status) ? first(status['StatusCode']) : undefined;
+  if (root === undefined) return fail('SAML message has no root element');
+  const kind: SamlMessageKind = KINDS.has(root.name) ? (root.name as SamlMessageKind) : 'other';
   return {
     ok: true,
     message: {
@@ -206,10 +363,15 @@ export function parseSamlXml(
       foundIn,
       id: attr(root, 'ID'),
       hasInResponseTo: attr(root, 'InResponseTo') !== null || hasScdInResponseTo(root, 0),
-      issuer: text(root['Issuer']),
+      issuer: text(child(root, 'Issuer')),
       destination: attr(root, 'Destination'),
-      audience: audienceOf(root),
-      statusCode: isNode(statusCode) ? attr(statusCode, 'Value') : null,
+      audience: text(
+        child(
+          child(child(child(root, 'Assertion'), 'Conditions'), 'AudienceRestriction'),
+          'Audience',
+        ),
+      ),
+      statusCode: attr(child(child(root, 'Status'), 'StatusCode'), 'Value'),
       fingerprint,
     },
   };
@@ -245,15 +407,4 @@ export function parseSamlParam(
   // Drop a BOM and leading whitespace: the validator wants the declaration first.
   const xml = xmlBytes.toString('utf8').replace(LEADING, '');
   return parseSamlXml(xml, binding, foundIn, sha256Prefix8(value));
-}
-
-/** Assertion/Conditions/AudienceRestriction/Audience of a Response: the SP's entity ID. */
-function audienceOf(root: Record<string, unknown>): string | null {
-  const assertion = first(root['Assertion']);
-  if (!isNode(assertion)) return null;
-  const conditions = first(assertion['Conditions']);
-  if (!isNode(conditions)) return null;
-  const restriction = first(conditions['AudienceRestriction']);
-  if (!isNode(restriction)) return null;
-  return text(restriction['Audience']);
 }

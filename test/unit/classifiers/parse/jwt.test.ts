@@ -63,6 +63,13 @@ describe('inspectJwt', () => {
     ['bad base64 header', '!!!.e30.sig', /invalid JWT header/],
     ['empty payload', `${b64u('{"alg":"RS256"}')}..sig`, /invalid JWT payload/],
     ['far too long', `eyJ${'a'.repeat(MAX_JWT_LENGTH)}.e30.x`, /longer than/],
+    ['six parts', 'eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d.e', /3 parts/],
+    ['only dots (5 parts)', '....', /JWE/],
+    [
+      'empty header',
+      `.${b64u('{}')}.sig`,
+      /^invalid JWT header: Invalid Token or Protected Header/,
+    ],
   ])('%s -> ok:false', (_name, token, pattern) => {
     const r = inspectJwt(token);
     expect(r.ok).toBe(false);
