@@ -10,7 +10,17 @@ const PURE = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'docs/**', 'test/browser/pages/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'coverage/**',
+      'node_modules/**',
+      'docs/**',
+      'test/browser/pages/**',
+      '.scratch/**',
+      '.bench-out/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -101,7 +101,9 @@ export function recorderCore(
 
 /** One line per classified exchange: where it went and the verdict; never a parameter value. */
 export function logExchange(logger: Logger | undefined, record: ExchangeRecord): void {
-  logger?.info(
+  // Checked first: building the line costs more than the call when the level is off.
+  if (!logger?.isLevelEnabled('info')) return;
+  logger.info(
     {
       id: record.id,
       method: record.method,
