@@ -9,6 +9,9 @@
  * text (`entries`) and answers with their records and session-log lines; the log is written by
  * the pipeline, which puts the batches of several workers back in order.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { classifyExchange } from '../classifiers/index.js';
 import { oneLine } from '../core/errors.js';
@@ -17,7 +20,8 @@ import { openSessionLog, type SessionLogWriter } from '../sources/session-log.js
 import { classifyEntries, type EntriesJob, type EntryOutcome } from './classify-batch.js';
 
 export type ToWorker =
-  | { readonly type: 'raws'; readonly raws: readonly RawExchange[] }
+  /** A batch of RawExchanges, v8.serialize'd. */
+  | { readonly type: 'raws'; readonly data: Uint8Array }
   | EntriesJob
   | { readonly type: 'settle'; readonly seq: number }
   | { readonly type: 'get'; readonly seq: number; readonly id: string }
@@ -36,10 +40,13 @@ const KEEP_FULL = 1000;
 
 const port = parentPort;
 if (port) {
-  const data = workerData as { sessionLogPath: string | null; startedAt: string };
+  const data = workerData as { sessionLogPath: string | null; startedAt: string; nice?: number };
+  if (data.nice) lowerThreadPriority(data.nice);
   const send = (m: FromWorker): void => port.postMessage(m);
   let log: SessionLogWriter | null = null;
-  const full = new Map<string, ExchangeRecord>();
+  // The latest records as their JSON lines: one flat string each is far cheaper for the garbage
+  // collector to keep (and promote) than the record's tree of objects.
+  const full = new Map<string, string>();
   try {
     log = data.sessionLogPath
       ? openSessionLog(data.sessionLogPath, { startedAt: data.startedAt })
@@ -52,11 +59,12 @@ if (port) {
     switch (m.type) {
       case 'raws': {
         const out: ExchangeRecord[] = [];
-        for (const raw of m.raws) {
+        for (const raw of deserialize(m.data) as RawExchange[]) {
           const record = classifyExchange(raw);
           if (log) {
-            log.append(record);
-            full.set(record.id, record);
+            const line = JSON.stringify(record);
+            log.appendLine(line);
+            full.set(record.id, line);
             if (full.size > KEEP_FULL) full.delete(full.keys().next().value as string);
             out.push({ ...record, evidence: EMPTY_EVIDENCE });
           } else out.push(record);
@@ -71,7 +79,14 @@ if (port) {
         send({ type: 'settled', seq: m.seq });
         break;
       case 'get':
-        send({ type: 'got', seq: m.seq, record: full.get(m.id) ?? null });
+        {
+          const line = full.get(m.id);
+          send({
+            type: 'got',
+            seq: m.seq,
+            record: line ? (JSON.parse(line) as ExchangeRecord) : null,
+          });
+        }
         break;
       case 'close':
         log?.close();
@@ -79,4 +94,18 @@ if (port) {
         break;
     }
   });
+}
+
+/**
+ * Give this thread (not the process) a lower scheduling priority, where the OS allows naming a
+ * thread: on Linux /proc/thread-self names its task id, and setpriority() on a task id applies to
+ * that thread alone. Elsewhere, or when refused, nothing changes.
+ */
+function lowerThreadPriority(nice: number): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
+  } catch {
+    // Not Linux, or not allowed: classification runs at the proxy's priority.
+  }
 }

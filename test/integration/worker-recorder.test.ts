@@ -3,9 +3,11 @@
  * exists; `npm test` builds first): order, backpressure, the session log written by the worker,
  * full records for the detail view, and classification in this thread once the worker is gone.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createWorkerRecorder } from '../../dist/session/worker-recorder.js';
 import { makeRawExchange } from '../helpers/raw-exchange.js';
@@ -75,6 +77,49 @@ describe('createWorkerRecorder (dist)', () => {
     expect(rec.recent(5).map((r) => r.id)).toEqual(['w-0', 'w-1', 'w-2', 'w-3', 'w-4']);
     rec.submit(ropc(5));
     expect(rec.count()).toBe(6);
+    await rec.close();
+  });
+
+  it('after answering some batches, a dying worker leaves the rest to this thread: in order, none twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const real = new URL('../../dist/session/classify-worker.js', import.meta.url).href;
+    const dying = join(dir, 'dies-on-third-batch.mjs');
+    writeFileSync(
+      dying,
+      `import { parentPort } from 'node:worker_threads';
+let seen = 0;
+parentPort.on('message', (m) => { if (m.type === 'raws' && ++seen === 3) process.exit(9); });
+await import(${JSON.stringify(real)});
+`,
+    );
+    const rec = await createWorkerRecorder({
+      sessionLogPath: null,
+      workerUrl: pathToFileURL(dying),
+    });
+    for (let i = 0; i < 40; i++) {
+      rec.submit(ropc(i));
+      // a new batch every few exchanges
+      if (i % 8 === 7) await new Promise((r) => setTimeout(r, 30));
+    }
+    for (let i = 0; i < 200 && rec.count() < 40; i++) await new Promise((r) => setTimeout(r, 10));
+    await rec.settle();
+    expect(rec.recent(100).map((r) => r.id)).toEqual(
+      Array.from({ length: 40 }, (_, i) => `w-${i}`),
+    );
+    await rec.close();
+  });
+
+  it('runs classification at a lower priority than the proxy thread (Linux)', async () => {
+    if (process.platform !== 'linux') return;
+    const nices = (): number[] =>
+      readdirSync('/proc/self/task').map((t) => {
+        const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    const before = nices().filter((n) => n === 10).length;
+    const rec = await createWorkerRecorder({ sessionLogPath: null });
+    expect(nices().filter((n) => n === 10).length).toBe(before + 1);
+    expect(getPriority()).toBe(0);
     await rec.close();
   });
 });
