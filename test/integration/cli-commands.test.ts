@@ -219,6 +219,27 @@ describe('entra-bas-proxy classify and merge', () => {
     }
   });
 
+  it('says how many malformed entries it skipped, and classifies the rest', async () => {
+    const file = join(dir, 'partly-bad.har');
+    const good = harEntry(
+      TOKEN_URL,
+      'POST',
+      'grant_type=refresh_token&client_id=55555555-5555-5555-5555-555555555555&refresh_token=PLANTED-RT',
+      200,
+      '{"token_type":"Bearer"}',
+    );
+    const text = har([good, good]).replace(
+      /"entries":\s*\[/,
+      '"entries":[42,{"request":{"url":"not a url"}},',
+    );
+    writeFileSync(file, text);
+    const out = join(dir, 'partly-bad.json');
+    const r = await runCli(['classify', file, '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('skipped 2 malformed HAR entries');
+    expect((JSON.parse(readFileSync(out, 'utf8')) as Report).exchanges).toHaveLength(2);
+  });
+
   it('refuses garbage with exit 2 and one line, never a stack trace', async () => {
     for (const [name, content] of [
       ['bin.har', '\u0000\u0001\u0002garbage'],

@@ -33,6 +33,12 @@ export async function classifyCommand(p: Parsed): Promise<number> {
     recorded.dispose();
   }
   const apps = recorded.session.applications();
+  const { skipped } = recorded.stats;
+  if (skipped > 0) {
+    process.stderr.write(
+      `entra-bas-proxy: skipped ${skipped} malformed HAR ${skipped === 1 ? 'entry' : 'entries'}\n`,
+    );
+  }
   process.stderr.write(summaryLine(recorded.session.summary(), o.out));
   return failOnStatus(apps, o.failOn, 0);
 }
