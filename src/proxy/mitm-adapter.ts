@@ -27,6 +27,11 @@ export interface MitmAdapterOptions {
   readonly logger: Logger;
   readonly nextId: () => string;
   readonly onExchange: (raw: RawExchange) => void;
+  /**
+   * Asked before a recorded request is forwarded: a promise holds it until it settles (the recorder
+   * is too far behind: backpressure under sustained overload), null lets it through at once.
+   */
+  readonly gate?: () => Promise<void> | null;
 }
 
 export interface MitmAdapter {
@@ -165,6 +170,22 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
       o.path = `http://${r.host}:${r.port}${url}`;
     }
     if (!policy.record(host, port, url.split('?', 1)[0] ?? '/')) return callback();
+    const wait = opts.gate?.();
+    if (wait) {
+      void wait.then(() => {
+        // The client may have given up while it waited: nothing to record then.
+        if (ctx.proxyToClientResponse.closed) return callback();
+        track(ctx, host, port, isTls, url);
+        callback();
+      });
+      return;
+    }
+    track(ctx, host, port, isTls, url);
+    return callback();
+  });
+
+  /** Copy a recorded request and its response as they stream through; finish() at the end. */
+  function track(ctx: IContext, host: string, port: number, isTls: boolean, url: string): void {
     const f: Flight = {
       started: Date.now(),
       host,
@@ -200,8 +221,7 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
       }
       finish(ctx, f);
     });
-    return callback();
-  });
+  }
 
   function finish(ctx: IContext, f: Flight): void {
     if (f.done) return;

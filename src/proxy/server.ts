@@ -114,6 +114,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
       upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000,
       logger,
       nextId: () => `${tag}-${(++n).toString().padStart(6, '0')}`,
+      gate: () => recorder.throttle?.() ?? null,
       onExchange: (raw) => {
         options.onRawExchange?.(raw);
         recorder.submit(raw);

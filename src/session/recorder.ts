@@ -33,6 +33,12 @@ export interface Recorder {
   /** Resolves once at most `n` submitted exchanges wait to be recorded (backpressure for fast sources). */
   backlog(n: number): Promise<void>;
   /**
+   * For a live source: null while the recorder keeps up, else a promise that settles once it has
+   * caught up enough (the proxy then holds new recorded requests: memory stays bounded under
+   * sustained overload). Absent: never behind.
+   */
+  throttle?(): Promise<void> | null;
+  /**
    * One full record (evidence included) while it is still held in memory; the live proxy's ring
    * may hold records without evidence, which lives in the session log.
    */

@@ -35,11 +35,15 @@ const FLUSH_GAP_MS = 10;
  * on a saturated machine the proxy forwards at full speed and the records follow a moment later.
  */
 const WORKER_NICE = 10;
+/** Bytes of serialized exchanges waiting for the worker beyond which `throttle()` holds traffic. */
+export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
 export async function createWorkerRecorder(
   opts: RecorderOptions & {
     /** The worker module (tests substitute one that fails); default classify-worker.js beside this. */
     readonly workerUrl?: URL;
+    /** Override MAX_PENDING_BYTES (tests). */
+    readonly maxPendingBytes?: number;
   },
 ): Promise<Recorder> {
   const workerUrl = opts.workerUrl ?? WORKER_URL;
@@ -68,6 +72,16 @@ export async function createWorkerRecorder(
   // replayed here if it dies. `pending` counts their exchanges plus the outbox.
   const inFlight: { readonly data: Buffer; readonly count: number }[] = [];
   let pending = 0;
+  let pendingBytes = 0;
+  const maxPendingBytes = opts.maxPendingBytes ?? MAX_PENDING_BYTES;
+  // Sources held by throttle(), released once the worker is back under half the limit.
+  let relief: { promise: Promise<void>; release: () => void } | null = null;
+  const relieve = (): void => {
+    if (relief && (pendingBytes <= maxPendingBytes / 2 || !alive)) {
+      relief.release();
+      relief = null;
+    }
+  };
   // Exchanges of this event-loop turn, posted together at its end.
   let outbox: RawExchange[] = [];
   const replies = new Map<number, (m: FromWorker) => void>();
@@ -102,6 +116,8 @@ export async function createWorkerRecorder(
     for (const raw of outbox) recordHere(raw);
     outbox = [];
     pending = 0;
+    pendingBytes = 0;
+    relieve();
     for (const answer of replies.values()) answer({ type: 'closed' });
     replies.clear();
     wakeBacklog();
@@ -110,6 +126,8 @@ export async function createWorkerRecorder(
     if (m.type === 'records') {
       const batch = inFlight.shift();
       pending -= batch?.count ?? 0;
+      pendingBytes -= batch?.data.length ?? 0;
+      if (relief) relieve();
       for (const r of m.records) {
         core.add(r);
         logExchange(opts.logger, r);
@@ -132,6 +150,7 @@ export async function createWorkerRecorder(
     lastFlush = performance.now();
     const data = serialize(outbox);
     inFlight.push({ data, count: outbox.length });
+    pendingBytes += data.length;
     post({ type: 'raws', data });
     outbox = [];
   };
@@ -166,6 +185,18 @@ export async function createWorkerRecorder(
       }
     },
     settle,
+    throttle() {
+      if (pendingBytes <= maxPendingBytes || !alive) return relief?.promise ?? null;
+      if (!relief) {
+        let release = (): void => undefined;
+        const promise = new Promise<void>((resolve) => (release = resolve));
+        relief = { promise, release };
+        opts.logger?.warn(
+          `classification is ${pending} exchanges behind; holding new sign-in requests until it catches up`,
+        );
+      }
+      return relief.promise;
+    },
     backlog(n) {
       flush();
       if (pending <= n || !alive) return Promise.resolve();

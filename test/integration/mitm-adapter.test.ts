@@ -22,6 +22,8 @@ let untrusted: https.Server;
 let mitm: MitmAdapter;
 let proxyCa: string;
 const exchanges: RawExchange[] = [];
+/** What the adapter's gate answers (a test sets it to hold recorded requests). */
+let gateNow: Promise<void> | null = null;
 
 beforeAll(async () => {
   up = await startTestUpstream();
@@ -57,6 +59,7 @@ beforeAll(async () => {
     logger: silentLogger(),
     nextId: () => `t-${++n}`,
     onExchange: (raw) => exchanges.push(raw),
+    gate: () => gateNow,
   });
 });
 
@@ -109,6 +112,33 @@ describe('mitm adapter', () => {
     expect(x.requestBody?.size).toBeGreaterThan(150);
     // the upstream got the whole body
     expect(up.seen.at(-1)?.body.length).toBeGreaterThan(150);
+    await a.close();
+  });
+
+  it('holds a recorded request while the gate says so, then forwards and records it whole', async () => {
+    let open = (): void => undefined;
+    gateNow = new Promise<void>((r) => (open = r));
+    const a = agent();
+    const before = up.seen.length;
+    const body = 'grant_type=refresh_token&client_id=held&refresh_token=' + 'r'.repeat(40);
+    const pending = request('https://login.microsoftonline.com/held/oauth2/v2.0/token', {
+      method: 'POST',
+      dispatcher: a,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(up.seen.length).toBe(before); // not forwarded yet
+    gateNow = null;
+    open();
+    const res = await pending;
+    expect(res.statusCode).toBe(200);
+    await res.body.text();
+    expect(up.seen.at(-1)?.body).toBe(body);
+    await waitFor(() => exchanges.some((e) => e.url.startsWith('/held/')));
+    const x = exchanges.find((e) => e.url.startsWith('/held/'));
+    expect(x?.requestBody?.size).toBe(body.length);
+    expect(x?.status).toBe(200);
     await a.close();
   });
 

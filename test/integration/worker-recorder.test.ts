@@ -109,6 +109,40 @@ await import(${JSON.stringify(real)});
     await rec.close();
   });
 
+  it('throttles a live source while too many bytes wait for the worker, and lets go once it caught up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const real = new URL('../../dist/session/classify-worker.js', import.meta.url).href;
+    const slow = join(dir, 'slow-worker.mjs');
+    writeFileSync(
+      slow,
+      `import { parentPort } from 'node:worker_threads';
+const post = parentPort.postMessage.bind(parentPort);
+parentPort.postMessage = (m) => (m && m.type === 'records' ? setTimeout(() => post(m), 300) : post(m));
+await import(${JSON.stringify(real)});
+`,
+    );
+    const rec = await createWorkerRecorder({
+      sessionLogPath: null,
+      workerUrl: pathToFileURL(slow),
+      maxPendingBytes: 4096,
+    });
+    expect(rec.throttle?.()).toBeNull();
+    for (let i = 0; i < 10; i++) rec.submit(ropc(i));
+    void rec.backlog(Number.MAX_SAFE_INTEGER); // sends the batch now
+    const held = rec.throttle?.();
+    expect(held).toBeInstanceOf(Promise);
+    expect(rec.throttle?.()).toBe(held); // one hold for everybody
+    let released = false;
+    void held?.then(() => (released = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(released).toBe(false);
+    expect(rec.count()).toBe(0);
+    await held;
+    expect(rec.count()).toBe(10);
+    expect(rec.throttle?.()).toBeNull();
+    await rec.close();
+  });
+
   it('runs classification at a lower priority than the proxy thread (Linux)', async () => {
     if (process.platform !== 'linux') return;
     const nices = (): number[] =>
