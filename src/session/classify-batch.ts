@@ -1,13 +1,12 @@
 /**
  * Classifying a batch of HAR entries: the work `classify` hands to its worker threads (and does
- * itself when no worker can run). An entry's JSON text goes in; out comes its record without the
- * evidence (for the aggregates), the record's session-log line, and where the evidence's JSON sits
- * in that line (for the HTML report's rows).
+ * itself when no worker can run). An entry's JSON text goes in; out come its record without the
+ * evidence and the evidence, each as JSON text: the pipeline parses the first for the aggregates,
+ * joins both into the session-log line and reuses the evidence text in the HTML report's rows.
  */
 import { classifyExchange } from '../classifiers/index.js';
-import { EMPTY_EVIDENCE, type ExchangeRecord } from '../core/types.js';
 import { harEntryToRaw } from '../sources/har.js';
-import { recordLine } from '../sources/session-log.js';
+import { recordParts } from '../sources/session-log.js';
 
 export interface EntriesJob {
   readonly type: 'entries';
@@ -21,12 +20,10 @@ export interface EntriesJob {
 }
 
 export interface ClassifiedEntry {
-  /** The record with EMPTY_EVIDENCE: the evidence is in `line`. */
-  readonly record: ExchangeRecord;
-  /** JSON.stringify of the full record. */
-  readonly line: string;
-  readonly evidenceAt: number;
-  readonly evidenceLength: number;
+  /** The record without its evidence, as JSON (see recordParts). */
+  readonly rest: string;
+  /** Its evidence, as JSON. */
+  readonly evidence: string;
 }
 
 /** Per entry: classified, skipped (why), or 0 when its host is not one the proxy would record. */
@@ -39,14 +36,9 @@ export function classifyEntries(job: EntriesJob): EntryOutcome[] {
     if ('filtered' in c) out.push(0);
     else if ('skip' in c) out.push({ skip: c.skip });
     else {
-      const record = classifyExchange(c.raw);
-      const { line, evidenceAt, evidenceLength } = recordLine(record);
-      out.push({
-        record: { ...record, evidence: EMPTY_EVIDENCE },
-        line,
-        evidenceAt,
-        evidenceLength,
-      });
+      // Strings only: they cross to the pipeline's thread as a copy of bytes, where an object
+      // would be serialized member by member.
+      out.push(recordParts(classifyExchange(c.raw)));
     }
   }
   return out;

@@ -20,7 +20,8 @@ import type { Logger } from '../core/logger.js';
 import { oneLine } from '../core/errors.js';
 import type { ReportBodies } from '../report/build.js';
 import { harIdPrefix, scanHarEntries } from '../sources/har.js';
-import { openSessionLog, readSessionLogLines } from '../sources/session-log.js';
+import { joinRecordLine, openSessionLog, readSessionLogLines } from '../sources/session-log.js';
+import { EMPTY_EVIDENCE, type Evidence, type ExchangeRecord } from '../core/types.js';
 import { classifyEntries, type EntriesJob, type EntryOutcome } from './classify-batch.js';
 import type { FromWorker } from './classify-worker.js';
 import { openHtmlRowSpool } from './html-row-spool.js';
@@ -99,10 +100,12 @@ export async function classifyHarFiles(o: HarPipelineOptions): Promise<HarPipeli
         continue;
       }
       stats.kept++;
-      core.add(x.record);
-      logExchange(o.logger, x.record);
-      log.appendLine(x.line);
-      spool.add(x.record, x.line.slice(x.evidenceAt, x.evidenceAt + x.evidenceLength));
+      const record = JSON.parse(x.rest) as ExchangeRecord;
+      (record as { evidence: Evidence }).evidence = EMPTY_EVIDENCE;
+      core.add(record);
+      logExchange(o.logger, record);
+      log.appendLine(joinRecordLine(x.rest, x.evidence));
+      spool.add(record, x.evidence);
     }
   };
   const answered = (batch: number, outcomes: EntryOutcome[]): void => {

@@ -381,19 +381,34 @@ export interface RecordLine {
 }
 
 /**
- * The session-log line of a record plus the position of its evidence inside it (so the HTML
- * report can reuse that text instead of serializing it again). The evidence goes last, where
+ * A record as two pieces of JSON: `rest`, the record without its evidence, and `evidence`, the
+ * evidence alone. Each is cheap to pass between threads (a string), `rest` parses back into the
+ * record without evidence, and `joinRecordLine` makes the session-log line of the two.
+ */
+export function recordParts(record: ExchangeRecord): { rest: string; evidence: string } {
+  // A member whose value is undefined is left out by JSON.stringify.
+  return {
+    rest: JSON.stringify({ ...record, evidence: undefined }),
+    evidence: JSON.stringify(record.evidence),
+  };
+}
+
+/**
+ * The session-log line of a record from its two pieces: the evidence goes last, where
  * classifyExchange puts it, so the line is JSON.stringify(record) for the records it makes.
  */
+export function joinRecordLine(rest: string, evidence: string): string {
+  return `${rest === '{}' ? '{' : rest.slice(0, -1) + ','}"evidence":${evidence}}`;
+}
+
+/** A record's session-log line, and where its evidence's JSON text sits in it. */
 export function recordLine(record: ExchangeRecord): RecordLine {
-  const ev = JSON.stringify(record.evidence);
-  // A member whose value is undefined is left out by JSON.stringify.
-  const rest = JSON.stringify({ ...record, evidence: undefined });
-  const open = rest === '{}' ? '{' : rest.slice(0, -1) + ',';
+  const { rest, evidence } = recordParts(record);
+  const line = joinRecordLine(rest, evidence);
   return {
-    line: `${open}"evidence":${ev}}`,
-    evidenceAt: open.length + '"evidence":'.length,
-    evidenceLength: ev.length,
+    line,
+    evidenceAt: line.length - 1 - evidence.length,
+    evidenceLength: evidence.length,
   };
 }
 

@@ -9,7 +9,7 @@ import type { ReportBodies, ReportInput } from '../../../src/report/build.js';
 import { Interner, rowText } from '../../../src/report/html-rows.js';
 import { indentLines } from '../../../src/report/render-json.js';
 import { renderToString } from '../../../src/report/writer.js';
-import { recordLine } from '../../../src/sources/session-log.js';
+import { joinRecordLine, recordLine, recordParts } from '../../../src/sources/session-log.js';
 import { resetIds, sampleInput, xssInput } from '../../helpers/report-fixtures.js';
 
 beforeEach(() => resetIds());
@@ -97,6 +97,17 @@ describe('recordLine', () => {
       expect(line).toBe(JSON.stringify(r));
       expect(line.slice(evidenceAt, evidenceAt + evidenceLength)).toBe(JSON.stringify(r.evidence));
     }
+  });
+
+  it('recordParts: the record without evidence parses back, and joins into the same line', async () => {
+    for (const r of await recordsOf(xssInput())) {
+      const { rest, evidence } = recordParts(r);
+      const { evidence: ev, ...without } = r;
+      expect(JSON.parse(rest)).toEqual(without);
+      expect(evidence).toBe(JSON.stringify(ev));
+      expect(joinRecordLine(rest, evidence)).toBe(JSON.stringify(r));
+    }
+    expect(joinRecordLine('{}', '{"a":1}')).toBe('{"evidence":{"a":1}}');
   });
 
   it('a record whose evidence is not its last member: the same data, evidence last', async () => {
