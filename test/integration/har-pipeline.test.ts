@@ -7,7 +7,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classifyHarFiles } from '../../dist/session/har-pipeline.js';
 import { createRecorder } from '../../dist/session/recorder.js';
@@ -16,6 +15,7 @@ import { readHar } from '../../dist/sources/har.js';
 import { writeReports } from '../../dist/report/writer.js';
 import { createLogger, type Logger } from '../../dist/core/logger.js';
 import { writeSyntheticHar, syntheticKeptCount } from '../helpers/har-gen.js';
+import { failingWorker, wrappedWorker } from '../helpers/worker-fixture.js';
 
 const N = 1500;
 let dir: string;
@@ -113,28 +113,17 @@ describe('classifyHarFiles (dist)', () => {
 
   it('redoes the batches of a worker that dies, and runs without workers that never start', async () => {
     const plain = logLines(join(dir, 'plain', 's.ndjson'));
-    const real = new URL('../../dist/session/classify-worker.js', import.meta.url).href;
     // Answers its first batch, then exits in the middle of the second.
-    const dying = join(dir, 'dying-worker.mjs');
-    writeFileSync(
-      dying,
-      `import { parentPort } from 'node:worker_threads';
-let seen = 0;
-parentPort.on('message', (m) => { if (m.type === 'entries' && ++seen === 2) process.exit(7); });
-await import(${JSON.stringify(real)});
-`,
+    const dying = wrappedWorker(
+      dir,
+      'dying-worker.mjs',
+      `let seen = 0;
+parentPort.on('message', (m) => { if (m.type === 'entries' && ++seen === 2) process.exit(7); });`,
     );
-    const died = await viaPipeline('dying', 2, pathToFileURL(dying));
+    const died = await viaPipeline('dying', 2, dying);
     expect(died.lines).toEqual(plain);
     expect(died.said).toContain('classification worker stopped (exit 7)');
-    const failing = join(dir, 'failing-worker.mjs');
-    writeFileSync(
-      failing,
-      `import { parentPort } from 'node:worker_threads';
-parentPort.postMessage({ type: 'failed', message: 'no' });
-`,
-    );
-    const none = await viaPipeline('failing', 2, pathToFileURL(failing));
+    const none = await viaPipeline('failing', 2, failingWorker(dir, 'failing-worker.mjs'));
     expect(none.lines).toEqual(plain);
     expect(none.said).toContain('a classification worker did not start');
   });

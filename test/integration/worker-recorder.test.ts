@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createWorkerRecorder } from '../../dist/session/worker-recorder.js';
 import { makeRawExchange } from '../helpers/raw-exchange.js';
+import { wrappedWorker } from '../helpers/worker-fixture.js';
 
 const ropc = (i: number) =>
   makeRawExchange({
@@ -82,20 +82,13 @@ describe('createWorkerRecorder (dist)', () => {
 
   it('after answering some batches, a dying worker leaves the rest to this thread: in order, none twice', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
-    const real = new URL('../../dist/session/classify-worker.js', import.meta.url).href;
-    const dying = join(dir, 'dies-on-third-batch.mjs');
-    writeFileSync(
-      dying,
-      `import { parentPort } from 'node:worker_threads';
-let seen = 0;
-parentPort.on('message', (m) => { if (m.type === 'raws' && ++seen === 3) process.exit(9); });
-await import(${JSON.stringify(real)});
-`,
+    const dying = wrappedWorker(
+      dir,
+      'dies-on-third-batch.mjs',
+      `let seen = 0;
+parentPort.on('message', (m) => { if (m.type === 'raws' && ++seen === 3) process.exit(9); });`,
     );
-    const rec = await createWorkerRecorder({
-      sessionLogPath: null,
-      workerUrl: pathToFileURL(dying),
-    });
+    const rec = await createWorkerRecorder({ sessionLogPath: null, workerUrl: dying });
     for (let i = 0; i < 40; i++) {
       rec.submit(ropc(i));
       // a new batch every few exchanges
@@ -111,19 +104,15 @@ await import(${JSON.stringify(real)});
 
   it('throttles a live source while too many bytes wait for the worker, and lets go once it caught up', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
-    const real = new URL('../../dist/session/classify-worker.js', import.meta.url).href;
-    const slow = join(dir, 'slow-worker.mjs');
-    writeFileSync(
-      slow,
-      `import { parentPort } from 'node:worker_threads';
-const post = parentPort.postMessage.bind(parentPort);
-parentPort.postMessage = (m) => (m && m.type === 'records' ? setTimeout(() => post(m), 300) : post(m));
-await import(${JSON.stringify(real)});
-`,
+    const slow = wrappedWorker(
+      dir,
+      'slow-worker.mjs',
+      `const post = parentPort.postMessage.bind(parentPort);
+parentPort.postMessage = (m) => (m && m.type === 'records' ? setTimeout(() => post(m), 300) : post(m));`,
     );
     const rec = await createWorkerRecorder({
       sessionLogPath: null,
-      workerUrl: pathToFileURL(slow),
+      workerUrl: slow,
       maxPendingBytes: 4096,
     });
     expect(rec.throttle?.()).toBeNull();
