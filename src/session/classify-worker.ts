@@ -6,8 +6,8 @@
  * the dashboard's detail view (`get`), older ones are in the log.
  *
  * The same worker serves `classify` (har-pipeline.ts): there it gets batches of HAR entries' JSON
- * text (`entries`) and answers with their records and session-log lines; the log is written by
- * the pipeline, which puts the batches of several workers back in order.
+ * text (`entries`) and answers with each record as two JSON strings (classify-batch.ts); the log
+ * is written by the pipeline, which puts the batches of several workers back in order.
  */
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';

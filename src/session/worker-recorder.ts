@@ -124,6 +124,8 @@ export async function createWorkerRecorder(
   };
   worker.on('message', (m: FromWorker) => {
     if (m.type === 'records') {
+      // After die() every batch was replayed here: a late answer must not count twice.
+      if (!alive) return;
       const batch = inFlight.shift();
       pending -= batch?.count ?? 0;
       pendingBytes -= batch?.data.length ?? 0;
