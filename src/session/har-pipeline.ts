@@ -120,7 +120,8 @@ export async function classifyHarFiles(o: HarPipelineOptions): Promise<HarPipeli
   const here = (job: EntriesJob): void => answered(job.batch, classifyEntries(job));
   for (const slot of slots) {
     slot.worker.on('message', (m: FromWorker) => {
-      if (m.type !== 'classified') return;
+      // A late answer from a worker declared dead: its batches were redone here already.
+      if (m.type !== 'classified' || !slot.alive) return;
       slot.jobs.delete(m.batch);
       answered(m.batch, m.outcomes);
     });
