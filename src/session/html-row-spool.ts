@@ -49,6 +49,15 @@ export function openHtmlRowSpool(sessionLogPath: string): HtmlRowSpool {
   let error: ToolError | null = null;
   let removed = false;
 
+  const closeFd = (): void => {
+    if (fd === null) return;
+    try {
+      closeSync(fd);
+    } catch {
+      // A descriptor we opened and still hold closes; nothing to recover if it does not.
+    }
+    fd = null;
+  };
   const flush = (): void => {
     if (pending.length === 0 || fd === null || error !== null) return;
     const buf = Buffer.from(pending.join(''), 'utf8');
@@ -76,14 +85,7 @@ export function openHtmlRowSpool(sessionLogPath: string): HtmlRowSpool {
     },
     finish() {
       flush();
-      if (fd !== null) {
-        try {
-          closeSync(fd);
-        } catch {
-          // A descriptor we opened and still hold closes; nothing to recover if it does not.
-        }
-        fd = null;
-      }
+      closeFd();
     },
     async *rows() {
       const stream = createReadStream(path, { highWaterMark: 1 << 20 });
@@ -95,14 +97,7 @@ export function openHtmlRowSpool(sessionLogPath: string): HtmlRowSpool {
     },
     strings: () => strings.values(),
     dispose() {
-      if (fd !== null) {
-        try {
-          closeSync(fd);
-        } catch {
-          // As in finish().
-        }
-        fd = null;
-      }
+      closeFd();
       if (removed) return;
       removed = true;
       try {

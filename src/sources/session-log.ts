@@ -49,7 +49,7 @@ export interface SessionLogHeader {
 export interface SessionLogWriter {
   /** Write one record as one line. Never throws; after an I/O error it does nothing. */
   append(record: ExchangeRecord): void;
-  /** The same with the record's line already made (`recordLine`). */
+  /** The same with the record's line already made (`joinRecordLine` of `recordParts`). */
   appendLine(line: string): void;
   /** Flush to disk and close. Idempotent. */
   close(): void;
@@ -371,15 +371,6 @@ export function readSessionLog(
   };
 }
 
-/** A record's session-log line, and where its evidence's JSON text sits in it. */
-export interface RecordLine {
-  /** JSON.stringify(record). */
-  readonly line: string;
-  /** line.slice(evidenceAt, evidenceAt + evidenceLength) is JSON.stringify(record.evidence). */
-  readonly evidenceAt: number;
-  readonly evidenceLength: number;
-}
-
 /**
  * A record as two pieces of JSON: `rest`, the record without its evidence, and `evidence`, the
  * evidence alone. Each is cheap to pass between threads (a string), `rest` parses back into the
@@ -399,17 +390,6 @@ export function recordParts(record: ExchangeRecord): { rest: string; evidence: s
  */
 export function joinRecordLine(rest: string, evidence: string): string {
   return `${rest === '{}' ? '{' : rest.slice(0, -1) + ','}"evidence":${evidence}}`;
-}
-
-/** A record's session-log line, and where its evidence's JSON text sits in it. */
-export function recordLine(record: ExchangeRecord): RecordLine {
-  const { rest, evidence } = recordParts(record);
-  const line = joinRecordLine(rest, evidence);
-  return {
-    line,
-    evidenceAt: line.length - 1 - evidence.length,
-    evidenceLength: evidence.length,
-  };
 }
 
 /**
