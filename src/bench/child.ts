@@ -55,7 +55,13 @@ export async function startChild(
       '--expose-gc',
       ...(process.env['BENCH_CHILD_ARGS']?.split(/\s+/).filter(Boolean) ?? []),
     ],
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    // BENCH_CHILD_STDOUT=inherit shows what those flags print (--trace-gc-nvp and the like).
+    stdio: [
+      'ignore',
+      process.env['BENCH_CHILD_STDOUT'] === 'inherit' ? 'inherit' : 'ignore',
+      'pipe',
+      'ipc',
+    ],
   });
   let err = '';
   cp.stderr?.on('data', (c: Buffer) => {

@@ -5,7 +5,7 @@
  * Classification happens elsewhere (the `onExchange` callback).
  */
 import { createRequire } from 'node:module';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Proxy, type IContext } from 'http-mitm-proxy';
 import type { Logger } from '../core/logger.js';
@@ -14,6 +14,7 @@ import { BodyTap, exchangeError, headerMap } from './capture.js';
 import './console-filter.js';
 import type { LeafIssuer } from './certs.js';
 import type { InterceptionPolicy } from './policy.js';
+import { createTlsTerminator } from './tls-terminator.js';
 import type { Upstream } from './upstream.js';
 
 export interface MitmAdapterOptions {
@@ -56,7 +57,7 @@ interface Flight {
 }
 
 // http-mitm-proxy makes (or loads) a node-forge CA in `sslCaDir` when it starts listening. Our leaves
-// come from onCertificateMissing, so that CA would never sign anything: for our marker folder the
+// come from tls-terminator.ts, so that CA would never sign anything: for our marker folder the
 // library gets an inert stand-in instead, and nothing is generated or written to disk.
 const NO_CA_DIR = '\0entra-bas-proxy:no-ca';
 type CaCreate = (dir: string, cb: (err: Error | null, ca?: unknown) => void) => void;
@@ -71,9 +72,12 @@ if (!(originalCreate as { patched?: boolean }).patched) {
   caModule.default.create = create;
 }
 
-/** The library's own routing of a CONNECT's first bytes (plain HTTP goes to its HTTP server). */
-interface PlainHttpHandoff {
+/** The library internals the adapter reuses (private in its typings). */
+interface LibraryInternals {
+  /** Its routing of a CONNECT's first bytes: plain HTTP goes to its HTTP server. */
   _onHttpServerConnectData(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Its request pipeline (onRequest/onResponse handlers, the upstream request). */
+  _onHttpServerRequest(isSSL: boolean, req: IncomingMessage, res: ServerResponse): void;
 }
 
 /** http-mitm-proxy with our error handling: a 502 with one line, never the library's 504 dump. */
@@ -90,29 +94,31 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
   const flights = new Map<IContext, Flight>();
   const tunnels = new Set<Duplex>();
 
-  mitm.onCertificateRequired = (hostname, cb) =>
-    cb(null, { keyFile: NO_CA_DIR, certFile: NO_CA_DIR, hosts: [hostname] });
-  mitm.onCertificateMissing = (ctx, files, cb) => {
-    const hosts = files.hosts ?? [ctx.hostname];
-    opts.issuer.issue(hosts).then(
-      (pair) => cb(null, { certFileData: pair.certPem, keyFileData: pair.keyPem, hosts }),
-      (err: Error) => cb(err),
-    );
-  };
+  const terminator = createTlsTerminator({
+    issuer: opts.issuer,
+    logger: log,
+    onRequest: (req, res) =>
+      (mitm as unknown as LibraryInternals)._onHttpServerRequest(true, req, res),
+  });
 
-  mitm.onConnect((req, socket, head, callback) => {
+  // The library's own CONNECT continuation (its callback) is never called: every CONNECT is ours.
+  mitm.onConnect((req, socket, head) => {
     const [host, port] = splitAuthority(req.url ?? '');
     const decision = policy.connect(host, port);
-    if (decision === 'intercept') return callback();
     if (decision === 'tunnel') return rawTunnel(socket, host, port, head, false);
-    // peek: answer the CONNECT, then decide on the first bytes the client sends.
-    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    const onFirst = (first: Buffer): void => {
+    // Answer the CONNECT, then decide on the first bytes the client sends: TLS is decrypted here
+    // (intercept) or tunneled (peek: a host whose TLS we do not touch), anything else is plain
+    // HTTP for the library's HTTP server.
+    const onFirst = (chunk: Buffer): void => {
       socket.pause();
-      const chunk = head.length > 0 ? Buffer.concat([head, first]) : first;
-      if (chunk[0] === 0x16) rawTunnel(socket, host, port, chunk, true);
-      else (mitm as unknown as PlainHttpHandoff)._onHttpServerConnectData(req, socket, chunk);
+      if (chunk[0] !== 0x16)
+        (mitm as unknown as LibraryInternals)._onHttpServerConnectData(req, socket, chunk);
+      else if (decision === 'intercept') terminator.accept(socket, host, chunk);
+      else rawTunnel(socket, host, port, chunk, true);
     };
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    // The client may have sent its first bytes along with the CONNECT.
+    if (head.length > 0) return onFirst(head);
     socket.once('data', onFirst);
   });
 
@@ -308,6 +314,7 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
           },
           close: async () => {
             for (const t of tunnels) t.destroy();
+            terminator.close();
             mitm.close();
             server.closeAllConnections();
           },

@@ -1,0 +1,110 @@
+/**
+ * Where intercepted CONNECT tunnels are decrypted: the client's own socket is wrapped in a
+ * server-side TLS socket with the leaf for the CONNECT host and handed to one HTTP server that
+ * never listens. http-mitm-proxy would instead start an HTTPS server per host on a local port and
+ * pipe every tunnel through a second TCP connection to it: each byte crossed loopback twice more
+ * (measured: about a fifth of the proxy's CPU per intercepted request), and each host opened one
+ * more listening port.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
+import type { Logger } from '../core/logger.js';
+import type { LeafIssuer } from './certs.js';
+
+/** A client that opens a tunnel and never completes the TLS handshake is dropped after this. */
+export const HANDSHAKE_TIMEOUT_MS = 30_000;
+/** Bound on cached TLS contexts (one per host); far above what a sign-in session touches. */
+const CONTEXT_CACHE_MAX = 2000;
+
+export interface TlsTerminator {
+  /**
+   * Takes over a client socket whose CONNECT to `host` was answered and whose next bytes start a
+   * TLS handshake; `head` holds the bytes already read from it.
+   */
+  accept(socket: Duplex, host: string, head: Buffer): void;
+  /** Client connections currently open. */
+  connections(): number;
+  /** Destroys every client connection. */
+  close(): void;
+}
+
+export function createTlsTerminator(opts: {
+  readonly issuer: LeafIssuer;
+  readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly logger: Logger;
+  readonly handshakeTimeoutMs?: number;
+}): TlsTerminator {
+  const { logger: log } = opts;
+  const server = createServer(opts.onRequest);
+  // A malformed request or a handshake the client aborted (it did not trust the CA, say): the
+  // connection goes, the proxy stays.
+  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
+    log.debug({ code: err.code ?? err.message }, 'intercepted client connection failed');
+    socket.destroy();
+  });
+  const contexts = new Map<string, SecureContext>();
+  const pending = new Map<string, Promise<SecureContext>>();
+  const open = new Set<TLSSocket>();
+
+  function context(host: string): SecureContext | Promise<SecureContext> {
+    const hit = contexts.get(host);
+    if (hit) return hit;
+    let p = pending.get(host);
+    if (!p) {
+      p = opts.issuer.issue([host]).then((pair) => {
+        const sc = createSecureContext({ cert: pair.certPem, key: pair.keyPem });
+        if (contexts.size >= CONTEXT_CACHE_MAX) {
+          const oldest = contexts.keys().next();
+          if (!oldest.done) contexts.delete(oldest.value);
+        }
+        contexts.set(host, sc);
+        return sc;
+      });
+      const settled = (): void => void pending.delete(host);
+      p.then(settled, settled);
+      pending.set(host, p);
+    }
+    return p;
+  }
+
+  function wrap(socket: Duplex, head: Buffer, sc: SecureContext): void {
+    if (socket.destroyed) return;
+    // TLSSocket reads what is already buffered on the socket before anything new.
+    if (head.length > 0) socket.unshift(head);
+    const tls = new TLSSocket(socket as Socket, { isServer: true, secureContext: sc });
+    open.add(tls);
+    const timer = setTimeout(() => tls.destroy(), opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
+    timer.unref();
+    tls.once('secure', () => clearTimeout(timer));
+    tls.once('close', () => {
+      clearTimeout(timer);
+      open.delete(tls);
+      socket.destroy();
+    });
+    server.emit('connection', tls);
+  }
+
+  return {
+    accept(socket, host, head) {
+      const sc = context(host);
+      if (!(sc instanceof Promise)) return wrap(socket, head, sc);
+      socket.pause();
+      sc.then(
+        (ready) => wrap(socket, head, ready),
+        (err: unknown) => {
+          log.warn(
+            { host, err: err instanceof Error ? err.message : String(err) },
+            'cannot make a certificate',
+          );
+          socket.destroy();
+        },
+      );
+    },
+    connections: () => open.size,
+    close() {
+      for (const s of open) s.destroy();
+    },
+  };
+}
