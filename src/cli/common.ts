@@ -117,7 +117,7 @@ export async function finishCliProxy(
 ): Promise<number> {
   await proxy.close({ drainMs: 5_000 });
   await proxy.writeReports(o.out);
-  const snap = proxy.live.snapshot();
+  const snap = await proxy.live.snapshot();
   process.stderr.write(summaryLine(snap.summary, o.out));
   return failOnStatus(snap.applications, o.failOn, otherwise);
 }

@@ -13,13 +13,16 @@ export interface LiveSnapshot {
 }
 
 export interface LiveSession {
-  /** Current aggregates (cheap: no exchange list). */
-  snapshot(): LiveSnapshot;
-  /** The most recent exchange records, newest last, at most `limit`. */
-  recent(limit: number): readonly ExchangeRecord[];
+  /** Aggregates of every exchange recorded so far (no exchange list). */
+  snapshot(): Promise<LiveSnapshot>;
+  /** The most recent exchange records, newest last, at most `limit` (the latest few hundred). */
+  recent(limit: number): Promise<readonly ExchangeRecord[]>;
   /** One record by id, if still available (from memory or the session log). */
   get(id: string): Promise<ExchangeRecord | undefined>;
-  /** Called for every new classified record; returns an unsubscribe function. */
+  /**
+   * Called for every new classified record; returns an unsubscribe function. Records may come
+   * without their evidence (`get` has it).
+   */
   subscribe(listener: (record: ExchangeRecord) => void): () => void;
   /** The full report of the session so far, rendered in a format. */
   render(format: ReportFormat): Promise<string>;

@@ -10,18 +10,10 @@ export function createLiveSession(
   sources: () => readonly ReportSource[],
 ): LiveSession {
   return {
-    snapshot: () => ({
-      startedAt: recorder.startedAt,
-      summary: recorder.session.summary(),
-      applications: recorder.session.applications(),
-    }),
+    snapshot: async () => ({ startedAt: recorder.startedAt, ...(await recorder.aggregates()) }),
     recent: (limit) => recorder.recent(limit),
     async get(id) {
-      // A worker recorder keeps the latest full records itself (its ring may hold them without
-      // evidence); an in-thread recorder's ring holds them whole.
-      const held = recorder.lookup
-        ? await recorder.lookup(id)
-        : recorder.recent(Number.MAX_SAFE_INTEGER).find((r) => r.id === id);
+      const held = await recorder.lookup(id);
       if (held || !recorder.sessionLogPath) return held;
       return findInLog(recorder.sessionLogPath, id);
     },

@@ -1,9 +1,11 @@
 /**
- * The worker behind createWorkerRecorder: classifies raw exchanges and appends them to the session
- * log, off the proxy's event loop. Messages are handled in order, so a `settle` answer means every
- * earlier exchange has been posted back. With a session log, records go back without their
- * evidence (the part the aggregates never read); the last few hundred full records stay here for
- * the dashboard's detail view (`get`), older ones are in the log.
+ * The worker behind createWorkerRecorder: it owns the live session. It classifies raw exchanges,
+ * appends them to the session log, folds them into the session's aggregates and keeps the latest
+ * full records, all off the proxy's event loop. The proxy's thread hears back only a count per
+ * batch, plus what someone there listens to (`echo`: log lines' fields, or records without their
+ * evidence for the dashboard); aggregates, recent records and one record by id are answered on
+ * request. Messages are handled in order, so a `settle` answer means every earlier exchange is
+ * recorded.
  *
  * The same worker serves `classify` (har-pipeline.ts): there it gets batches of HAR entries' JSON
  * text (`entries`) and answers with each record as two JSON strings (classify-batch.ts); the log
@@ -16,26 +18,43 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { classifyExchange } from '../classifiers/index.js';
 import { oneLine } from '../core/errors.js';
 import { EMPTY_EVIDENCE, type ExchangeRecord, type RawExchange } from '../core/types.js';
+import { createSession } from '../classifiers/session.js';
 import { openSessionLog, type SessionLogWriter } from '../sources/session-log.js';
+import { exchangeLogFields, type ExchangeLogFields, type SessionAggregates } from './recorder.js';
 import { classifyEntries, type EntriesJob, type EntryOutcome } from './classify-batch.js';
+
+/** What the worker sends back per recorded exchange: nothing, its log line's fields, or the record. */
+export type Echo = 'none' | 'log' | 'records';
 
 export type ToWorker =
   /** A batch of RawExchanges, v8.serialize'd. */
   | { readonly type: 'raws'; readonly data: Uint8Array }
   | EntriesJob
+  | { readonly type: 'echo'; readonly echo: Echo }
   | { readonly type: 'settle'; readonly seq: number }
   | { readonly type: 'get'; readonly seq: number; readonly id: string }
+  | { readonly type: 'aggregates'; readonly seq: number }
+  | { readonly type: 'recent'; readonly seq: number; readonly limit: number }
   | { readonly type: 'close' };
 
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'failed'; readonly message: string }
-  | { readonly type: 'records'; readonly records: readonly ExchangeRecord[] }
+  | {
+      readonly type: 'recorded';
+      readonly count: number;
+      /** Per `echo`: the records without their evidence, or their log lines' fields. */
+      readonly records?: readonly ExchangeRecord[];
+      readonly logs?: readonly ExchangeLogFields[];
+    }
   | { readonly type: 'classified'; readonly batch: number; readonly outcomes: EntryOutcome[] }
   | { readonly type: 'settled'; readonly seq: number }
   | { readonly type: 'got'; readonly seq: number; readonly record: ExchangeRecord | null }
+  | ({ readonly type: 'aggregates'; readonly seq: number } & SessionAggregates)
+  | { readonly type: 'recent'; readonly seq: number; readonly records: ExchangeRecord[] }
   | { readonly type: 'closed' };
 
+/** Full records kept here (as JSON lines) for the dashboard's detail view and `recent`. */
 const KEEP_FULL = 1000;
 
 const port = parentPort;
@@ -44,50 +63,85 @@ if (port) {
   if (data.nice) lowerThreadPriority(data.nice);
   const send = (m: FromWorker): void => port.postMessage(m);
   let log: SessionLogWriter | null = null;
+  const session = createSession();
+  let echo: Echo = 'none';
   // The latest records as their JSON lines: one flat string each is far cheaper for the garbage
-  // collector to keep (and promote) than the record's tree of objects.
+  // collector to keep (and promote) than the record's tree of objects. Without a session log they
+  // are the only copy, so all are kept.
   const full = new Map<string, string>();
+  let keep = KEEP_FULL;
   try {
     log = data.sessionLogPath
       ? openSessionLog(data.sessionLogPath, { startedAt: data.startedAt })
       : null;
+    if (!log) keep = Number.POSITIVE_INFINITY;
     send({ type: 'ready' });
   } catch (err) {
     send({ type: 'failed', message: oneLine(err) });
   }
+  const recordRaws = (batch: Uint8Array): void => {
+    const records: ExchangeRecord[] = [];
+    const logs: ExchangeLogFields[] = [];
+    let count = 0;
+    for (const raw of deserialize(batch) as RawExchange[]) {
+      const record = classifyExchange(raw);
+      const line = JSON.stringify(record);
+      log?.appendLine(line);
+      full.set(record.id, line);
+      if (full.size > keep) full.delete(full.keys().next().value as string);
+      session.add(record);
+      count++;
+      if (echo === 'records') records.push({ ...record, evidence: EMPTY_EVIDENCE });
+      else if (echo === 'log') logs.push(exchangeLogFields(record));
+    }
+    // On disk before the answer: if this worker dies, the proxy's thread rebuilds the session from
+    // the log and replays only the batches it never heard back about.
+    log?.flush();
+    send({
+      type: 'recorded',
+      count,
+      ...(echo === 'records' ? { records } : echo === 'log' ? { logs } : {}),
+    });
+  };
   port.on('message', (m: ToWorker) => {
     switch (m.type) {
-      case 'raws': {
-        const out: ExchangeRecord[] = [];
-        for (const raw of deserialize(m.data) as RawExchange[]) {
-          const record = classifyExchange(raw);
-          if (log) {
-            const line = JSON.stringify(record);
-            log.appendLine(line);
-            full.set(record.id, line);
-            if (full.size > KEEP_FULL) full.delete(full.keys().next().value as string);
-            out.push({ ...record, evidence: EMPTY_EVIDENCE });
-          } else out.push(record);
-        }
-        send({ type: 'records', records: out });
+      case 'raws':
+        recordRaws(m.data);
         break;
-      }
       case 'entries':
         send({ type: 'classified', batch: m.batch, outcomes: classifyEntries(m) });
+        break;
+      case 'echo':
+        echo = m.echo;
         break;
       case 'settle':
         send({ type: 'settled', seq: m.seq });
         break;
-      case 'get':
-        {
-          const line = full.get(m.id);
-          send({
-            type: 'got',
-            seq: m.seq,
-            record: line ? (JSON.parse(line) as ExchangeRecord) : null,
-          });
-        }
+      case 'get': {
+        const line = full.get(m.id);
+        send({
+          type: 'got',
+          seq: m.seq,
+          record: line ? (JSON.parse(line) as ExchangeRecord) : null,
+        });
         break;
+      }
+      case 'aggregates':
+        send({
+          type: 'aggregates',
+          seq: m.seq,
+          summary: session.summary(),
+          applications: session.applications(),
+        });
+        break;
+      case 'recent': {
+        const lines = [...full.values()];
+        const records = lines
+          .slice(Math.max(0, lines.length - m.limit))
+          .map((l) => JSON.parse(l) as ExchangeRecord);
+        send({ type: 'recent', seq: m.seq, records });
+        break;
+      }
       case 'close':
         log?.close();
         send({ type: 'closed' });

@@ -1,5 +1,5 @@
 /**
- * Turning a recorded session into reports: the aggregates come from memory, the exchanges are
+ * Turning a recorded session into reports: the aggregates come from the recorder, the exchanges are
  * streamed back from the session log, so a session of any length renders in bounded memory.
  */
 import type { ReportFormat } from '../core/live.js';
@@ -13,20 +13,21 @@ import type { Recorder } from './recorder.js';
 /** What reports need of a recording: a live Recorder, or the result of classifying HAR files. */
 export type RecordedSession = Pick<
   Recorder,
-  'session' | 'startedAt' | 'sessionLogPath' | 'recent' | 'settle'
+  'aggregates' | 'startedAt' | 'sessionLogPath' | 'recent' | 'settle'
 > & {
   /** Report parts made while recording (see ReportBodies). */
   readonly bodies?: ReportBodies;
 };
 
-export function reportInput(
+export async function reportInput(
   recorder: RecordedSession,
   sources: readonly ReportSource[],
   endedAt: string = new Date().toISOString(),
-): ReportInput {
+): Promise<ReportInput> {
+  const { applications, summary } = await recorder.aggregates();
   const head = buildReportHead({
-    applications: recorder.session.applications(),
-    summary: recorder.session.summary(),
+    applications,
+    summary,
     startedAt: recorder.startedAt,
     endedAt,
     sources,
@@ -34,12 +35,13 @@ export function reportInput(
   });
   const logPath = recorder.sessionLogPath;
   const exchanges = (): AsyncIterable<ExchangeRecord> =>
-    logPath ? readSessionLog(logPath) : fromArray(recorder.recent(Number.MAX_SAFE_INTEGER));
+    logPath ? readSessionLog(logPath) : held(recorder);
   return { head, exchanges, ...(recorder.bodies ? { bodies: recorder.bodies } : {}) };
 }
 
-async function* fromArray(records: readonly ExchangeRecord[]): AsyncIterable<ExchangeRecord> {
-  yield* records;
+/** Without a session log every record is held in memory (see recorderCore). */
+async function* held(recorder: RecordedSession): AsyncIterable<ExchangeRecord> {
+  yield* await recorder.recent(Number.MAX_SAFE_INTEGER);
 }
 
 export async function writeSessionReports(
@@ -48,7 +50,7 @@ export async function writeSessionReports(
   files: readonly string[],
 ): Promise<ReportInput> {
   await recorder.settle();
-  const input = reportInput(recorder, sources);
+  const input = await reportInput(recorder, sources);
   await writeReports(input, files);
   return input;
 }
@@ -59,5 +61,5 @@ export async function renderSession(
   format: ReportFormat,
 ): Promise<string> {
   await recorder.settle();
-  return renderToString(format, reportInput(recorder, sources));
+  return renderToString(format, await reportInput(recorder, sources));
 }

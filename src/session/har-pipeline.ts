@@ -26,6 +26,7 @@ import { classifyEntries, type EntriesJob, type EntryOutcome } from './classify-
 import type { FromWorker } from './classify-worker.js';
 import { openHtmlRowSpool } from './html-row-spool.js';
 import { logExchange, recorderCore } from './recorder.js';
+import type { Session } from '../classifiers/session.js';
 import type { RecordedSession } from './finish.js';
 
 const WORKER_URL = new URL('./classify-worker.js', import.meta.url);
@@ -57,6 +58,8 @@ export interface HarPipelineStats {
 }
 
 export interface HarPipelineResult extends RecordedSession {
+  /** The aggregates, here in this thread. */
+  readonly session: Session;
   readonly stats: HarPipelineStats;
   /** Remove the temporary files; call once the reports are written. */
   dispose(): void;

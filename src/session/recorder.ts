@@ -10,7 +10,12 @@
 import { classifyExchange } from '../classifiers/index.js';
 import { createSession, type Session } from '../classifiers/session.js';
 import type { Logger } from '../core/logger.js';
-import type { ExchangeRecord, RawExchange } from '../core/types.js';
+import type {
+  ApplicationRecord,
+  ExchangeRecord,
+  RawExchange,
+  ReportSummary,
+} from '../core/types.js';
 import { openSessionLog, type SessionLogWriter } from '../sources/session-log.js';
 
 export interface RecorderOptions {
@@ -22,9 +27,14 @@ export interface RecorderOptions {
   readonly startedAt?: string;
 }
 
+/** The session's aggregates: what the report head and the dashboard's overview are made of. */
+export interface SessionAggregates {
+  readonly summary: ReportSummary;
+  readonly applications: ApplicationRecord[];
+}
+
 export interface Recorder {
   readonly startedAt: string;
-  readonly session: Session;
   readonly sessionLogPath: string | null;
   /** Classify a raw exchange and record it, now or shortly (see `settle`). Never throws. */
   submit(raw: RawExchange): void;
@@ -38,36 +48,51 @@ export interface Recorder {
    * sustained overload). Absent: never behind.
    */
   throttle?(): Promise<void> | null;
+  /** Aggregates of every exchange submitted before the call (it waits for them). */
+  aggregates(): Promise<SessionAggregates>;
+  /** The most recent records, newest last, at most `limit` (the latest few hundred at least). */
+  recent(limit: number): Promise<readonly ExchangeRecord[]>;
+  /** One full record (evidence included) while it is still held in memory. */
+  lookup(id: string): Promise<ExchangeRecord | undefined>;
   /**
-   * One full record (evidence included) while it is still held in memory; the live proxy's ring
-   * may hold records without evidence, which lives in the session log.
+   * Called with every new record, in order. A worker recorder sends records back to this thread
+   * only while someone listens; they may come without their evidence (it is in the session log).
    */
-  lookup?(id: string): Promise<ExchangeRecord | undefined>;
-  /** Record an already classified exchange (from a session log or a merge). */
-  add(record: ExchangeRecord): void;
-  recent(limit: number): readonly ExchangeRecord[];
   subscribe(listener: (record: ExchangeRecord) => void): () => void;
   /** Exchanges recorded so far. */
   count(): number;
-  /** Settles, then closes the session log. */
+  /** Settles, then closes the session log. Aggregates stay readable. */
   close(): Promise<void>;
 }
 
 /** A recorder that classifies synchronously, in the calling thread. */
 export interface SyncRecorder extends Recorder {
+  readonly session: Session;
   record(raw: RawExchange): ExchangeRecord;
+  /** Record an already classified exchange (from a session log or a merge). */
+  add(record: ExchangeRecord): void;
+  /** `recent`, synchronously. */
+  recentNow(limit: number): readonly ExchangeRecord[];
+}
+
+/** The part every in-thread recording shares: aggregates, the recent ring and listeners. */
+export interface RecorderCore {
+  readonly startedAt: string;
+  readonly session: Session;
+  add(record: ExchangeRecord): void;
+  recentNow(limit: number): readonly ExchangeRecord[];
+  recent(limit: number): Promise<readonly ExchangeRecord[]>;
+  aggregates(): Promise<SessionAggregates>;
+  lookup(id: string): Promise<ExchangeRecord | undefined>;
+  subscribe(listener: (record: ExchangeRecord) => void): () => void;
+  count(): number;
 }
 
 /**
- * The part every recorder shares: aggregates, the recent ring, listeners and the log line per
- * exchange. `append` is where the record goes to the session log (or nowhere).
+ * Aggregates, the recent ring and listeners, in this thread: behind the in-thread recorder, the
+ * `classify` pipeline and a worker recorder whose worker died.
  */
-export function recorderCore(
-  opts: RecorderOptions,
-  hasLog: boolean,
-): Omit<Recorder, 'submit' | 'settle' | 'backlog' | 'lookup' | 'close' | 'sessionLogPath'> & {
-  add(record: ExchangeRecord): void;
-} {
+export function recorderCore(opts: RecorderOptions, hasLog: boolean): RecorderCore {
   const startedAt = opts.startedAt ?? new Date().toISOString();
   const session = createSession();
   // Without a session log the records live only here, so all are kept (tests, short API sessions).
@@ -76,6 +101,8 @@ export function recorderCore(
   const listeners = new Set<(r: ExchangeRecord) => void>();
   const logger = opts.logger;
   let total = 0;
+  const recentNow = (n: number): readonly ExchangeRecord[] =>
+    ring.slice(Math.max(0, ring.length - Math.min(n, limit)));
   return {
     startedAt,
     session,
@@ -94,9 +121,11 @@ export function recorderCore(
         }
       }
     },
-    recent(n) {
-      return ring.slice(Math.max(0, ring.length - Math.min(n, limit)));
-    },
+    recentNow,
+    recent: (n) => Promise.resolve(recentNow(n)),
+    aggregates: () =>
+      Promise.resolve({ summary: session.summary(), applications: session.applications() }),
+    lookup: (id) => Promise.resolve(ring.findLast((r) => r.id === id)),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -105,22 +134,53 @@ export function recorderCore(
   };
 }
 
-/** One line per classified exchange: where it went and the verdict; never a parameter value. */
-export function logExchange(logger: Logger | undefined, record: ExchangeRecord): void {
+/** What the one log line per exchange says: where it went and the verdict, never a value. */
+export interface ExchangeLogFields {
+  readonly id: string;
+  readonly method: string;
+  readonly host: string;
+  readonly path: string;
+  readonly endpoint: string;
+  readonly grant: string | null;
+  readonly verdict: string;
+  readonly status: number | null;
+  readonly error: string | null;
+}
+
+export function exchangeLogFields(r: ExchangeRecord): ExchangeLogFields {
+  return {
+    id: r.id,
+    method: r.method,
+    host: r.host,
+    path: r.path,
+    endpoint: r.endpoint,
+    grant: r.grantType,
+    verdict: r.verdict,
+    status: r.status,
+    error: r.error?.code ?? null,
+  };
+}
+
+/** One line per classified exchange. */
+export function logExchange(
+  logger: Logger | undefined,
+  record: ExchangeRecord | ExchangeLogFields,
+): void {
   // Checked first: building the line costs more than the call when the level is off.
   if (!logger?.isLevelEnabled('info')) return;
+  const f = 'grantType' in record ? exchangeLogFields(record) : record;
   logger.info(
     {
-      id: record.id,
-      method: record.method,
-      host: record.host,
-      endpoint: record.endpoint,
-      grant: record.grantType,
-      verdict: record.verdict,
-      status: record.status,
-      ...(record.error ? { error: record.error.code } : {}),
+      id: f.id,
+      method: f.method,
+      host: f.host,
+      endpoint: f.endpoint,
+      grant: f.grant,
+      verdict: f.verdict,
+      status: f.status,
+      ...(f.error ? { error: f.error } : {}),
     },
-    `${record.method} ${record.host}${record.path} ${record.endpoint} -> ${record.verdict}`,
+    `${f.method} ${f.host}${f.path} ${f.endpoint} -> ${f.verdict}`,
   );
 }
 

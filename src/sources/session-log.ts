@@ -19,9 +19,11 @@ import {
   closeSync,
   createReadStream,
   fchmodSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
+  readSync,
   writeSync,
 } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -51,6 +53,8 @@ export interface SessionLogWriter {
   append(record: ExchangeRecord): void;
   /** The same with the record's line already made (`joinRecordLine` of `recordParts`). */
   appendLine(line: string): void;
+  /** Write what is pending now rather than at the end of the event-loop turn. */
+  flush(): void;
   /** Flush to disk and close. Idempotent. */
   close(): void;
   /** The first write error, if any (the log is incomplete from there on). */
@@ -62,14 +66,21 @@ export interface SessionLogWriter {
 
 /**
  * Create (or truncate) the session log at `path` and write its header. Throws ToolError ERR_IO when
- * the file cannot be created: a failure at startup, not in the hot path.
+ * the file cannot be created: a failure at startup, not in the hot path. With `reopen`, an existing
+ * log is continued instead (no header; a torn last line is ended first): how the proxy's thread
+ * takes over from a classification worker that died.
  */
-export function openSessionLog(path: string, opts: { startedAt: string }): SessionLogWriter {
+export function openSessionLog(
+  path: string,
+  opts: { startedAt: string; reopen?: boolean },
+): SessionLogWriter {
   let fd: number | null;
+  let tornTail = false;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    fd = openSync(path, 'w', 0o600);
+    fd = openSync(path, opts.reopen ? 'a+' : 'w', 0o600);
     fchmodSync(fd, 0o600);
+    if (opts.reopen) tornTail = endsWithoutNewline(fd);
   } catch (err) {
     throw new ToolError('ERR_IO', `${path}: cannot create the session log (${codeOf(err)})`, {
       cause: err,
@@ -112,7 +123,8 @@ export function openSessionLog(path: string, opts: { startedAt: string }): Sessi
     tool: TOOL,
     startedAt: opts.startedAt,
   };
-  writeLine(JSON.stringify(header));
+  if (!opts.reopen) writeLine(JSON.stringify(header));
+  else if (tornTail) writeLine('');
   if (error !== null) {
     const e: ToolError = error;
     closeQuietly(fd);
@@ -154,6 +166,7 @@ export function openSessionLog(path: string, opts: { startedAt: string }): Sessi
       appendLine(line);
     },
     appendLine,
+    flush,
     close() {
       if (fd === null) return;
       flush();
@@ -168,6 +181,14 @@ export function openSessionLog(path: string, opts: { startedAt: string }): Sessi
       fd = null;
     },
   };
+}
+
+function endsWithoutNewline(fd: number): boolean {
+  const size = fstatSync(fd).size;
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] !== 10;
 }
 
 function closeQuietly(fd: number): void {

@@ -71,10 +71,8 @@ export class EventHub {
     res.socket?.setNoDelay(true);
     this.#clients.add(res);
     res.on('close', () => this.#detach(res));
-    this.#write(
-      res,
-      `retry: 2000\n\n${sseFrame('snapshot', compactSnapshot(this.#live.snapshot()))}`,
-    );
+    this.#write(res, 'retry: 2000\n\n');
+    void this.#snapshotFrame().then((frame) => frame !== null && this.#write(res, frame));
     this.#lastSnapshotAt = Date.now();
     this.#ensureRunning();
     return true;
@@ -133,16 +131,22 @@ export class EventHub {
       this.#snapshotTimer = undefined;
       this.#lastSnapshotAt = Date.now();
       if (this.#clients.size === 0) return;
-      try {
-        this.#broadcast(sseFrame('snapshot', compactSnapshot(this.#live.snapshot())));
-      } catch (err) {
-        this.#log.warn(
-          { err: err instanceof Error ? err.message : String(err) },
-          'dashboard snapshot failed',
-        );
-      }
+      void this.#snapshotFrame().then((frame) => frame !== null && this.#broadcast(frame));
     }, wait);
     this.#snapshotTimer.unref();
+  }
+
+  /** The current aggregates as a `snapshot` frame; null (and a warning) when they cannot be had. */
+  async #snapshotFrame(): Promise<string | null> {
+    try {
+      return sseFrame('snapshot', compactSnapshot(await this.#live.snapshot()));
+    } catch (err) {
+      this.#log.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'dashboard snapshot failed',
+      );
+      return null;
+    }
   }
 
   #broadcast(frame: string): void {

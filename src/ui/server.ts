@@ -104,8 +104,14 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
       return;
     }
     if (path === '/api/snapshot') {
-      const recent = live.recent(recentLimit(url.searchParams)).map(compactRecord);
-      sendJson(res, 200, { snapshot: compactSnapshot(live.snapshot()), recent });
+      const [snapshot, recent] = await Promise.all([
+        live.snapshot(),
+        live.recent(recentLimit(url.searchParams)),
+      ]);
+      sendJson(res, 200, {
+        snapshot: compactSnapshot(snapshot),
+        recent: recent.map(compactRecord),
+      });
       return;
     }
     if (path === '/api/events') {

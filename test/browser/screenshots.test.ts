@@ -107,7 +107,7 @@ describe.skipIf(!hasChromium)('README screenshots', () => {
       await expect.poll(() => page.locator('#cards .card').count()).toBeGreaterThanOrEqual(4);
       await expect
         .poll(() => page.locator('#rows tr').count())
-        .toBe(Math.min(200, rig.proxy.live.snapshot().summary.exchanges));
+        .toBe(Math.min(200, (await rig.proxy.live.snapshot()).summary.exchanges));
       await page.screenshot({ path: join(OUT, 'dashboard.png') });
       // The exchanges, with one token exchange opened: its reasons and redacted evidence.
       await page.locator('#rows').scrollIntoViewIfNeeded();

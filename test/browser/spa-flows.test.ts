@@ -20,7 +20,7 @@ async function signIn(
   config: AppConfig,
   onPage?: (page: Page) => void,
 ): Promise<ExchangeRecord[]> {
-  const before = new Set(rig.proxy.live.recent(10_000).map((r) => r.id));
+  const before = new Set((await rig.proxy.live.recent(10_000)).map((r) => r.id));
   const server = await startApp(app, config);
   const context = await rig.browser.newContext();
   try {
@@ -41,7 +41,7 @@ async function signIn(
     await context.close();
     await server.close();
   }
-  return rig.proxy.live.recent(10_000).filter((r) => !before.has(r.id));
+  return (await rig.proxy.live.recent(10_000)).filter((r) => !before.has(r.id));
 }
 
 function describeRecords(records: readonly ExchangeRecord[]): string {

@@ -86,7 +86,7 @@ describe('startProxy', () => {
       { env: proxy.env },
     );
     expect(stdout).toContain('Bearer');
-    for (let i = 0; i < 50 && proxy.live.snapshot().summary.exchanges === 0; i++)
+    for (let i = 0; i < 50 && (await proxy.live.snapshot()).summary.exchanges === 0; i++)
       await new Promise((r) => setTimeout(r, 10));
     const report = await proxy.report();
     const mine = report.exchanges.filter(

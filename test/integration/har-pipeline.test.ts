@@ -82,7 +82,7 @@ async function viaPlainPath() {
   const rec = createRecorder({ sessionLogPath: log });
   for await (const raw of readHar(har)) rec.record(raw);
   await rec.close();
-  const input = reportInput(rec, [{ kind: 'har', name: har }]);
+  const input = await reportInput(rec, [{ kind: 'har', name: har }]);
   expect(input.bodies).toBeUndefined();
   await writeReports(input, [join(out, 'r.json'), join(out, 'r.html')]);
   return {

@@ -7,8 +7,11 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { ExchangeRecord } from '../../src/core/types.js';
 import { createWorkerRecorder } from '../../dist/session/worker-recorder.js';
+import { readSessionLog } from '../../dist/sources/session-log.js';
 import { makeRawExchange } from '../helpers/raw-exchange.js';
 import { wrappedWorker } from '../helpers/worker-fixture.js';
 
@@ -35,10 +38,10 @@ describe('createWorkerRecorder (dist)', () => {
     }
     await rec.settle();
     expect(rec.count()).toBe(300);
-    expect(rec.recent(3).map((r) => r.id)).toEqual(['w-297', 'w-298', 'w-299']);
-    expect(rec.session.summary().byVerdict['not-covered']).toBe(300);
-    // the ring holds records without evidence; the worker still has the full one
-    const full = await rec.lookup?.('w-299');
+    expect((await rec.recent(3)).map((r) => r.id)).toEqual(['w-297', 'w-298', 'w-299']);
+    expect((await rec.aggregates()).summary.byVerdict['not-covered']).toBe(300);
+    // nothing came back to this thread but counts: the worker has the full record
+    const full = await rec.lookup('w-299');
     expect(full?.evidence.form['grant_type']).toBe('password');
     await rec.close();
     await rec.close();
@@ -51,7 +54,9 @@ describe('createWorkerRecorder (dist)', () => {
         .at(-1),
     ).toBe('w-299');
     expect(readFileSync(log, 'utf8')).not.toContain('PLANTED-WORKER-PW');
-    // after the worker is gone, exchanges are still recorded (in this thread)
+    // the aggregates outlive the worker
+    expect((await rec.aggregates()).summary.exchanges).toBe(300);
+    // a late exchange after close is still classified and counted, in this thread
     rec.submit(ropc(300));
     expect(rec.count()).toBe(301);
   });
@@ -66,18 +71,25 @@ describe('createWorkerRecorder (dist)', () => {
   });
 
   it('loses no exchange when the worker dies: the ones in flight are classified here', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const log = join(dir, 's.ndjson');
     const rec = await createWorkerRecorder({
-      sessionLogPath: null,
+      sessionLogPath: log,
       workerUrl: new URL('../fixtures/workers/dies-on-first-batch.mjs', import.meta.url),
     });
     for (let i = 0; i < 5; i++) rec.submit(ropc(i));
     for (let i = 0; i < 100 && rec.count() < 5; i++) await new Promise((r) => setTimeout(r, 10));
     await rec.settle();
     expect(rec.count()).toBe(5);
-    expect(rec.recent(5).map((r) => r.id)).toEqual(['w-0', 'w-1', 'w-2', 'w-3', 'w-4']);
+    expect((await rec.recent(5)).map((r) => r.id)).toEqual(['w-0', 'w-1', 'w-2', 'w-3', 'w-4']);
     rec.submit(ropc(5));
     expect(rec.count()).toBe(6);
+    expect((await rec.aggregates()).summary.exchanges).toBe(6);
     await rec.close();
+    // the worker never wrote its log: this thread started one, with every exchange
+    const ids = [];
+    for await (const r of readSessionLog(log)) ids.push(r.id);
+    expect(ids).toEqual(['w-0', 'w-1', 'w-2', 'w-3', 'w-4', 'w-5']);
   });
 
   it('after answering some batches, a dying worker leaves the rest to this thread: in order, none twice', async () => {
@@ -88,7 +100,8 @@ describe('createWorkerRecorder (dist)', () => {
       `let seen = 0;
 parentPort.on('message', (m) => { if (m.type === 'raws' && ++seen === 3) process.exit(9); });`,
     );
-    const rec = await createWorkerRecorder({ sessionLogPath: null, workerUrl: dying });
+    const log = join(dir, 's.ndjson');
+    const rec = await createWorkerRecorder({ sessionLogPath: log, workerUrl: dying });
     for (let i = 0; i < 40; i++) {
       rec.submit(ropc(i));
       // a new batch every few exchanges
@@ -96,9 +109,64 @@ parentPort.on('message', (m) => { if (m.type === 'raws' && ++seen === 3) process
     }
     for (let i = 0; i < 200 && rec.count() < 40; i++) await new Promise((r) => setTimeout(r, 10));
     await rec.settle();
-    expect(rec.recent(100).map((r) => r.id)).toEqual(
-      Array.from({ length: 40 }, (_, i) => `w-${i}`),
+    const all = Array.from({ length: 40 }, (_, i) => `w-${i}`);
+    // rebuilt here from what the worker logged, then the batches it never answered
+    expect((await rec.recent(100)).map((r) => r.id)).toEqual(all);
+    expect((await rec.aggregates()).summary.exchanges).toBe(40);
+    await rec.close();
+    const ids = [];
+    for await (const r of readSessionLog(log)) ids.push(r.id);
+    expect(ids).toEqual(all);
+  });
+
+  it('a worker that logged a batch but died before answering: replayed without doubles', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const dying = wrappedWorker(
+      dir,
+      'dies-before-answering.mjs',
+      `let answered = 0;
+const post = parentPort.postMessage.bind(parentPort);
+parentPort.postMessage = (m) => (m && m.type === 'recorded' && ++answered === 2 ? process.exit(7) : post(m));`,
     );
+    const log = join(dir, 's.ndjson');
+    const rec = await createWorkerRecorder({ sessionLogPath: log, workerUrl: dying });
+    for (let i = 0; i < 30; i++) {
+      rec.submit(ropc(i));
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 30));
+    }
+    await rec.settle();
+    const all = Array.from({ length: 30 }, (_, i) => `w-${i}`);
+    expect(rec.count()).toBe(30);
+    expect((await rec.aggregates()).summary.byVerdict['not-covered']).toBe(30);
+    await rec.close();
+    const ids = [];
+    for await (const r of readSessionLog(log)) ids.push(r.id);
+    expect(ids).toEqual(all);
+  });
+
+  it('sends records back only while someone listens, and log fields while info logging is on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    const rec = await createWorkerRecorder({ sessionLogPath: join(dir, 's.ndjson'), logger });
+    const heard: ExchangeRecord[] = [];
+    const stop = rec.subscribe((r) => heard.push(r));
+    for (let i = 0; i < 5; i++) rec.submit(ropc(i));
+    await rec.settle();
+    expect(heard.map((r) => r.id)).toEqual(['w-0', 'w-1', 'w-2', 'w-3', 'w-4']);
+    expect(heard[0]?.verdict).toBe('not-covered');
+    // the evidence stays in the worker (and the log)
+    expect(heard[0]?.evidence.form).toEqual({});
+    stop();
+    for (let i = 5; i < 8; i++) rec.submit(ropc(i));
+    await rec.settle();
+    expect(heard).toHaveLength(5);
+    // one log line per exchange either way, from fields the worker sent
+    const logged = lines.map((l) => JSON.parse(l) as { id?: string; verdict?: string });
+    expect(logged.filter((l) => l.verdict === 'not-covered').map((l) => l.id)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `w-${i}`),
+    );
+    expect(lines.join('')).not.toContain('PLANTED-WORKER-PW');
     await rec.close();
   });
 
@@ -108,10 +176,10 @@ parentPort.on('message', (m) => { if (m.type === 'raws' && ++seen === 3) process
       dir,
       'slow-worker.mjs',
       `const post = parentPort.postMessage.bind(parentPort);
-parentPort.postMessage = (m) => (m && m.type === 'records' ? setTimeout(() => post(m), 300) : post(m));`,
+parentPort.postMessage = (m) => (m && m.type === 'recorded' ? setTimeout(() => post(m), 300) : post(m));`,
     );
     const rec = await createWorkerRecorder({
-      sessionLogPath: null,
+      sessionLogPath: join(dir, 's.ndjson'),
       workerUrl: slow,
       maxPendingBytes: 4096,
     });
@@ -140,7 +208,8 @@ parentPort.postMessage = (m) => (m && m.type === 'records' ? setTimeout(() => po
         return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
       });
     const before = nices().filter((n) => n === 10).length;
-    const rec = await createWorkerRecorder({ sessionLogPath: null });
+    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const rec = await createWorkerRecorder({ sessionLogPath: join(dir, 's.ndjson') });
     expect(nices().filter((n) => n === 10).length).toBe(before + 1);
     expect(getPriority()).toBe(0);
     await rec.close();

@@ -48,7 +48,7 @@ export async function demoCommand(p: Parsed): Promise<number> {
       try {
         await flow.run({ proxyUrl: proxy.url, proxyCaPem: proxy.caPem, sim, workDir: work });
         await proxy.settle();
-        const seen = proxy.live.recent(proxy.recorder.count() - before);
+        const seen = await proxy.live.recent(proxy.recorder.count() - before);
         // The flow's own verdict: the worst of its sign-in exchanges (metadata fetched on the way
         // is not-applicable and left out unless that is all there is).
         const verdict = worstVerdict(seen.map((r) => r.verdict));
@@ -72,7 +72,7 @@ export async function demoCommand(p: Parsed): Promise<number> {
   }
   await proxy.writeReports(out);
   process.stdout.write(`\n`);
-  process.stderr.write(summaryLine(proxy.live.snapshot().summary, out));
+  process.stderr.write(summaryLine((await proxy.live.snapshot()).summary, out));
   process.stdout.write(
     `Open ${out.find((f) => f.endsWith('.html')) ?? out[0] ?? ''} in a browser for the full report.\n`,
   );

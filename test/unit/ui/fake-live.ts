@@ -129,8 +129,8 @@ export function createFakeLive(opts: { findings?: (app: string) => Finding[] } =
       if (record.verdict !== 'not-applicable') app.verdict = worst(app.verdict, record.verdict);
       for (const l of listeners) l(record);
     },
-    snapshot,
-    recent: (limit) => records.slice(Math.max(0, records.length - limit)),
+    snapshot: () => Promise.resolve(snapshot()),
+    recent: (limit) => Promise.resolve(records.slice(Math.max(0, records.length - limit))),
     get: (id) => Promise.resolve(byId.get(id)),
     subscribe(listener) {
       listeners.add(listener);
