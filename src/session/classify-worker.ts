@@ -13,22 +13,22 @@
  */
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { classifyExchange } from '../classifiers/index.js';
 import { oneLine } from '../core/errors.js';
-import { EMPTY_EVIDENCE, type ExchangeRecord, type RawExchange } from '../core/types.js';
+import { EMPTY_EVIDENCE, type ExchangeRecord } from '../core/types.js';
 import { createSession } from '../classifiers/session.js';
 import { openSessionLog, type SessionLogWriter } from '../sources/session-log.js';
 import { exchangeLogFields, type ExchangeLogFields, type SessionAggregates } from './recorder.js';
+import { readRawBatch } from './raw-batch.js';
 import { classifyEntries, type EntriesJob, type EntryOutcome } from './classify-batch.js';
 
 /** What the worker sends back per recorded exchange: nothing, its log line's fields, or the record. */
 export type Echo = 'none' | 'log' | 'records';
 
 export type ToWorker =
-  /** A batch of RawExchanges, v8.serialize'd. */
-  | { readonly type: 'raws'; readonly data: Uint8Array }
+  /** A batch of RawExchanges (raw-batch.ts). */
+  | { readonly type: 'raws'; readonly data: Uint8Array; readonly count: number }
   | EntriesJob
   | { readonly type: 'echo'; readonly echo: Echo }
   | { readonly type: 'settle'; readonly seq: number }
@@ -79,11 +79,11 @@ if (port) {
   } catch (err) {
     send({ type: 'failed', message: oneLine(err) });
   }
-  const recordRaws = (batch: Uint8Array): void => {
+  const recordRaws = (batch: Uint8Array, n: number): void => {
     const records: ExchangeRecord[] = [];
     const logs: ExchangeLogFields[] = [];
     let count = 0;
-    for (const raw of deserialize(batch) as RawExchange[]) {
+    for (const raw of readRawBatch(batch, n)) {
       const record = classifyExchange(raw);
       const line = JSON.stringify(record);
       log?.appendLine(line);
@@ -106,7 +106,7 @@ if (port) {
   port.on('message', (m: ToWorker) => {
     switch (m.type) {
       case 'raws':
-        recordRaws(m.data);
+        recordRaws(m.data, m.count);
         break;
       case 'entries':
         send({ type: 'classified', batch: m.batch, outcomes: classifyEntries(m) });

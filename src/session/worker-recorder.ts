@@ -14,7 +14,6 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { deserialize, serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { classifyExchange } from '../classifiers/index.js';
 import { ToolError } from '../core/errors.js';
@@ -22,6 +21,7 @@ import { oneLine } from '../core/errors.js';
 import type { ExchangeRecord, RawExchange } from '../core/types.js';
 import { openSessionLog, readSessionLog, type SessionLogWriter } from '../sources/session-log.js';
 import type { Echo, FromWorker, ToWorker } from './classify-worker.js';
+import { RawBatchWriter, readRawBatch, type RawBatch } from './raw-batch.js';
 import {
   createRecorder,
   logExchange,
@@ -84,7 +84,7 @@ export async function createWorkerRecorder(
   // Batches handed to the worker and not yet recorded, oldest first, kept serialized (off the heap:
   // raws held until the worker answers would otherwise be promoted and cost the collector dearly):
   // replayed here if it dies. `pending` counts their exchanges plus the outbox.
-  const inFlight: { readonly data: Buffer; readonly count: number }[] = [];
+  const inFlight: RawBatch[] = [];
   let pending = 0;
   let pendingBytes = 0;
   const maxPendingBytes = opts.maxPendingBytes ?? MAX_PENDING_BYTES;
@@ -96,8 +96,8 @@ export async function createWorkerRecorder(
       relief = null;
     }
   };
-  // Exchanges waiting for the next batch.
-  let outbox: RawExchange[] = [];
+  // Exchanges waiting for the next batch, already serialized.
+  const outbox = new RawBatchWriter();
   const replies = new Map<number, (m: FromWorker) => void>();
   const backlogWaiters: { n: number; done: () => void }[] = [];
   const wakeBacklog = (): void => {
@@ -147,8 +147,9 @@ export async function createWorkerRecorder(
       `classification worker stopped (${why}); recording continues in the proxy thread`,
     );
     const replay = inFlight.splice(0);
-    const queue = outbox;
-    outbox = [];
+    const waiting = outbox.take();
+    if (waiting) replay.push(waiting);
+    const queue: RawExchange[] = [];
     pending = 0;
     pendingBytes = 0;
     relieve();
@@ -180,7 +181,7 @@ export async function createWorkerRecorder(
         logger?.error(`cannot continue the session log: ${oneLine(err)}`);
       }
       for (const batch of replay) {
-        for (const raw of deserialize(batch.data) as RawExchange[]) {
+        for (const raw of readRawBatch(batch.data, batch.count)) {
           if (!seen.has(raw.id)) recordHere(core, raw);
         }
       }
@@ -226,13 +227,13 @@ export async function createWorkerRecorder(
   const flush = (): void => {
     if (timer !== null) clearTimeout(timer);
     timer = null;
-    if (outbox.length === 0 || !alive) return;
+    if (!alive) return;
+    const batch = outbox.take();
+    if (!batch) return;
     lastFlush = performance.now();
-    const data = serialize(outbox);
-    inFlight.push({ data, count: outbox.length });
-    pendingBytes += data.length;
-    post({ type: 'raws', data });
-    outbox = [];
+    inFlight.push(batch);
+    pendingBytes += batch.data.length;
+    post({ type: 'raws', data: batch.data, count: batch.count });
   };
   type Ask =
     | { type: 'settle' }
@@ -285,7 +286,8 @@ export async function createWorkerRecorder(
         return;
       }
       pending++;
-      if (outbox.push(raw) > 1) return;
+      outbox.write(raw);
+      if (outbox.count > 1) return;
       // At a trickle each exchange goes at the end of its turn; under load at most one message per
       // FLUSH_GAP_MS. Every message wakes the other thread, and on a busy machine those wake-ups
       // (context switches) cost the proxy more CPU than the classification itself.

@@ -1,7 +1,12 @@
 /**
  * JWT observation: decode the protected header and the claims of a compact JWS with jose's
  * decodeProtectedHeader/decodeJwt. Never verifies a signature, never throws.
+ *
+ * A well-formed segment (base64url alphabet, valid UTF-8, a JSON object) is decoded directly with
+ * Buffer, which is several times faster than jose's atob path and gives the same object; anything
+ * else goes to jose, so every error (and its message) is jose's.
  */
+import { isUtf8 } from 'node:buffer';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { JwtResult } from '../parsed.js';
 import { sha256Prefix8 } from './hash.js';
@@ -54,6 +59,52 @@ export function inspectJwt(token: string): JwtResult {
   for (let i = firstDot; i !== -1 && parts <= 5; i = token.indexOf('.', i + 1)) parts++;
   if (parts === 5) return { ok: false, error: 'encrypted JWT (JWE), claims not readable' };
   if (parts !== 3) return { ok: false, error: 'not a compact JWS (expected 3 parts)' };
+  const secondDot = token.indexOf('.', firstDot + 1);
+  let rawHeader = plainSegment(token.slice(0, firstDot));
+  let claims = rawHeader && plainSegment(token.slice(firstDot + 1, secondDot));
+  if (!rawHeader || !claims) {
+    const slow = joseDecode(token, firstDot);
+    if (!slow.ok) return slow;
+    ({ rawHeader, claims } = slow);
+  }
+  const header: Record<string, string> = {};
+  for (const f of HEADER_FIELDS) {
+    const v = rawHeader[f];
+    if (typeof v === 'string') header[f] = v;
+    else if (typeof v === 'number' || typeof v === 'boolean') header[f] = String(v);
+  }
+  if (rawHeader['x5c'] !== undefined) header['x5c'] = 'present';
+  return { ok: true, jwt: { header, claims, fingerprint: sha256Prefix8(token) } };
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * A segment decoded the way jose would, or null when it is not plainly well-formed (then jose
+ * decides, with its own error): base64url without padding or whitespace, a length atob accepts,
+ * UTF-8 that a fatal TextDecoder accepts without a byte-order mark, and JSON that is an object.
+ */
+function plainSegment(seg: string): Record<string, unknown> | null {
+  if (seg.length % 4 === 1 || !BASE64URL.test(seg)) return null;
+  const bytes = Buffer.from(seg, 'base64url');
+  if (bytes[0] === 0xef || !isUtf8(bytes)) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return null;
+  }
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : null;
+}
+
+function joseDecode(
+  token: string,
+  firstDot: number,
+):
+  | { ok: true; rawHeader: Record<string, unknown>; claims: Record<string, unknown> }
+  | { ok: false; error: string } {
   let rawHeader: Record<string, unknown>;
   let claims: Record<string, unknown>;
   try {
@@ -68,12 +119,5 @@ export function inspectJwt(token: string): JwtResult {
   } catch (e) {
     return { ok: false, error: `invalid JWT payload: ${errorText(e)}` };
   }
-  const header: Record<string, string> = {};
-  for (const f of HEADER_FIELDS) {
-    const v = rawHeader[f];
-    if (typeof v === 'string') header[f] = v;
-    else if (typeof v === 'number' || typeof v === 'boolean') header[f] = String(v);
-  }
-  if (rawHeader['x5c'] !== undefined) header['x5c'] = 'present';
-  return { ok: true, jwt: { header, claims, fingerprint: sha256Prefix8(token) } };
+  return { ok: true, rawHeader, claims };
 }

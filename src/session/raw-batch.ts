@@ -1,0 +1,50 @@
+/**
+ * Batches of raw exchanges on their way to the classification worker. Each exchange is serialized
+ * the moment it is submitted, into one growing buffer outside the JavaScript heap: the exchange
+ * object dies young instead of waiting in a queue for the next batch, which is what made the
+ * proxy thread's garbage collector copy (and promote) it.
+ */
+import { DefaultDeserializer, DefaultSerializer } from 'node:v8';
+import type { RawExchange } from '../core/types.js';
+
+export interface RawBatch {
+  readonly data: Buffer;
+  readonly count: number;
+}
+
+export class RawBatchWriter {
+  #ser: DefaultSerializer | null = null;
+  #count = 0;
+
+  /** Exchanges written since the last `take`. */
+  get count(): number {
+    return this.#count;
+  }
+
+  write(raw: RawExchange): void {
+    if (this.#ser === null) {
+      this.#ser = new DefaultSerializer();
+      this.#ser.writeHeader();
+    }
+    this.#ser.writeValue(raw);
+    this.#count++;
+  }
+
+  /** The batch so far (null when empty); the writer starts a new one. */
+  take(): RawBatch | null {
+    if (this.#ser === null) return null;
+    const batch = { data: this.#ser.releaseBuffer(), count: this.#count };
+    this.#ser = null;
+    this.#count = 0;
+    return batch;
+  }
+}
+
+/** The exchanges of a batch, in order. */
+export function readRawBatch(data: Uint8Array, count: number): RawExchange[] {
+  const des = new DefaultDeserializer(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  des.readHeader();
+  const out: RawExchange[] = [];
+  for (let i = 0; i < count; i++) out.push(des.readValue() as RawExchange);
+  return out;
+}
