@@ -1,11 +1,10 @@
 /**
- * Bounded copies of bodies as they stream through, and the translation of Node's request/response
- * objects and errors into the immutable RawExchange pieces. The traffic itself is never delayed:
- * a tap only copies chunks it is handed, up to a limit, and decodes the copy at the end.
+ * Bounded copies of bodies as they stream through, and the translation of Node's errors into
+ * exchange errors. The traffic itself is never delayed: a tap only keeps the chunks it is handed,
+ * up to a limit; the copy is decoded where the exchange is classified (core/captured.ts).
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import zlib from 'node:zlib';
-import type { ExchangeError, ExchangeErrorCode, HeaderMap, RawBody } from '../core/types.js';
+import type { CapturedBody } from '../core/captured.js';
+import type { ExchangeError, ExchangeErrorCode } from '../core/types.js';
 
 /** Default capture limit per body: 1 MiB (decoded text beyond it is cut and marked truncated). */
 export const DEFAULT_CAPTURE_LIMIT = 1024 * 1024;
@@ -40,60 +39,13 @@ export class BodyTap {
     }
   }
 
-  /** The copy as text, content-decoded (gzip, deflate, br) within the limit; null when nothing was sent. */
-  body(contentEncoding: string | undefined): RawBody | null {
+  /** The copy (null when nothing was sent); decoded where it is classified (core/captured.ts). */
+  captured(): CapturedBody | null {
     if (this.size === 0) return null;
-    const raw =
+    const bytes =
       this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#kept);
-    const decoded = decode(raw, contentEncoding, this.#limit, this.truncated);
-    return { text: decoded.text, size: this.size, truncated: this.truncated || decoded.truncated };
+    return { bytes, size: this.size, truncated: this.truncated, limit: this.#limit };
   }
-}
-
-function decode(
-  buf: Buffer,
-  encoding: string | undefined,
-  limit: number,
-  cut: boolean,
-): { text: string; truncated: boolean } {
-  const enc = (encoding ?? '').trim().toLowerCase();
-  if (enc === '' || enc === 'identity') return { text: buf.toString('utf8'), truncated: false };
-  // A cut compressed stream still yields its first part with a sync flush.
-  const opts = { maxOutputLength: limit, finishFlush: zlib.constants.Z_SYNC_FLUSH };
-  try {
-    let out: Buffer;
-    if (enc === 'gzip' || enc === 'x-gzip') out = zlib.gunzipSync(buf, opts);
-    else if (enc === 'deflate') out = inflateEither(buf, opts);
-    else if (enc === 'br') {
-      out = zlib.brotliDecompressSync(buf, {
-        maxOutputLength: limit,
-        finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
-      });
-    } else return { text: '', truncated: true };
-    return { text: out.toString('utf8'), truncated: cut || out.length >= limit };
-  } catch {
-    // Corrupt, cut or over-limit compressed data: the classifier sees an empty, truncated body.
-    return { text: '', truncated: true };
-  }
-}
-
-function inflateEither(buf: Buffer, opts: zlib.ZlibOptions): Buffer {
-  try {
-    return zlib.inflateSync(buf, opts);
-  } catch {
-    // Some servers send raw DEFLATE under "deflate".
-    return zlib.inflateRawSync(buf, opts);
-  }
-}
-
-/** Lowercased header names; repeats joined with ", " (set-cookie with "\n"). */
-export function headerMap(h: IncomingHttpHeaders): HeaderMap {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
-    if (v === undefined) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? v.join(k === 'set-cookie' ? '\n' : ', ') : v;
-  }
-  return out;
 }
 
 const TLS_CODES =

@@ -1,7 +1,7 @@
 /**
  * The one module that talks to http-mitm-proxy. It only translates: CONNECTs that the policy does
  * not intercept become raw byte tunnels; intercepted requests are routed upstream (map-remote,
- * keep-alive agents) and, when the policy records them, copied into an immutable RawExchange.
+ * keep-alive agents) and, when the policy records them, copied into a CapturedExchange.
  * Classification happens elsewhere (the `onExchange` callback).
  */
 import { createRequire } from 'node:module';
@@ -9,8 +9,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Proxy, type IContext } from 'http-mitm-proxy';
 import type { Logger } from '../core/logger.js';
-import type { ExchangeError, RawExchange } from '../core/types.js';
-import { BodyTap, exchangeError, headerMap } from './capture.js';
+import type { CapturedExchange } from '../core/captured.js';
+import type { ExchangeError } from '../core/types.js';
+import { BodyTap, exchangeError } from './capture.js';
 import './console-filter.js';
 import type { LeafIssuer } from './certs.js';
 import type { InterceptionPolicy } from './policy.js';
@@ -27,7 +28,7 @@ export interface MitmAdapterOptions {
   readonly upstreamTimeoutMs: number;
   readonly logger: Logger;
   readonly nextId: () => string;
-  readonly onExchange: (raw: RawExchange) => void;
+  readonly onExchange: (exchange: CapturedExchange) => void;
   /**
    * Asked before a recorded request is forwarded: a promise holds it until it settles (the recorder
    * is too far behind: backpressure under sustained overload), null lets it through at once.
@@ -235,27 +236,26 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
     flights.delete(ctx);
     const req = ctx.clientToProxyRequest;
     const res = f.response;
-    const reqHeaders = headerMap(req.headers);
-    const resHeaders = res ? headerMap(res.headers) : {};
-    const raw: RawExchange = {
+    // References only: the bytes and Node's header objects are decoded where it is classified.
+    const exchange: CapturedExchange = {
+      captured: true,
       id: opts.nextId(),
-      startedAt: new Date(f.started).toISOString(),
+      started: f.started,
       durationMs: Date.now() - f.started,
       scheme: f.scheme,
       method: req.method ?? 'GET',
       host: f.host,
       port: f.port,
       url: f.url,
-      requestHeaders: reqHeaders,
-      requestBody: f.req.body(reqHeaders['content-encoding']),
-      status: res && !f.error ? (res.statusCode ?? null) : (res?.statusCode ?? null),
-      responseHeaders: resHeaders,
-      responseBody: f.res.body(resHeaders['content-encoding']),
+      requestHeaders: req.headers,
+      requestBody: f.req.captured(),
+      status: res?.statusCode ?? null,
+      responseHeaders: res?.headers ?? {},
+      responseBody: f.res.captured(),
       error: f.error,
-      source: 'proxy',
     };
     try {
-      opts.onExchange(raw);
+      opts.onExchange(exchange);
     } catch (err) {
       // The recorder never throws by contract; if it does, traffic must keep flowing.
       log.error(

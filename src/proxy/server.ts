@@ -4,6 +4,7 @@
  * http-mitm-proxy adapter, the recorder (classification, session log) and the optional dashboard.
  */
 import { randomBytes } from 'node:crypto';
+import { toRawExchange } from '../core/captured.js';
 import type { LiveSession } from '../core/live.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { ToolError } from '../core/errors.js';
@@ -115,9 +116,9 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
       logger,
       nextId: () => `${tag}-${(++n).toString().padStart(6, '0')}`,
       gate: () => recorder.throttle?.() ?? null,
-      onExchange: (raw) => {
-        options.onRawExchange?.(raw);
-        recorder.submit(raw);
+      onExchange: (exchange) => {
+        if (options.onRawExchange) options.onRawExchange(toRawExchange(exchange));
+        recorder.submit(exchange);
       },
     });
   } catch (err) {

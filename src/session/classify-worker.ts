@@ -20,6 +20,7 @@ import { EMPTY_EVIDENCE, type ExchangeRecord } from '../core/types.js';
 import { createSession } from '../classifiers/session.js';
 import { openSessionLog, type SessionLogWriter } from '../sources/session-log.js';
 import { exchangeLogFields, type ExchangeLogFields, type SessionAggregates } from './recorder.js';
+import { toRawExchange } from '../core/captured.js';
 import { readRawBatch } from './raw-batch.js';
 import { classifyEntries, type EntriesJob, type EntryOutcome } from './classify-batch.js';
 
@@ -84,7 +85,7 @@ if (port) {
     const logs: ExchangeLogFields[] = [];
     let count = 0;
     for (const raw of readRawBatch(batch, n)) {
-      const record = classifyExchange(raw);
+      const record = classifyExchange(toRawExchange(raw));
       const line = JSON.stringify(record);
       log?.appendLine(line);
       full.set(record.id, line);

@@ -5,7 +5,7 @@
  * proxy thread's garbage collector copy (and promote) it.
  */
 import { DefaultDeserializer, DefaultSerializer } from 'node:v8';
-import type { RawExchange } from '../core/types.js';
+import type { SubmittedExchange } from '../core/captured.js';
 
 export interface RawBatch {
   readonly data: Buffer;
@@ -21,7 +21,7 @@ export class RawBatchWriter {
     return this.#count;
   }
 
-  write(raw: RawExchange): void {
+  write(raw: SubmittedExchange): void {
     if (this.#ser === null) {
       this.#ser = new DefaultSerializer();
       this.#ser.writeHeader();
@@ -41,10 +41,10 @@ export class RawBatchWriter {
 }
 
 /** The exchanges of a batch, in order. */
-export function readRawBatch(data: Uint8Array, count: number): RawExchange[] {
+export function readRawBatch(data: Uint8Array, count: number): SubmittedExchange[] {
   const des = new DefaultDeserializer(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   des.readHeader();
-  const out: RawExchange[] = [];
-  for (let i = 0; i < count; i++) out.push(des.readValue() as RawExchange);
+  const out: SubmittedExchange[] = [];
+  for (let i = 0; i < count; i++) out.push(des.readValue() as SubmittedExchange);
   return out;
 }

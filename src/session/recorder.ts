@@ -8,14 +8,10 @@
  * thread, so the live proxy's event loop only forwards traffic.
  */
 import { classifyExchange } from '../classifiers/index.js';
+import { toRawExchange, type SubmittedExchange } from '../core/captured.js';
 import { createSession, type Session } from '../classifiers/session.js';
 import type { Logger } from '../core/logger.js';
-import type {
-  ApplicationRecord,
-  ExchangeRecord,
-  RawExchange,
-  ReportSummary,
-} from '../core/types.js';
+import type { ApplicationRecord, ExchangeRecord, ReportSummary } from '../core/types.js';
 import { openSessionLog, type SessionLogWriter } from '../sources/session-log.js';
 
 export interface RecorderOptions {
@@ -37,7 +33,7 @@ export interface Recorder {
   readonly startedAt: string;
   readonly sessionLogPath: string | null;
   /** Classify a raw exchange and record it, now or shortly (see `settle`). Never throws. */
-  submit(raw: RawExchange): void;
+  submit(exchange: SubmittedExchange): void;
   /** Resolves once everything submitted so far is recorded. */
   settle(): Promise<void>;
   /** Resolves once at most `n` submitted exchanges wait to be recorded (backpressure for fast sources). */
@@ -68,7 +64,7 @@ export interface Recorder {
 /** A recorder that classifies synchronously, in the calling thread. */
 export interface SyncRecorder extends Recorder {
   readonly session: Session;
-  record(raw: RawExchange): ExchangeRecord;
+  record(exchange: SubmittedExchange): ExchangeRecord;
   /** Record an already classified exchange (from a session log or a merge). */
   add(record: ExchangeRecord): void;
   /** `recent`, synchronously. */
@@ -193,8 +189,8 @@ export function createRecorder(opts: RecorderOptions): SyncRecorder {
     core.add(record);
     log?.append(record);
   };
-  const record = (raw: RawExchange): ExchangeRecord => {
-    const r = classifyExchange(raw);
+  const record = (exchange: SubmittedExchange): ExchangeRecord => {
+    const r = classifyExchange(toRawExchange(exchange));
     add(r);
     logExchange(opts.logger, r);
     return r;

@@ -18,7 +18,8 @@ import { Worker } from 'node:worker_threads';
 import { classifyExchange } from '../classifiers/index.js';
 import { ToolError } from '../core/errors.js';
 import { oneLine } from '../core/errors.js';
-import type { ExchangeRecord, RawExchange } from '../core/types.js';
+import { toRawExchange, type SubmittedExchange } from '../core/captured.js';
+import type { ExchangeRecord } from '../core/types.js';
 import { openSessionLog, readSessionLog, type SessionLogWriter } from '../sources/session-log.js';
 import type { Echo, FromWorker, ToWorker } from './classify-worker.js';
 import { RawBatchWriter, readRawBatch, type RawBatch } from './raw-batch.js';
@@ -115,8 +116,11 @@ export async function createWorkerRecorder(
   // The aggregates as the worker last had them, fetched when the recorder closes.
   let final: SessionAggregates | null = null;
   // After the worker died: the session, rebuilt here from the log, and what waits for it.
-  let takeover: { core: RecorderCore; ready: Promise<void>; queue: RawExchange[] | null } | null =
-    null;
+  let takeover: {
+    core: RecorderCore;
+    ready: Promise<void>;
+    queue: SubmittedExchange[] | null;
+  } | null = null;
   let takeoverLog: SessionLogWriter | null = null;
 
   const notify = (r: ExchangeRecord): void => {
@@ -132,8 +136,8 @@ export async function createWorkerRecorder(
   const echoWanted = (): Echo =>
     listeners.size > 0 ? 'records' : logger?.isLevelEnabled('info') ? 'log' : 'none';
   let echo: Echo = echoWanted();
-  const recordHere = (core: RecorderCore, raw: RawExchange): void => {
-    const r = classifyExchange(raw);
+  const recordHere = (core: RecorderCore, raw: SubmittedExchange): void => {
+    const r = classifyExchange(toRawExchange(raw));
     core.add(r);
     takeoverLog?.append(r);
     recorded++;
@@ -149,7 +153,7 @@ export async function createWorkerRecorder(
     const replay = inFlight.splice(0);
     const waiting = outbox.take();
     if (waiting) replay.push(waiting);
-    const queue: RawExchange[] = [];
+    const queue: SubmittedExchange[] = [];
     pending = 0;
     pendingBytes = 0;
     relieve();
@@ -274,7 +278,7 @@ export async function createWorkerRecorder(
       if (!alive && !takeover) {
         // After close: a late exchange is still classified, logged and counted, though the
         // session's aggregates and log are final.
-        const r = classifyExchange(raw);
+        const r = classifyExchange(toRawExchange(raw));
         recorded++;
         logExchange(logger, r);
         notify(r);

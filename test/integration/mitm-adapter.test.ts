@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import type { RawExchange } from '../../src/core/types.js';
 import { createCertificateAuthority, LeafIssuer } from '../../src/proxy/certs.js';
+import { toRawExchange } from '../../src/core/captured.js';
 import { startMitm, type MitmAdapter } from '../../src/proxy/mitm-adapter.js';
 import { createPolicy } from '../../src/proxy/policy.js';
 import { createUpstream } from '../../src/proxy/upstream.js';
@@ -58,7 +59,7 @@ beforeAll(async () => {
     upstreamTimeoutMs: 1_000,
     logger: silentLogger(),
     nextId: () => `t-${++n}`,
-    onExchange: (raw) => exchanges.push(raw),
+    onExchange: (c) => exchanges.push(toRawExchange(c)),
     gate: () => gateNow,
   });
 });
