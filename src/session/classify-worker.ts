@@ -22,6 +22,7 @@ import { openSessionLog, type SessionLogWriter } from '../sources/session-log.js
 import { exchangeLogFields, type ExchangeLogFields, type SessionAggregates } from './recorder.js';
 import { toRawExchange } from '../core/captured.js';
 import { readRawBatch } from './raw-batch.js';
+import { RecentLines } from './recent-lines.js';
 import { classifyEntries, type EntriesJob, type EntryOutcome } from './classify-batch.js';
 
 /** What the worker sends back per recorded exchange: nothing, its log line's fields, or the record. */
@@ -55,7 +56,7 @@ export type FromWorker =
   | { readonly type: 'recent'; readonly seq: number; readonly records: ExchangeRecord[] }
   | { readonly type: 'closed' };
 
-/** Full records kept here (as JSON lines) for the dashboard's detail view and `recent`. */
+/** Latest records the worker can read back for the dashboard's detail view and `recent`. */
 const KEEP_FULL = 1000;
 
 const port = parentPort;
@@ -66,16 +67,12 @@ if (port) {
   let log: SessionLogWriter | null = null;
   const session = createSession();
   let echo: Echo = 'none';
-  // The latest records as their JSON lines: one flat string each is far cheaper for the garbage
-  // collector to keep (and promote) than the record's tree of objects. Without a session log they
-  // are the only copy, so all are kept.
-  const full = new Map<string, string>();
-  let keep = KEEP_FULL;
+  let recent = new RecentLines(null, KEEP_FULL);
   try {
     log = data.sessionLogPath
       ? openSessionLog(data.sessionLogPath, { startedAt: data.startedAt })
       : null;
-    if (!log) keep = Number.POSITIVE_INFINITY;
+    recent = new RecentLines(log, KEEP_FULL);
     send({ type: 'ready' });
   } catch (err) {
     send({ type: 'failed', message: oneLine(err) });
@@ -87,9 +84,7 @@ if (port) {
     for (const raw of readRawBatch(batch, n)) {
       const record = classifyExchange(toRawExchange(raw));
       const line = JSON.stringify(record);
-      log?.appendLine(line);
-      full.set(record.id, line);
-      if (full.size > keep) full.delete(full.keys().next().value as string);
+      recent.note(record.id, log ? log.appendLine(line) : -1, line);
       session.add(record);
       count++;
       if (echo === 'records') records.push({ ...record, evidence: EMPTY_EVIDENCE });
@@ -119,7 +114,7 @@ if (port) {
         send({ type: 'settled', seq: m.seq });
         break;
       case 'get': {
-        const line = full.get(m.id);
+        const line = recent.get(m.id);
         send({
           type: 'got',
           seq: m.seq,
@@ -136,15 +131,13 @@ if (port) {
         });
         break;
       case 'recent': {
-        const lines = [...full.values()];
-        const records = lines
-          .slice(Math.max(0, lines.length - m.limit))
-          .map((l) => JSON.parse(l) as ExchangeRecord);
+        const records = recent.last(m.limit).map((l) => JSON.parse(l) as ExchangeRecord);
         send({ type: 'recent', seq: m.seq, records });
         break;
       }
       case 'close':
         log?.close();
+        recent.close();
         send({ type: 'closed' });
         break;
     }

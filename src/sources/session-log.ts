@@ -51,8 +51,11 @@ export interface SessionLogHeader {
 export interface SessionLogWriter {
   /** Write one record as one line. Never throws; after an I/O error it does nothing. */
   append(record: ExchangeRecord): void;
-  /** The same with the record's line already made (`joinRecordLine` of `recordParts`). */
-  appendLine(line: string): void;
+  /**
+   * The same with the record's line already made (`joinRecordLine` of `recordParts`). Returns the
+   * byte offset where the line starts in the file (-1 once writing failed).
+   */
+  appendLine(line: string): number;
   /** Write what is pending now rather than at the end of the event-loop turn. */
   flush(): void;
   /** Flush to disk and close. Idempotent. */
@@ -61,6 +64,8 @@ export interface SessionLogWriter {
   readonly error: ToolError | null;
   /** Records written so far. */
   readonly written: number;
+  /** Where the next line will start: bytes in the file plus those pending. */
+  readonly end: number;
   readonly path: string;
 }
 
@@ -76,11 +81,16 @@ export function openSessionLog(
 ): SessionLogWriter {
   let fd: number | null;
   let tornTail = false;
+  // Bytes in the file: where the next line written will start.
+  let size = 0;
   try {
     mkdirSync(dirname(path), { recursive: true });
     fd = openSync(path, opts.reopen ? 'a+' : 'w', 0o600);
     fchmodSync(fd, 0o600);
-    if (opts.reopen) tornTail = endsWithoutNewline(fd);
+    if (opts.reopen) {
+      size = fstatSync(fd).size;
+      tornTail = endsWithoutNewline(fd, size);
+    }
   } catch (err) {
     throw new ToolError('ERR_IO', `${path}: cannot create the session log (${codeOf(err)})`, {
       cause: err,
@@ -95,6 +105,7 @@ export function openSessionLog(
     try {
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      size += buf.length;
     } catch (err) {
       error = new ToolError('ERR_IO', `${path}: session log write failed (${codeOf(err)})`, {
         cause: err,
@@ -106,6 +117,7 @@ export function openSessionLog(
   // SIGKILL loses at most the exchanges that completed in the same turn, and the proxy does not
   // pay a system call per exchange.
   let pending: string[] = [];
+  // UTF-8 bytes of the pending lines, newlines included.
   let pendingBytes = 0;
   let scheduled = false;
   const flush = (): void => {
@@ -131,16 +143,18 @@ export function openSessionLog(
     throw e;
   }
 
-  const appendLine = (line: string): void => {
-    if (fd === null || error !== null) return;
+  const appendLine = (line: string): number => {
+    if (fd === null || error !== null) return -1;
+    const at = size + pendingBytes;
     pending.push(line);
-    pendingBytes += line.length;
+    pendingBytes += Buffer.byteLength(line) + 1;
     written++;
     if (pendingBytes >= FLUSH_BYTES) flush();
     else if (!scheduled) {
       scheduled = true;
       setImmediate(flush);
     }
+    return at;
   };
 
   return {
@@ -150,6 +164,9 @@ export function openSessionLog(
     },
     get written() {
       return written;
+    },
+    get end() {
+      return size + pendingBytes;
     },
     append(record) {
       if (fd === null || error !== null) return;
@@ -163,7 +180,7 @@ export function openSessionLog(
         });
         return;
       }
-      appendLine(line);
+      void appendLine(line);
     },
     appendLine,
     flush,
@@ -183,8 +200,7 @@ export function openSessionLog(
   };
 }
 
-function endsWithoutNewline(fd: number): boolean {
-  const size = fstatSync(fd).size;
+function endsWithoutNewline(fd: number, size: number): boolean {
   if (size === 0) return false;
   const last = Buffer.alloc(1);
   readSync(fd, last, 0, 1, size - 1);
