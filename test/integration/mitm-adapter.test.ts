@@ -5,6 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
+import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { ProxyAgent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +148,78 @@ describe('mitm adapter', () => {
     const cert = await peerCert(mitm.port, 'login.microsoftonline.com', [proxyCa]);
     expect(cert.checkIssued(new X509Certificate(proxyCa))).toBe(true);
     expect(cert.subjectAltName).toContain('login.microsoftonline.com');
+  });
+
+  it('decrypts on the client socket: hostile or broken handshakes cost that connection only', async () => {
+    const connectTo = (host: string): Promise<net.Socket> =>
+      new Promise((resolve, reject) => {
+        const s = net.connect(mitm.port, '127.0.0.1', () =>
+          s.write(`CONNECT ${host}:443 HTTP/1.1\r\nhost: ${host}:443\r\n\r\n`),
+        );
+        s.once('data', () => resolve(s));
+        s.once('error', reject);
+      });
+    const closed = (s: net.Socket): Promise<void> =>
+      new Promise((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
+    // A TLS record header followed by garbage: the proxy drops the connection.
+    const garbage = await connectTo('login.microsoftonline.com');
+    garbage.on('error', () => undefined);
+    garbage.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5, 6, 7, 8]));
+    await closed(garbage);
+    // A client that does not trust the proxy CA aborts the handshake.
+    const wary = await connectTo('login.microsoftonline.com');
+    await new Promise<void>((resolve) => {
+      const t = tls.connect({ socket: wary, servername: 'login.microsoftonline.com' });
+      t.once('error', () => resolve());
+      t.once('secureConnect', () => resolve());
+    });
+    // One that hangs up in the middle of its handshake.
+    const quitter = await connectTo('login.microsoftonline.com');
+    quitter.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
+    quitter.destroy();
+    // A ClientHello sent in the same segment as the CONNECT (no round trip): the proxy gets it as
+    // the CONNECT's head and must decrypt from there.
+    const eager = await new Promise<X509Certificate>((resolve, reject) => {
+      const s = net.connect(mitm.port, '127.0.0.1', () => {
+        let header = Buffer.alloc(0);
+        let answered = false;
+        const inner = new Duplex({
+          read: () => undefined,
+          write: (chunk: Buffer, _enc, cb) => void s.write(chunk, cb),
+        });
+        s.on('data', (d: Buffer) => {
+          if (answered) return void inner.push(d);
+          header = Buffer.concat([header, d]);
+          const end = header.indexOf('\r\n\r\n');
+          if (end === -1) return;
+          answered = true;
+          if (end + 4 < header.length) inner.push(header.subarray(end + 4));
+        });
+        s.cork();
+        s.write('CONNECT login.microsoftonline.com:443 HTTP/1.1\r\nhost: x\r\n\r\n');
+        const t = tls.connect({
+          socket: inner,
+          servername: 'login.microsoftonline.com',
+          ca: [proxyCa],
+        });
+        setTimeout(() => s.uncork(), 20);
+        t.once('secureConnect', () => {
+          const c = t.getPeerX509Certificate();
+          t.destroy();
+          s.destroy();
+          if (c) resolve(c);
+          else reject(new Error('no certificate'));
+        });
+        t.once('error', reject);
+      });
+    });
+    expect(eager.checkIssued(new X509Certificate(proxyCa))).toBe(true);
+    // Either way the proxy keeps serving everybody else.
+    const a = agent();
+    const res = await request('https://login.microsoftonline.com/after/hostile', { dispatcher: a });
+    expect(res.statusCode).toBe(200);
+    await res.body.text();
+    await a.close();
   });
 
   it('tunnels other hosts untouched: the client sees the upstream certificate', async () => {
