@@ -35,9 +35,25 @@ export function createTlsTerminator(opts: {
   readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void;
   readonly logger: Logger;
   readonly handshakeTimeoutMs?: number;
+  /** Node's header and request timeouts (defaults 60 s and 300 s), and how often they are checked. */
+  readonly headersTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly checkIntervalMs?: number;
 }): TlsTerminator {
   const { logger: log } = opts;
-  const server = createServer(opts.onRequest);
+  const server = createServer(
+    {
+      ...(opts.headersTimeoutMs !== undefined ? { headersTimeout: opts.headersTimeoutMs } : {}),
+      ...(opts.requestTimeoutMs !== undefined ? { requestTimeout: opts.requestTimeoutMs } : {}),
+      ...(opts.checkIntervalMs !== undefined
+        ? { connectionsCheckingInterval: opts.checkIntervalMs }
+        : {}),
+    },
+    opts.onRequest,
+  );
+  // The server never listens, but Node starts the checks of its header and request timeouts (a
+  // client that opens a request and never finishes it) on 'listening'.
+  server.emit('listening');
   // A malformed request or a handshake the client aborted (it did not trust the CA, say): the
   // connection goes, the proxy stays.
   server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
@@ -104,6 +120,7 @@ export function createTlsTerminator(opts: {
     },
     connections: () => open.size,
     close() {
+      server.close();
       for (const s of open) s.destroy();
     },
   };
