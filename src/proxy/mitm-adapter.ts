@@ -73,8 +73,25 @@ if (!(originalCreate as { patched?: boolean }).patched) {
   caModule.default.create = create;
 }
 
+/** The `ws` module the library itself uses, for WebSocket upgrades on decrypted connections. */
+interface UpgradeServer {
+  handleUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    done: (ws: unknown) => void,
+  ): void;
+  close(): void;
+}
+const requireFromLibrary = createRequire(createRequire(import.meta.url).resolve('http-mitm-proxy'));
+const { WebSocketServer } = requireFromLibrary('ws') as {
+  WebSocketServer: new (opts: { noServer: true }) => UpgradeServer;
+};
+
 /** The library internals the adapter reuses (private in its typings). */
 interface LibraryInternals {
+  /** Its WebSocket relay (frame handlers, the upstream WebSocket). */
+  _onWebSocketServerConnect(isSSL: boolean, ws: unknown, req: IncomingMessage): void;
   /** Its routing of a CONNECT's first bytes: plain HTTP goes to its HTTP server. */
   _onHttpServerConnectData(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Its request pipeline (onRequest/onResponse handlers, the upstream request). */
@@ -95,11 +112,41 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
   const flights = new Map<IContext, Flight>();
   const tunnels = new Set<Duplex>();
 
+  const lib = mitm as unknown as LibraryInternals;
+  const upgrades = new WebSocketServer({ noServer: true });
   const terminator = createTlsTerminator({
     issuer: opts.issuer,
     logger: log,
-    onRequest: (req, res) =>
-      (mitm as unknown as LibraryInternals)._onHttpServerRequest(true, req, res),
+    onRequest: (req, res) => lib._onHttpServerRequest(true, req, res),
+    onUpgrade: (req, socket, head) =>
+      upgrades.handleUpgrade(req, socket, head, (ws) =>
+        lib._onWebSocketServerConnect(true, ws, req),
+      ),
+  });
+
+  // WebSockets (relayed, not recorded) go where their requests would: map-remote and our agents.
+  mitm.onWebSocketConnection((ctx, callback) => {
+    const o = ctx.proxyToServerWebSocketOptions as { url: string; agent?: unknown } | undefined;
+    if (o) {
+      try {
+        const u = new URL(o.url);
+        const tls = u.protocol === 'wss:';
+        const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+        const r = upstream.route(host, u.port ? Number(u.port) : tls ? 443 : 80, tls);
+        const authority = r.host.includes(':') ? `[${r.host}]` : r.host;
+        o.url = `${r.tls ? 'wss' : 'ws'}://${authority}:${r.port}${u.pathname}${u.search}`;
+        o.agent = r.tls ? upstream.httpsAgent : upstream.httpAgent;
+      } catch {
+        // Not a URL we can route: the library connects as it would.
+      }
+    }
+    callback();
+  });
+  // The library leaves the client's WebSocket open when the upstream one fails: close it, so the
+  // client learns at once instead of waiting on a dead relay.
+  mitm.onWebSocketError((ctx) => {
+    const client = ctx.clientToProxyWebSocket as { terminate?: () => void } | undefined;
+    client?.terminate?.();
   });
 
   // The library's own CONNECT continuation (its callback) is never called: every CONNECT is ours.
@@ -315,6 +362,7 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
           close: async () => {
             for (const t of tunnels) t.destroy();
             terminator.close();
+            upgrades.close();
             mitm.close();
             server.closeAllConnections();
           },

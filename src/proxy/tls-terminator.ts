@@ -39,6 +39,8 @@ export function createTlsTerminator(opts: {
   readonly headersTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
   readonly checkIntervalMs?: number;
+  /** An HTTP upgrade (WebSocket) on a decrypted connection; without it the connection is closed. */
+  readonly onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }): TlsTerminator {
   const { logger: log } = opts;
   const server = createServer(
@@ -54,6 +56,7 @@ export function createTlsTerminator(opts: {
   // The server never listens, but Node starts the checks of its header and request timeouts (a
   // client that opens a request and never finishes it) on 'listening'.
   server.emit('listening');
+  if (opts.onUpgrade) server.on('upgrade', opts.onUpgrade);
   // A malformed request or a handshake the client aborted (it did not trust the CA, say): the
   // connection goes, the proxy stays.
   server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {

@@ -7,7 +7,8 @@ import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { ProxyAgent, request } from 'undici';
+import { createRequire } from 'node:module';
+import { ProxyAgent, WebSocket, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import type { RawExchange } from '../../src/core/types.js';
@@ -16,11 +17,29 @@ import { toRawExchange } from '../../src/core/captured.js';
 import { startMitm, type MitmAdapter } from '../../src/proxy/mitm-adapter.js';
 import { createPolicy } from '../../src/proxy/policy.js';
 import { createUpstream } from '../../src/proxy/upstream.js';
-import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { startTestUpstream, testCa, type TestUpstream } from '../helpers/upstream.js';
+
+/** ws, as installed for http-mitm-proxy (the same module the proxy relays WebSockets with). */
+interface EchoSocket {
+  on(event: 'message', fn: (m: unknown) => void): void;
+  send(data: string): void;
+}
+const { WebSocketServer } = createRequire(
+  createRequire(import.meta.url).resolve('http-mitm-proxy'),
+)('ws') as {
+  WebSocketServer: new (o: { server: https.Server }) => {
+    on(
+      event: 'connection',
+      fn: (ws: EchoSocket, req: import('node:http').IncomingMessage) => void,
+    ): void;
+  };
+};
 
 let up: TestUpstream;
 let plain: TestUpstream;
 let untrusted: https.Server;
+/** An HTTPS upstream that echoes WebSocket messages (ws, the library the proxy relays with). */
+let wsEcho: https.Server;
 let mitm: MitmAdapter;
 let proxyCa: string;
 const exchanges: RawExchange[] = [];
@@ -38,6 +57,16 @@ beforeAll(async () => {
   );
   await new Promise<void>((r) => untrusted.listen(0, '127.0.0.1', r));
   const untrustedPort = (untrusted.address() as AddressInfo).port;
+  const { issuer: upIssuer } = await testCa();
+  // Verified against the host the client asked for, as map-remote'd requests are.
+  const wsLeaf = await upIssuer.issue(['127.0.0.1', 'login.windows.net']);
+  wsEcho = https.createServer({ cert: wsLeaf.certPem, key: wsLeaf.keyPem });
+  const wss = new WebSocketServer({ server: wsEcho });
+  wss.on('connection', (ws, req) =>
+    ws.on('message', (m) => ws.send(`echo ${String(m)} via ${req.headers.host ?? '?'}`)),
+  );
+  await new Promise<void>((r) => wsEcho.listen(0, '127.0.0.1', r));
+  const wsPort = (wsEcho.address() as AddressInfo).port;
   const ca = await createCertificateAuthority({ commonName: 'TEST-ONLY proxy CA' });
   proxyCa = ca.certPem;
   let n = 0;
@@ -53,6 +82,7 @@ beforeAll(async () => {
         '169.254.169.254': plain.url,
         'example.test': up.url,
         'login.microsoftonline.de': `https://127.0.0.1:${untrustedPort}`,
+        'login.windows.net': `https://127.0.0.1:${wsPort}`,
       },
       upstreamCa: [up.caPem],
     }),
@@ -70,6 +100,7 @@ afterAll(async () => {
   await up.close();
   await plain.close();
   untrusted.close();
+  wsEcho.close();
 });
 
 function agent(): ProxyAgent {
@@ -219,6 +250,29 @@ describe('mitm adapter', () => {
     const res = await request('https://login.microsoftonline.com/after/hostile', { dispatcher: a });
     expect(res.statusCode).toBe(200);
     await res.body.text();
+    await a.close();
+  });
+
+  it('relays a WebSocket on an intercepted host to where its requests go (map-remote)', async () => {
+    const a = agent();
+    const ws = new WebSocket('wss://login.windows.net/socket', { dispatcher: a });
+    const reply = await new Promise<string>((resolve, reject) => {
+      ws.addEventListener('open', () => ws.send('hi'));
+      ws.addEventListener('message', (e) => resolve(String(e.data)));
+      ws.addEventListener('error', () => reject(new Error('websocket failed')));
+    });
+    expect(reply).toBe('echo hi via login.windows.net');
+    ws.close();
+    // An upstream that refuses: the client's WebSocket is closed, not left hanging.
+    const dead = new WebSocket('wss://login.microsoftonline.us/socket', { dispatcher: a });
+    const ended = await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve('still open'), 3000);
+      dead.addEventListener('close', () => {
+        clearTimeout(timer);
+        resolve('closed');
+      });
+    });
+    expect(ended).toBe('closed');
     await a.close();
   });
 
