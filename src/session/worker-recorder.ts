@@ -17,12 +17,11 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { classifyExchange } from '../classifiers/index.js';
 import { ToolError } from '../core/errors.js';
-import { oneLine } from '../core/errors.js';
-import { toRawExchange, type SubmittedExchange } from '../core/captured.js';
+import { toRawExchange } from '../core/captured.js';
 import type { ExchangeRecord } from '../core/types.js';
-import { openSessionLog, readSessionLog, type SessionLogWriter } from '../sources/session-log.js';
+import { readSessionLog } from '../sources/session-log.js';
 import type { Echo, FromWorker, ToWorker } from './classify-worker.js';
-import { RawBatchWriter, readRawBatch, type RawBatch } from './raw-batch.js';
+import { RawBatchWriter, type RawBatch } from './raw-batch.js';
 import {
   createRecorder,
   logExchange,
@@ -32,6 +31,7 @@ import {
   type RecorderOptions,
   type SessionAggregates,
 } from './recorder.js';
+import { takeOver, type Takeover } from './takeover.js';
 
 const WORKER_URL = new URL('./classify-worker.js', import.meta.url);
 /**
@@ -115,13 +115,8 @@ export async function createWorkerRecorder(
   let closed: Promise<void> | null = null;
   // The aggregates as the worker last had them, fetched when the recorder closes.
   let final: SessionAggregates | null = null;
-  // After the worker died: the session, rebuilt here from the log, and what waits for it.
-  let takeover: {
-    core: RecorderCore;
-    ready: Promise<void>;
-    queue: SubmittedExchange[] | null;
-  } | null = null;
-  let takeoverLog: SessionLogWriter | null = null;
+  // After the worker died: the session, rebuilt and recorded in this thread.
+  let takeover: Takeover | null = null;
 
   const notify = (r: ExchangeRecord): void => {
     for (const l of listeners) {
@@ -136,14 +131,6 @@ export async function createWorkerRecorder(
   const echoWanted = (): Echo =>
     listeners.size > 0 ? 'records' : logger?.isLevelEnabled('info') ? 'log' : 'none';
   let echo: Echo = echoWanted();
-  const recordHere = (core: RecorderCore, raw: SubmittedExchange): void => {
-    const r = classifyExchange(toRawExchange(raw));
-    core.add(r);
-    takeoverLog?.append(r);
-    recorded++;
-    logExchange(logger, r);
-    notify(r);
-  };
   const die = (why: string): void => {
     if (!alive) return;
     alive = false;
@@ -153,45 +140,21 @@ export async function createWorkerRecorder(
     const replay = inFlight.splice(0);
     const waiting = outbox.take();
     if (waiting) replay.push(waiting);
-    const queue: SubmittedExchange[] = [];
     pending = 0;
     pendingBytes = 0;
     relieve();
     for (const answer of replies.values()) answer({ type: 'closed' });
     replies.clear();
     wakeBacklog();
-    const core = recorderCore({ ...opts, startedAt }, true);
-    const t: NonNullable<typeof takeover> = { core, ready: Promise.resolve(), queue };
-    takeover = t;
-    t.ready = (async () => {
-      // Everything the worker answered for is in the log (it writes before answering); a batch it
-      // never answered may be there too, in part: replayed, skipping what the log already has.
-      const seen = new Set<string>();
-      let readable = true;
-      try {
-        for await (const r of readSessionLog(logPath)) {
-          core.add(r);
-          seen.add(r.id);
-        }
-      } catch (err) {
-        readable = false;
-        logger?.error(`session log unreadable after the worker stopped: ${oneLine(err)}`);
-      }
-      recorded = seen.size;
-      try {
-        // A log the worker never got to write (or that is not one) is started afresh.
-        takeoverLog = openSessionLog(logPath, { startedAt, reopen: readable });
-      } catch (err) {
-        logger?.error(`cannot continue the session log: ${oneLine(err)}`);
-      }
-      for (const batch of replay) {
-        for (const raw of readRawBatch(batch.data, batch.count)) {
-          if (!seen.has(raw.id)) recordHere(core, raw);
-        }
-      }
-      for (const raw of t.queue ?? []) recordHere(core, raw);
-      t.queue = null;
-    })();
+    takeover = takeOver({
+      logPath,
+      options: { ...opts, startedAt },
+      replay,
+      onRecord: (r) => {
+        logExchange(logger, r);
+        notify(r);
+      },
+    });
   };
   worker.on('message', (m: FromWorker) => {
     if (m.type === 'recorded') {
@@ -284,11 +247,7 @@ export async function createWorkerRecorder(
         notify(r);
         return;
       }
-      if (takeover) {
-        if (takeover.queue) takeover.queue.push(raw);
-        else recordHere(takeover.core, raw);
-        return;
-      }
+      if (takeover) return takeover.submit(raw);
       pending++;
       outbox.write(raw);
       if (outbox.count > 1) return;
@@ -340,18 +299,22 @@ export async function createWorkerRecorder(
         updateEcho();
       };
     },
-    count: () => recorded,
+    count: () => (takeover ? takeover.count() : recorded),
     close() {
       closed ??= (async () => {
         await settle();
         if (takeover) {
-          takeoverLog?.close();
+          await takeover.ready;
+          takeover.close();
           return;
         }
         const m = await ask({ type: 'aggregates' });
         if (m.type === 'aggregates') final = { summary: m.summary, applications: m.applications };
         if (!alive) {
-          takeoverLog?.close();
+          // The worker died while closing: the session was taken over here.
+          const t = takeover as Takeover | null;
+          await t?.ready;
+          t?.close();
           return;
         }
         await new Promise<void>((resolve) => {
