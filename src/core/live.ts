@@ -2,6 +2,7 @@
  * What a running proxy exposes about its session while it runs: the dashboard, the programmatic
  * API and the CLI read it. Implemented in src/proxy/live-session.ts.
  */
+import type { CompactSnapshot } from './compact-aggregates.js';
 import type { ApplicationRecord, ExchangeRecord, ReportSummary } from './types.js';
 
 export type ReportFormat = 'json' | 'md' | 'html' | 'xml' | 'har';
@@ -15,6 +16,8 @@ export interface LiveSnapshot {
 export interface LiveSession {
   /** Aggregates of every exchange recorded so far (no exchange list). */
   snapshot(): Promise<LiveSnapshot>;
+  /** The same with each id list cut to its latest few (and its count): what the dashboard shows. */
+  compactSnapshot(): Promise<CompactSnapshot>;
   /** The most recent exchange records, newest last, at most `limit` (the latest few hundred). */
   recent(limit: number): Promise<readonly ExchangeRecord[]>;
   /** One record by id, if still available (from memory or the session log). */

@@ -11,6 +11,10 @@ export function createLiveSession(
 ): LiveSession {
   return {
     snapshot: async () => ({ startedAt: recorder.startedAt, ...(await recorder.aggregates()) }),
+    compactSnapshot: async () => ({
+      startedAt: recorder.startedAt,
+      ...(await recorder.compactAggregates()),
+    }),
     recent: (limit) => recorder.recent(limit),
     async get(id) {
       const held = await recorder.lookup(id);

@@ -19,7 +19,13 @@ import { oneLine } from '../core/errors.js';
 import { EMPTY_EVIDENCE, type ExchangeRecord } from '../core/types.js';
 import { createSession } from '../classifiers/session.js';
 import { openSessionLog, type SessionLogWriter } from '../sources/session-log.js';
-import { exchangeLogFields, type ExchangeLogFields, type SessionAggregates } from './recorder.js';
+import { compactApplication } from '../core/compact-aggregates.js';
+import {
+  exchangeLogFields,
+  type CompactAggregates,
+  type ExchangeLogFields,
+  type SessionAggregates,
+} from './recorder.js';
 import { toRawExchange } from '../core/captured.js';
 import { readRawBatch } from './raw-batch.js';
 import { RecentLines } from './recent-lines.js';
@@ -35,7 +41,7 @@ export type ToWorker =
   | { readonly type: 'echo'; readonly echo: Echo }
   | { readonly type: 'settle'; readonly seq: number }
   | { readonly type: 'get'; readonly seq: number; readonly id: string }
-  | { readonly type: 'aggregates'; readonly seq: number }
+  | { readonly type: 'aggregates'; readonly seq: number; readonly compact?: boolean }
   | { readonly type: 'recent'; readonly seq: number; readonly limit: number }
   | { readonly type: 'close' };
 
@@ -53,6 +59,7 @@ export type FromWorker =
   | { readonly type: 'settled'; readonly seq: number }
   | { readonly type: 'got'; readonly seq: number; readonly record: ExchangeRecord | null }
   | ({ readonly type: 'aggregates'; readonly seq: number } & SessionAggregates)
+  | ({ readonly type: 'compact'; readonly seq: number } & CompactAggregates)
   | { readonly type: 'recent'; readonly seq: number; readonly records: ExchangeRecord[] }
   | { readonly type: 'closed' };
 
@@ -123,12 +130,21 @@ if (port) {
         break;
       }
       case 'aggregates':
-        send({
-          type: 'aggregates',
-          seq: m.seq,
-          summary: session.summary(),
-          applications: session.applications(),
-        });
+        if (m.compact) {
+          send({
+            type: 'compact',
+            seq: m.seq,
+            summary: session.summary(),
+            applications: session.applications().map(compactApplication),
+          });
+        } else {
+          send({
+            type: 'aggregates',
+            seq: m.seq,
+            summary: session.summary(),
+            applications: session.applications(),
+          });
+        }
         break;
       case 'recent': {
         const records = recent.last(m.limit).map((l) => JSON.parse(l) as ExchangeRecord);

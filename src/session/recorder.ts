@@ -9,6 +9,7 @@
  */
 import { classifyExchange } from '../classifiers/index.js';
 import { toRawExchange, type SubmittedExchange } from '../core/captured.js';
+import { compactApplication, type CompactApplication } from '../core/compact-aggregates.js';
 import { createSession, type Session } from '../classifiers/session.js';
 import type { Logger } from '../core/logger.js';
 import type { ApplicationRecord, ExchangeRecord, ReportSummary } from '../core/types.js';
@@ -29,6 +30,11 @@ export interface SessionAggregates {
   readonly applications: ApplicationRecord[];
 }
 
+export interface CompactAggregates {
+  readonly summary: ReportSummary;
+  readonly applications: CompactApplication[];
+}
+
 export interface Recorder {
   readonly startedAt: string;
   readonly sessionLogPath: string | null;
@@ -46,6 +52,8 @@ export interface Recorder {
   throttle?(): Promise<void> | null;
   /** Aggregates of every exchange submitted before the call (it waits for them). */
   aggregates(): Promise<SessionAggregates>;
+  /** The same with id lists cut to their latest few (compactApplication), made where they live. */
+  compactAggregates(): Promise<CompactAggregates>;
   /** The most recent records, newest last, at most `limit` (the latest few hundred at least). */
   recent(limit: number): Promise<readonly ExchangeRecord[]>;
   /** One full record (evidence included) while it is still held in memory. */
@@ -79,6 +87,7 @@ export interface RecorderCore {
   recentNow(limit: number): readonly ExchangeRecord[];
   recent(limit: number): Promise<readonly ExchangeRecord[]>;
   aggregates(): Promise<SessionAggregates>;
+  compactAggregates(): Promise<CompactAggregates>;
   lookup(id: string): Promise<ExchangeRecord | undefined>;
   subscribe(listener: (record: ExchangeRecord) => void): () => void;
   count(): number;
@@ -121,6 +130,11 @@ export function recorderCore(opts: RecorderOptions, hasLog: boolean): RecorderCo
     recent: (n) => Promise.resolve(recentNow(n)),
     aggregates: () =>
       Promise.resolve({ summary: session.summary(), applications: session.applications() }),
+    compactAggregates: () =>
+      Promise.resolve({
+        summary: session.summary(),
+        applications: session.applications().map(compactApplication),
+      }),
     lookup: (id) => Promise.resolve(ring.findLast((r) => r.id === id)),
     subscribe(listener) {
       listeners.add(listener);

@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { classifyExchange } from '../classifiers/index.js';
 import { ToolError } from '../core/errors.js';
 import { toRawExchange } from '../core/captured.js';
+import { compactApplication } from '../core/compact-aggregates.js';
 import type { ExchangeRecord } from '../core/types.js';
 import { readSessionLog } from '../sources/session-log.js';
 import type { Echo, FromWorker, ToWorker } from './classify-worker.js';
@@ -205,7 +206,7 @@ export async function createWorkerRecorder(
   type Ask =
     | { type: 'settle' }
     | { type: 'get'; id: string }
-    | { type: 'aggregates' }
+    | { type: 'aggregates'; compact?: boolean }
     | { type: 'recent'; limit: number };
   const ask = (m: Ask): Promise<FromWorker> => {
     flush();
@@ -280,6 +281,12 @@ export async function createWorkerRecorder(
       return new Promise<void>((done) => backlogWaiters.push({ n, done }));
     },
     aggregates,
+    async compactAggregates() {
+      const m = await ask({ type: 'aggregates', compact: true });
+      if (m.type === 'compact') return { summary: m.summary, applications: m.applications };
+      const { summary, applications } = await aggregates();
+      return { summary, applications: applications.map(compactApplication) };
+    },
     async recent(limit) {
       const m = await ask({ type: 'recent', limit });
       if (m.type === 'recent') return m.records;

@@ -3,19 +3,18 @@
  * strings and bounded id lists, so 10,000 exchanges never turn into megabytes per update.
  * Pure; every value comes from the (already redacted) records the LiveSession hands out.
  */
-import type { LiveSnapshot } from '../core/live.js';
-import type {
-  ApplicationRecord,
-  ExchangeRecord,
-  Finding,
-  ReasonCode,
-  ReportSummary,
-  Verdict,
-} from '../core/types.js';
+import type { ExchangeRecord, ReasonCode, Verdict } from '../core/types.js';
+
+export {
+  MAX_IDS,
+  compactApplication,
+  compactSnapshot,
+  type CompactApplication,
+  type CompactFinding,
+  type CompactSnapshot,
+} from '../core/compact-aggregates.js';
 
 const MAX_TEXT = 300;
-/** At most this many exchange ids per application or finding in the dashboard's views. */
-export const MAX_IDS = 20;
 
 function clip(s: string, max = MAX_TEXT): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
@@ -61,49 +60,5 @@ export function compactRecord(r: ExchangeRecord): CompactRecord {
     verdict: r.verdict,
     reasonCodes: r.reasons.map((x) => x.code),
     error: r.error === null ? null : r.error.code,
-  };
-}
-
-export interface CompactFinding extends Omit<Finding, 'exchangeIds'> {
-  readonly exchangeIds: readonly string[];
-  readonly exchangeCount: number;
-}
-
-export interface CompactApplication extends Omit<ApplicationRecord, 'exchangeIds' | 'findings'> {
-  /** The most recent ids only (at most MAX_IDS). */
-  readonly exchangeIds: readonly string[];
-  readonly exchangeCount: number;
-  readonly findings: readonly CompactFinding[];
-}
-
-function lastIds(ids: readonly string[]): readonly string[] {
-  return ids.length > MAX_IDS ? ids.slice(ids.length - MAX_IDS) : ids;
-}
-
-export function compactApplication(a: ApplicationRecord): CompactApplication {
-  return {
-    ...a,
-    exchangeIds: lastIds(a.exchangeIds),
-    exchangeCount: a.exchangeIds.length,
-    findings: a.findings.map((f) => ({
-      ...f,
-      exchangeIds: lastIds(f.exchangeIds),
-      exchangeCount: f.exchangeIds.length,
-    })),
-  };
-}
-
-/** The aggregates pushed as `snapshot` events and returned (with `recent`) by /api/snapshot. */
-export interface CompactSnapshot {
-  readonly startedAt: string;
-  readonly summary: ReportSummary;
-  readonly applications: readonly CompactApplication[];
-}
-
-export function compactSnapshot(s: LiveSnapshot): CompactSnapshot {
-  return {
-    startedAt: s.startedAt,
-    summary: s.summary,
-    applications: s.applications.map(compactApplication),
   };
 }

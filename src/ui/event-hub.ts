@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http';
 import type { LiveSession } from '../core/live.js';
 import type { Logger } from '../core/logger.js';
 import type { ExchangeRecord } from '../core/types.js';
-import { compactRecord, compactSnapshot } from './compact.js';
+import { compactRecord } from './compact.js';
 
 export interface EventHubOptions {
   readonly live: LiveSession;
@@ -139,7 +139,7 @@ export class EventHub {
   /** The current aggregates as a `snapshot` frame; null (and a warning) when they cannot be had. */
   async #snapshotFrame(): Promise<string | null> {
     try {
-      return sseFrame('snapshot', compactSnapshot(await this.#live.snapshot()));
+      return sseFrame('snapshot', await this.#live.compactSnapshot());
     } catch (err) {
       this.#log.warn(
         { err: err instanceof Error ? err.message : String(err) },

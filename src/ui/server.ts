@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import type { LiveSession, ReportFormat } from '../core/live.js';
 import { ToolError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { compactRecord, compactSnapshot } from './compact.js';
+import { compactRecord } from './compact.js';
 import { EventHub } from './event-hub.js';
 import { refusal, securityHeaders } from './guard.js';
 import { isLoopbackBindAddress, urlHost } from './loopback.js';
@@ -105,11 +105,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
     }
     if (path === '/api/snapshot') {
       const [snapshot, recent] = await Promise.all([
-        live.snapshot(),
+        live.compactSnapshot(),
         live.recent(recentLimit(url.searchParams)),
       ]);
       sendJson(res, 200, {
-        snapshot: compactSnapshot(snapshot),
+        snapshot,
         recent: recent.map(compactRecord),
       });
       return;

@@ -40,6 +40,11 @@ describe('createWorkerRecorder (dist)', () => {
     expect(rec.count()).toBe(300);
     expect((await rec.recent(3)).map((r) => r.id)).toEqual(['w-297', 'w-298', 'w-299']);
     expect((await rec.aggregates()).summary.byVerdict['not-covered']).toBe(300);
+    // the dashboard's view is cut where the aggregates live: the latest ids and the count
+    const compact = await rec.compactAggregates();
+    expect(compact.applications[0]?.exchangeCount).toBe(300);
+    expect(compact.applications[0]?.exchangeIds).toHaveLength(20);
+    expect(compact.applications[0]?.exchangeIds.at(-1)).toBe('w-299');
     // nothing came back to this thread but counts: the worker has the full record
     const full = await rec.lookup('w-299');
     expect(full?.evidence.form['grant_type']).toBe('password');

@@ -91,7 +91,7 @@ describe('EventHub', () => {
     const sse = await openEvents(url);
     try {
       await sse.next('snapshot');
-      live.snapshot = () => {
+      live.compactSnapshot = () => {
         throw new Error('boom');
       };
       expect(() => live.add(makeRecord({ id: 'ok' }))).not.toThrow();

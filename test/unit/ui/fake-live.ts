@@ -2,6 +2,7 @@
  * Test-only LiveSession over ExchangeRecord-shaped data, so the dashboard can be tested without
  * the real recorder. Aggregates are computed naively (good enough for the dashboard's views).
  */
+import { compactSnapshot } from '../../../src/core/compact-aggregates.js';
 import type { LiveSession, LiveSnapshot, ReportFormat } from '../../../src/core/live.js';
 import {
   VERDICTS,
@@ -130,6 +131,7 @@ export function createFakeLive(opts: { findings?: (app: string) => Finding[] } =
       for (const l of listeners) l(record);
     },
     snapshot: () => Promise.resolve(snapshot()),
+    compactSnapshot: () => Promise.resolve(compactSnapshot(snapshot())),
     recent: (limit) => Promise.resolve(records.slice(Math.max(0, records.length - limit))),
     get: (id) => Promise.resolve(byId.get(id)),
     subscribe(listener) {
