@@ -159,8 +159,7 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
     // HTTP for the library's HTTP server.
     const onFirst = (chunk: Buffer): void => {
       socket.pause();
-      if (chunk[0] !== 0x16)
-        (mitm as unknown as LibraryInternals)._onHttpServerConnectData(req, socket, chunk);
+      if (chunk[0] !== 0x16) lib._onHttpServerConnectData(req, socket, chunk);
       else if (decision === 'intercept') terminator.accept(socket, host, chunk);
       else rawTunnel(socket, host, port, chunk, true);
     };

@@ -1,7 +1,7 @@
 /**
  * The worker behind createWorkerRecorder: it owns the live session. It classifies raw exchanges,
- * appends them to the session log, folds them into the session's aggregates and keeps the latest
- * full records, all off the proxy's event loop. The proxy's thread hears back only a count per
+ * appends them to the session log, folds them into the session's aggregates and notes where the
+ * latest records are in the log (read back on request), all off the proxy's event loop. The proxy's thread hears back only a count per
  * batch, plus what someone there listens to (`echo`: log lines' fields, or records without their
  * evidence for the dashboard); aggregates, recent records and one record by id are answered on
  * request. Messages are handled in order, so a `settle` answer means every earlier exchange is
@@ -35,7 +35,7 @@ import { classifyEntries, type EntriesJob, type EntryOutcome } from './classify-
 export type Echo = 'none' | 'log' | 'records';
 
 export type ToWorker =
-  /** A batch of RawExchanges (raw-batch.ts). */
+  /** A batch of submitted exchanges, captured or raw (raw-batch.ts). */
   | { readonly type: 'raws'; readonly data: Uint8Array; readonly count: number }
   | EntriesJob
   | { readonly type: 'echo'; readonly echo: Echo }
