@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { classifyExchange } from '../classifiers/index.js';
+import { createSession } from '../classifiers/session.js';
 import { ToolError } from '../core/errors.js';
 import { toRawExchange } from '../core/captured.js';
 import { compactApplication } from '../core/compact-aggregates.js';
@@ -26,7 +27,6 @@ import { RawBatchWriter, type RawBatch } from './raw-batch.js';
 import {
   createRecorder,
   logExchange,
-  recorderCore,
   type Recorder,
   type RecorderCore,
   type RecorderOptions,
@@ -232,7 +232,8 @@ export async function createWorkerRecorder(
     if (m.type === 'aggregates') return { summary: m.summary, applications: m.applications };
     const core = await takenOver();
     if (core) return core.aggregates();
-    return final ?? (await recorderCore({ sessionLogPath: logPath, startedAt }, true).aggregates());
+    // Closed: what the worker had last (an empty session if it never answered).
+    return final ?? { summary: createSession().summary(), applications: [] };
   };
 
   return {
