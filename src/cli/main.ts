@@ -51,7 +51,21 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   report: async () => (await import('./commands/report.js')).reportCommand,
   merge: async () => (await import('./commands/merge.js')).mergeCommand,
   ca: async () => (await import('./commands/ca.js')).caCommand,
-  demo: async () => (await import('./commands/demo.js')).demoCommand,
+  demo: async () => {
+    try {
+      return (await import('./commands/demo.js')).demoCommand;
+    } catch (err) {
+      // The simulator's client libraries are development dependencies: an installed package has
+      // the product only, so say what to do instead of printing a module-resolution stack.
+      if ((err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND')
+        throw new ToolError(
+          'ERR_USAGE',
+          'demo needs the development dependencies (MSAL Node, Azure Identity, undici): run it from a clone with `npm ci && npm run demo`',
+          { cause: err },
+        );
+      throw err;
+    }
+  },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
