@@ -34,10 +34,25 @@ export function invalidHar(file: string, what: string): ToolError {
   return new ToolError('ERR_HAR_INVALID', `${file}: ${what}`);
 }
 
-type Role = 'root' | 'log' | 'entries' | 'other';
+/**
+ * Which array's elements a scanner cuts out, and how its errors read. `path` names the keys from the
+ * top-level object down to the array (`['log', 'entries']` for a HAR, `['value']` for a Graph page);
+ * an empty path means the top level itself is the array.
+ */
+export interface ArrayTarget {
+  readonly path: readonly string[];
+  /** The kind of document, as errors name it: "not <what> (...)". */
+  readonly what: string;
+  /** The error to throw with a one-line message (it names the file). */
+  readonly error: (file: string, message: string) => ToolError;
+}
+
+const HAR_TARGET: ArrayTarget = { path: ['log', 'entries'], what: 'a HAR file', error: invalidHar };
+
+/** Where a frame lies on the target's path: its depth on it, or -1 off it. */
 interface Frame {
   readonly array: boolean;
-  readonly role: Role;
+  readonly level: number;
   key: string;
   expectKey: boolean;
 }
@@ -59,8 +74,8 @@ function kindOf(c: string): string {
   return 'a literal';
 }
 
-/** JSON text -> the text of each element of log.entries (null: too large). */
-export class HarScanner {
+/** JSON text -> the text of each element of the target array (null: too large). */
+export class JsonArrayScanner {
   private readonly frames: Frame[] = [];
   private rootClosed = false;
   private started = false;
@@ -87,11 +102,28 @@ export class HarScanner {
   private capEsc = 0;
   private capOversize = false;
 
+  private readonly path: readonly string[];
+  private readonly what: string;
+  private readonly fail: (message: string) => ToolError;
+
   /** `file` names the file in errors; `stringCap`: characters kept per JSON string of an entry. */
   constructor(
-    private readonly file: string,
+    file: string,
     private readonly stringCap: number,
-  ) {}
+    target: ArrayTarget,
+  ) {
+    this.path = target.path;
+    this.what = target.what;
+    this.fail = (message) => target.error(file, message);
+  }
+
+  private notIt(why: string): ToolError {
+    return this.fail(`not ${this.what} (${why})`);
+  }
+
+  private missing(): ToolError {
+    return this.notIt(this.path.length > 0 ? `no ${this.path.join('.')}` : 'no top-level array');
+  }
 
   /** Feed the next chunk of text; returns the entries completed in it. */
   feed(s: string): (string | null)[] {
@@ -102,17 +134,17 @@ export class HarScanner {
     return out;
   }
 
-  /** At end of input: throws unless the document was a complete HAR. */
+  /** At end of input: throws unless the document was complete and held the target array. */
   end(): void {
-    if (!this.started) throw invalidHar(this.file, 'empty file, not a HAR file');
+    if (!this.started) throw this.fail(`empty file, not ${this.what}`);
     if (this.capping || this.inStr || this.frames.length > 0 || !this.rootClosed) {
-      throw invalidHar(this.file, 'truncated JSON (unexpected end of file)');
+      throw this.fail('truncated JSON (unexpected end of file)');
     }
-    if (!this.sawEntries) throw invalidHar(this.file, 'not a HAR file (no log.entries)');
+    if (!this.sawEntries) throw this.missing();
   }
 
   private bad(what: string, at: number): ToolError {
-    return invalidHar(this.file, `invalid JSON (${what} at offset ${this.offset + at})`);
+    return this.fail(`invalid JSON (${what} at offset ${this.offset + at})`);
   }
 
   private scanSkeleton(s: string, i: number): number {
@@ -179,17 +211,24 @@ export class HarScanner {
   /** A value starts in the skeleton; true when it is an entry (the caller switches to cutting). */
   private valueStart(c: string, top: Frame | undefined, i: number): boolean {
     this.started = true;
+    const depth = this.path.length;
     if (!top) {
       if (this.rootClosed) {
         // e.g. NDJSON (a session log given as a HAR): say what matters first.
-        if (!this.sawEntries) throw invalidHar(this.file, 'not a HAR file (no log.entries)');
-        throw invalidHar(this.file, 'unexpected data after the JSON document');
+        if (!this.sawEntries) throw this.missing();
+        throw this.fail('unexpected data after the JSON document');
       }
-      if (c !== '{') throw invalidHar(this.file, `not a HAR file (top level is ${kindOf(c)})`);
-      this.frames.push({ array: false, role: 'root', key: '', expectKey: true });
+      if (depth === 0) {
+        if (c !== '[') throw this.notIt(`top level is ${kindOf(c)}, not an array`);
+        this.sawEntries = true;
+        this.frames.push({ array: true, level: 0, key: '', expectKey: false });
+        return false;
+      }
+      if (c !== '{') throw this.notIt(`top level is ${kindOf(c)}`);
+      this.frames.push({ array: false, level: 0, key: '', expectKey: true });
       return false;
     }
-    if (top.role === 'entries') {
+    if (top.array && top.level === depth) {
       this.capping = true;
       this.capPieces = [];
       this.capLen = 0;
@@ -202,19 +241,17 @@ export class HarScanner {
       return true;
     }
     if (!top.array && top.expectKey) throw this.bad('expected a key', i);
-    let role: Role = 'other';
-    if (!top.array && top.role === 'root' && top.key === 'log') {
-      if (c !== '{') throw invalidHar(this.file, `not a HAR file (log is ${kindOf(c)})`);
-      role = 'log';
-    } else if (!top.array && top.role === 'log' && top.key === 'entries') {
-      if (c !== '[') {
-        throw invalidHar(this.file, `not a HAR file (log.entries is ${kindOf(c)}, not an array)`);
-      }
-      role = 'entries';
-      this.sawEntries = true;
+    let level = -1;
+    if (!top.array && top.level >= 0 && top.level < depth && top.key === this.path[top.level]) {
+      level = top.level + 1;
+      const name = this.path.slice(0, level).join('.');
+      if (level === depth) {
+        if (c !== '[') throw this.notIt(`${name} is ${kindOf(c)}, not an array`);
+        this.sawEntries = true;
+      } else if (c !== '{') throw this.notIt(`${name} is ${kindOf(c)}`);
     }
-    if (c === '{') this.frames.push({ array: false, role, key: '', expectKey: true });
-    else if (c === '[') this.frames.push({ array: true, role, key: '', expectKey: false });
+    if (c === '{') this.frames.push({ array: false, level, key: '', expectKey: true });
+    else if (c === '[') this.frames.push({ array: true, level, key: '', expectKey: false });
     return false;
   }
 
@@ -378,5 +415,12 @@ export class HarScanner {
     this.capDrop = drop;
     this.capEsc = esc;
     return n;
+  }
+}
+
+/** The HAR preset: the elements of `log.entries`, errors as ERR_HAR_INVALID. */
+export class HarScanner extends JsonArrayScanner {
+  constructor(file: string, stringCap: number) {
+    super(file, stringCap, HAR_TARGET);
   }
 }
