@@ -3,6 +3,7 @@ export type ErrCode =
   | 'ERR_USAGE'
   | 'ERR_INPUT'
   | 'ERR_HAR_INVALID'
+  | 'ERR_SIGNINS_INVALID'
   | 'ERR_SESSION_INVALID'
   | 'ERR_REPORT_INVALID'
   | 'ERR_CA_LOAD'
@@ -27,6 +28,7 @@ export function exitCodeFor(err: unknown): 1 | 2 {
       case 'ERR_USAGE':
       case 'ERR_INPUT':
       case 'ERR_HAR_INVALID':
+      case 'ERR_SIGNINS_INVALID':
       case 'ERR_SESSION_INVALID':
       case 'ERR_REPORT_INVALID':
         return 2;

@@ -167,6 +167,15 @@ export const REASON_CODES = [
   'unparseable',
   /** Recognised, but BAS coverage of this flow is not documented (IWA, broker/PRT, mTLS PoP, Cloud Shell...). */
   'undocumented-flow',
+  // Sign-in log evidence (CONTRACT "Sign-in log evidence").
+  'guest-user',
+  'legacy-auth',
+  'saml-initiation-unknown',
+  'sign-in-frequency',
+  'bas-issued',
+  'prediction-contradicted',
+  /** Sign-in logs cannot tell the flow apart (a public client in a browser: implicit or auth code + PKCE). */
+  'signin-log-ambiguous',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -243,6 +252,11 @@ export interface ExchangeRecord {
   readonly appType: AppType;
   readonly samlInitiation: SamlInitiation | null;
   readonly clientId: string | null;
+  /**
+   * The client's display name, when the exchange carries it (`app_displayname` of a v1 access token
+   * issued to this client). Absent otherwise: optional, added after schemaVersion 1.
+   */
+  readonly appName?: string;
   readonly tenant: string | null;
   readonly scopes: readonly string[] | null;
   readonly library: string | null;
@@ -256,8 +270,39 @@ export interface ExchangeRecord {
   readonly verdict: Verdict;
   readonly reasons: readonly Reason[];
   readonly error: ExchangeError | null;
-  readonly source: 'proxy' | 'har';
+  readonly source: RecordSource;
   readonly evidence: Evidence;
+  /** Sign-in log records: the sign-ins with these facts folded into this one record. */
+  readonly count?: number;
+  /** Sign-in log records: what the logs say happened to those sign-ins. */
+  readonly signIns?: SignInCounts;
+  /** A captured exchange joined to its sign-in log row (client-request-id = correlationId). */
+  readonly signIn?: JoinedSignInFacts;
+}
+
+/** Where a record's evidence came from. */
+export const RECORD_SOURCES = ['proxy', 'har', 'signin-log'] as const;
+export type RecordSource = (typeof RECORD_SOURCES)[number];
+
+/** What sign-in log rows say happened (CONTRACT "signIns"), plus the hours the session compares. */
+export interface SignInCounts {
+  readonly total: number;
+  /** Sign-ins whose tokenIssuerType is AzureADBackupAuth: tokens BAS really issued. */
+  readonly basIssued: number;
+  /** Sign-ins that failed (status errorCode other than 0). */
+  readonly failed: number;
+  readonly firstSeen: string | null;
+  readonly lastSeen: string | null;
+  /** Hours (ISO, `YYYY-MM-DDTHH`) in which BAS issued a token, and in which a sign-in failed (latest 200 each). */
+  readonly basHours?: readonly string[];
+  readonly failedHours?: readonly string[];
+}
+
+/** The sign-in log row a captured exchange started, as far as it is not personal. */
+export interface JoinedSignInFacts {
+  /** tokenIssuerType, e.g. `AzureAD` or `AzureADBackupAuth`. */
+  readonly tokenIssuerType: string | null;
+  readonly appName: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -45,6 +45,8 @@ export interface ArrayTarget {
   readonly what: string;
   /** The error to throw with a one-line message (it names the file). */
   readonly error: (file: string, message: string) => ToolError;
+  /** Several documents may follow each other (JSON lines of pages): each one's array is cut out. */
+  readonly sequence?: boolean;
 }
 
 const HAR_TARGET: ArrayTarget = { path: ['log', 'entries'], what: 'a HAR file', error: invalidHar };
@@ -104,6 +106,7 @@ export class JsonArrayScanner {
 
   private readonly path: readonly string[];
   private readonly what: string;
+  private readonly sequence: boolean;
   private readonly fail: (message: string) => ToolError;
 
   /** `file` names the file in errors; `stringCap`: characters kept per JSON string of an entry. */
@@ -114,6 +117,7 @@ export class JsonArrayScanner {
   ) {
     this.path = target.path;
     this.what = target.what;
+    this.sequence = target.sequence === true;
     this.fail = (message) => target.error(file, message);
   }
 
@@ -213,6 +217,7 @@ export class JsonArrayScanner {
     this.started = true;
     const depth = this.path.length;
     if (!top) {
+      if (this.rootClosed && this.sequence && this.sawEntries) this.rootClosed = false;
       if (this.rootClosed) {
         // e.g. NDJSON (a session log given as a HAR): say what matters first.
         if (!this.sawEntries) throw this.missing();

@@ -1,0 +1,281 @@
+/**
+ * A sign-in log row -> the facts the BAS rules read (rules.ts RuleFacts) and the contract fields of
+ * its record, judged by the same rules table as captured traffic (reasons.ts `judge`). Pure.
+ *
+ * What the logs cannot show stays open: a public client signing in through a browser may be an SPA
+ * on implicit id_token-only (covered) or on auth code + PKCE (not covered), and a SAML sign-in may
+ * be IdP- or SP-initiated; both give `unknown` with a reason that says which capture settles it.
+ * The logs do not show the host name either: the record's host is empty and rules read the
+ * supported host (the report's limits say so).
+ *
+ * Sources: signin-logs.md §2 (fields and enumerations) and §4 (what the 2025 BAS page says about
+ * them).
+ */
+import { hostFacts } from '../../core/hosts.js';
+import type {
+  AppType,
+  ClientCredential,
+  ClientType,
+  GrantType,
+  Protocol,
+  Reason,
+  Verdict,
+} from '../../core/types.js';
+import { judge } from '../../classifiers/reasons.js';
+import type { FlowVariant, RuleFacts } from '../../classifiers/rules.js';
+import type { SignInRow } from './row.js';
+
+/** The contract fields a sign-in row tells, and its verdict. */
+export interface SignInJudgement {
+  readonly protocol: Protocol;
+  readonly endpoint: RuleFacts['endpoint'];
+  readonly grantType: GrantType | null;
+  readonly clientType: ClientType;
+  readonly clientCredential: ClientCredential;
+  readonly appType: AppType;
+  readonly interaction: 'silent' | 'interactive' | null;
+  readonly managedIdentity: string | null;
+  readonly verdict: Verdict;
+  readonly reasons: readonly Reason[];
+}
+
+/**
+ * `clientAppUsed` values of legacy authentication (they send a password: IMAP, POP, SMTP, Exchange
+ * ActiveSync, the "Other clients" group), folded by row.ts `token`.
+ */
+const LEGACY_CLIENT_APPS = new Set([
+  'imap',
+  'imap4',
+  'pop',
+  'pop3',
+  'smtp',
+  'authenticatedsmtp',
+  'exchangeactivesync',
+  'otherclients',
+  'mapi',
+  'mapioverhttp',
+  'offlineaddressbook',
+  'outlookanywhererpcoverhttp',
+  'exchangeonlinepowershell',
+  'exchangewebservices',
+  'reportingwebservices',
+  'autodiscover',
+  'universaloutlook',
+]);
+
+const CONFIDENTIAL_CREDENTIALS: Readonly<Record<string, ClientCredential>> = {
+  clientsecret: 'secret',
+  certificate: 'certificate',
+  clientassertion: 'certificate',
+  federatedidentitycredential: 'federated',
+};
+
+/** The wire-only facts, neutral for a sign-in row (no host, no request shape to read). */
+const NEUTRAL = {
+  hostRole: 'sts',
+  hostSupported: true,
+  cloud: 'public',
+  b2cPolicy: false,
+  pkce: null,
+  samlInitiation: null,
+  samlMessage: null,
+  implicit: null,
+  miSource: null,
+  msal: true,
+  miToken: false,
+  issuerCloud: null,
+  evidence: 'signin-log',
+} as const;
+
+/** A guest: a cross-tenant access type other than none, a guest user type, or another home tenant. */
+export function isGuest(row: SignInRow): boolean {
+  if (
+    row.crossTenant !== null &&
+    row.crossTenant !== 'none' &&
+    row.crossTenant !== 'unknownfuturevalue'
+  )
+    return true;
+  if (row.userType === 'guest') return true;
+  return (
+    row.homeTenant !== null && row.resourceTenant !== null && row.homeTenant !== row.resourceTenant
+  );
+}
+
+type Shape = Omit<SignInJudgement, 'verdict' | 'reasons'> & { readonly variant: FlowVariant };
+
+function shapeOf(row: SignInRow): Shape {
+  const base = {
+    interaction: null,
+    managedIdentity: null,
+    variant: 'none' as FlowVariant,
+  };
+  if (
+    row.eventType === 'managedIdentity' ||
+    row.credential === 'managedidentity' ||
+    row.msiType === 'systemassigned' ||
+    row.msiType === 'userassigned'
+  ) {
+    return {
+      ...base,
+      protocol: 'managed-identity',
+      endpoint: 'imds',
+      grantType: 'managed_identity',
+      clientType: 'confidential',
+      clientCredential: 'none',
+      appType: 'managed-identity',
+      managedIdentity: row.msiType === 'userassigned' ? 'user-assigned' : 'system-assigned',
+    };
+  }
+  if (row.eventType === 'servicePrincipal') {
+    return {
+      ...base,
+      protocol: 'oauth2',
+      endpoint: 'token',
+      grantType: 'client_credentials',
+      clientType: 'confidential',
+      clientCredential: CONFIDENTIAL_CREDENTIALS[row.credential ?? ''] ?? 'unknown',
+      appType: 'service',
+    };
+  }
+  const interactive =
+    row.eventType === 'interactiveUser'
+      ? true
+      : row.eventType === 'nonInteractiveUser'
+        ? false
+        : null;
+  const interaction = interactive === null ? null : interactive ? 'interactive' : 'silent';
+  const user = { ...base, interaction } as const;
+  if (row.clientApp !== null && LEGACY_CLIENT_APPS.has(row.clientApp)) {
+    return {
+      ...user,
+      protocol: 'unknown',
+      endpoint: 'other',
+      grantType: 'password',
+      clientType: 'unknown',
+      clientCredential: 'unknown',
+      appType: 'unknown',
+      variant: 'legacy-auth',
+    };
+  }
+  if (row.protocol === 'ropc') {
+    return {
+      ...user,
+      protocol: 'oauth2',
+      endpoint: 'token',
+      grantType: 'password',
+      clientType: 'unknown',
+      clientCredential: 'unknown',
+      appType: 'unknown',
+    };
+  }
+  if (row.protocol === 'devicecode' || row.transferMethod === 'devicecode') {
+    return {
+      ...user,
+      protocol: 'oauth2',
+      endpoint: 'token',
+      grantType: 'device_code',
+      clientType: 'public',
+      clientCredential: 'none',
+      appType: 'native',
+    };
+  }
+  if (row.protocol === 'saml20') {
+    return {
+      ...user,
+      protocol: 'saml2',
+      endpoint: 'saml2',
+      grantType: null,
+      clientType: 'unknown',
+      clientCredential: 'unknown',
+      appType: 'web',
+    };
+  }
+  if (row.protocol === 'wsfederation') {
+    return {
+      ...user,
+      protocol: 'wsfed',
+      endpoint: 'wsfed',
+      grantType: null,
+      clientType: 'unknown',
+      clientCredential: 'unknown',
+      appType: 'web',
+    };
+  }
+  const credential = CONFIDENTIAL_CREDENTIALS[row.credential ?? ''];
+  if (credential !== undefined) {
+    return {
+      ...user,
+      protocol: 'oauth2',
+      endpoint: 'token',
+      grantType: interactive === false ? 'refresh_token' : 'authorization_code',
+      clientType: 'confidential',
+      clientCredential: credential,
+      appType: 'web',
+    };
+  }
+  if (row.clientApp === 'mobileappsanddesktopclients') {
+    return {
+      ...user,
+      protocol: 'oauth2',
+      endpoint: 'token',
+      grantType: interactive === false ? 'refresh_token' : 'authorization_code',
+      clientType: 'public',
+      clientCredential: 'none',
+      appType: 'native',
+    };
+  }
+  // A public client in a browser, or one the row does not describe: the logs cannot tell implicit
+  // id_token-only from auth code + PKCE.
+  return {
+    ...user,
+    protocol: 'oauth2',
+    endpoint: 'token',
+    grantType: null,
+    clientType: row.credential === 'none' ? 'public' : 'unknown',
+    clientCredential: row.credential === 'none' ? 'none' : 'unknown',
+    appType: row.clientApp === 'browser' ? 'spa' : 'unknown',
+    variant: 'signin-ambiguous',
+  };
+}
+
+/** The rule facts of a sign-in row (exported for the rules-table tests). */
+export function signInRuleFacts(row: SignInRow): RuleFacts {
+  const s = shapeOf(row);
+  return {
+    ...NEUTRAL,
+    protocol: s.protocol,
+    endpoint: s.endpoint,
+    grantType: s.grantType,
+    clientType: s.clientType,
+    clientCredential: s.clientCredential,
+    appType: s.appType,
+    interaction: s.interaction,
+    variant: s.variant,
+    msal: row.library === null || /msal/i.test(row.library),
+    guest:
+      isGuest(row) && s.protocol !== 'managed-identity' && s.appType !== 'service'
+        ? 'signin-log'
+        : null,
+    signInFrequency: row.signInFrequency,
+  };
+}
+
+const SUPPORTED = hostFacts('login.microsoftonline.com', 443);
+
+/** Judge one sign-in row with the rules table. */
+export function judgeSignIn(row: SignInRow): SignInJudgement {
+  const s = shapeOf(row);
+  const { verdict, reasons } = judge(signInRuleFacts(row), SUPPORTED, '', []);
+  return {
+    protocol: s.protocol,
+    endpoint: s.endpoint,
+    grantType: s.grantType,
+    clientType: s.clientType,
+    clientCredential: s.clientCredential,
+    appType: s.appType,
+    interaction: s.interaction,
+    managedIdentity: s.managedIdentity,
+    verdict,
+    reasons,
+  };
+}

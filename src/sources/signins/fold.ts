@@ -1,0 +1,176 @@
+/**
+ * Sign-in rows -> records: rows with the same application and the same facts fold into one record
+ * with a `count` (CONTRACT "Sign-in log evidence"), judged once by the rules table (facts.ts). A
+ * million rows of 200 applications become a few thousand records, so memory follows the number of
+ * distinct flows, not of rows.
+ *
+ * Each record also carries what the logs say BAS did (`signIns`): sign-ins, those BAS issued
+ * (tokenIssuerType AzureADBackupAuth), failures, first and last seen, and the hours in which BAS
+ * issued or a sign-in failed (capped), from which the session tells a prediction contradicted.
+ * The correlation ids go into a compact index (join-index.ts) that joins captured exchanges.
+ */
+import { EMPTY_EVIDENCE, type ExchangeRecord, type SignInCounts } from '../../core/types.js';
+import { judgeSignIn, isGuest } from './facts.js';
+import { CorrelationIndex } from './join-index.js';
+import type { SignInRow } from './row.js';
+
+/** Hours kept per record, each of BAS issuance and of failures (the latest ones). */
+export const MAX_HOURS = 200;
+const BAS_ISSUER = 'azureadbackupauth';
+
+interface Group {
+  readonly first: SignInRow;
+  readonly order: number;
+  count: number;
+  basIssued: number;
+  failed: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  readonly basHours: Set<string>;
+  readonly failedHours: Set<string>;
+  appName: string | null;
+}
+
+/** The facts a row is judged by: rows with equal keys get the same verdict. */
+function groupKey(r: SignInRow): string {
+  return [
+    r.appId,
+    r.eventType,
+    r.protocol,
+    r.transferMethod,
+    r.clientApp,
+    r.credential,
+    r.msiType,
+    isGuest(r) ? 'g' : '',
+    r.signInFrequency ? 'f' : '',
+    r.library,
+    r.resourceTenant,
+  ].join('\u0000');
+}
+
+function addHour(set: Set<string>, hour: string): void {
+  if (set.has(hour)) return;
+  if (set.size >= MAX_HOURS) {
+    // Keep the latest: drop the earliest (insertion order is not time order across files).
+    let min: string | null = null;
+    for (const h of set) if (min === null || h < min) min = h;
+    if (min !== null && min > hour) return;
+    if (min !== null) set.delete(min);
+  }
+  set.add(hour);
+}
+
+export interface SignInFold {
+  add(row: SignInRow): void;
+  /** Sign-in rows folded. */
+  readonly rows: number;
+  /** The records, one per application and facts, in first-seen order. */
+  records(idPrefix?: string): ExchangeRecord[];
+  /** Correlation id -> the sign-in's issuer and app name. */
+  readonly joins: CorrelationIndex;
+}
+
+export function createSignInFold(): SignInFold {
+  const groups = new Map<string, Group>();
+  const joins = new CorrelationIndex();
+  let rows = 0;
+  return {
+    get rows() {
+      return rows;
+    },
+    joins,
+    add(row) {
+      rows += row.count;
+      const k = groupKey(row);
+      let g = groups.get(k);
+      if (!g) {
+        g = {
+          first: row,
+          order: groups.size,
+          count: 0,
+          basIssued: 0,
+          failed: 0,
+          firstSeen: null,
+          lastSeen: null,
+          basHours: new Set(),
+          failedHours: new Set(),
+          appName: row.appName,
+        };
+        groups.set(k, g);
+      }
+      g.count += row.count;
+      if (row.appName !== null) g.appName = row.appName;
+      const bas = row.issuer === BAS_ISSUER;
+      const failed = row.errorCode !== null && row.errorCode !== 0;
+      if (bas) g.basIssued += row.count;
+      if (failed) g.failed += row.count;
+      if (row.time !== null) {
+        if (g.firstSeen === null || row.time < g.firstSeen) g.firstSeen = row.time;
+        if (g.lastSeen === null || row.time > g.lastSeen) g.lastSeen = row.time;
+        const hour = row.time.slice(0, 13);
+        if (bas) addHour(g.basHours, hour);
+        if (failed) addHour(g.failedHours, hour);
+      }
+      if (row.correlationId !== null) {
+        joins.add(row.correlationId, { issuer: row.issuer, appName: row.appName });
+      }
+    },
+    records(idPrefix = 'signin') {
+      const out: ExchangeRecord[] = [];
+      for (const g of groups.values()) out.push(recordOf(g, `${idPrefix}-${g.order + 1}`));
+      return out;
+    },
+  };
+}
+
+function recordOf(g: Group, id: string): ExchangeRecord {
+  const r = g.first;
+  const j = judgeSignIn(r);
+  const signIns: SignInCounts = {
+    total: g.count,
+    basIssued: g.basIssued,
+    failed: g.failed,
+    firstSeen: g.firstSeen,
+    lastSeen: g.lastSeen,
+    basHours: [...g.basHours].sort(),
+    failedHours: [...g.failedHours].sort(),
+  };
+  const lib = r.library === null ? null : /^(.*?)\s+(\d[\w.+-]*)$/.exec(r.library);
+  return {
+    id,
+    startedAt: g.firstSeen ?? new Date(0).toISOString(),
+    durationMs: null,
+    method: 'SIGN-IN',
+    host: '',
+    path: '',
+    status: null,
+    cloud: 'unknown',
+    hostSupported: false,
+    protocol: j.protocol,
+    endpoint: j.endpoint,
+    grantType: j.grantType,
+    pkce: null,
+    clientType: j.clientType,
+    clientCredential: j.clientCredential,
+    appType: j.appType,
+    samlInitiation: null,
+    clientId: r.appId,
+    ...(g.appName !== null ? { appName: g.appName } : {}),
+    tenant: r.resourceTenant,
+    scopes: null,
+    library: lib ? (lib[1] ?? null) : r.library,
+    libraryVersion: lib ? (lib[2] ?? null) : null,
+    clientRequestId: null,
+    serverRequestId: null,
+    // A managed identity is its app id in the logs: each one is its own application.
+    managedIdentity: j.managedIdentity !== null ? r.appId : null,
+    interaction: j.interaction,
+    verdict: j.verdict,
+    reasons: j.reasons,
+    error: null,
+    source: 'signin-log',
+    evidence: EMPTY_EVIDENCE,
+    count: g.count,
+    signIns,
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * Sign-in rows by correlation id, in about 12 bytes a row: the index that joins a captured exchange
+ * (its `client-request-id`) to the sign-in it started, for millions of rows without a Map of
+ * strings. Keys are 64 bits of the id (a GUID's first 16 hex digits, else an FNV-1a hash), values
+ * an index into a small table of distinct joined facts (issuer, app name). Open addressing, grown
+ * by doubling up to MAX_ROWS, past which rows are not indexed (`full` says so).
+ */
+
+/** Rows indexed at most (the table then holds 2^24 slots, 192 MiB): past it, `full`. */
+export const MAX_ROWS = 8_000_000;
+
+export interface JoinedSignIn {
+  /** tokenIssuerType of the row, as folded by row.ts (`azuread`, `azureadbackupauth`...). */
+  readonly issuer: string | null;
+  readonly appName: string | null;
+}
+
+const EMPTY = 0xffffffff;
+
+function fnv(s: string, seed: number): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+const GUID = /^([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-/;
+
+/** 64 bits of a correlation id as two 32-bit halves (never both 0xffffffff: that marks an empty slot). */
+function key(id: string): [number, number] {
+  const m = GUID.exec(id);
+  const hi = m ? parseInt(m[1] as string, 16) >>> 0 : fnv(id, 0x811c9dc5);
+  const lo = m ? parseInt(`${m[2] as string}${m[3] as string}`, 16) >>> 0 : fnv(id, 0x01234567);
+  return [hi, hi === EMPTY && lo === EMPTY ? 0 : lo];
+}
+
+export class CorrelationIndex {
+  private hi = new Uint32Array(1 << 12).fill(EMPTY);
+  private lo = new Uint32Array(1 << 12).fill(EMPTY);
+  private val = new Uint32Array(1 << 12);
+  private size = 0;
+  private readonly facts: JoinedSignIn[] = [];
+  private readonly factIds = new Map<string, number>();
+  /** More rows came than the index holds. */
+  full = false;
+
+  get rows(): number {
+    return this.size;
+  }
+
+  add(correlationId: string, joined: JoinedSignIn): void {
+    if (this.size >= MAX_ROWS) {
+      this.full = true;
+      return;
+    }
+    const fk = `${joined.issuer ?? ''}\u0000${joined.appName ?? ''}`;
+    let v = this.factIds.get(fk);
+    if (v === undefined) {
+      v = this.facts.length;
+      this.facts.push(joined);
+      this.factIds.set(fk, v);
+    }
+    if ((this.size + 1) * 2 > this.hi.length) this.grow();
+    const [h, l] = key(correlationId);
+    this.put(h, l, v);
+  }
+
+  get(correlationId: string): JoinedSignIn | null {
+    const [h, l] = key(correlationId);
+    const mask = this.hi.length - 1;
+    for (let i = (h ^ Math.imul(l, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
+      if (this.hi[i] === EMPTY && this.lo[i] === EMPTY) return null;
+      if (this.hi[i] === h && this.lo[i] === l) return this.facts[this.val[i] as number] ?? null;
+    }
+  }
+
+  private put(h: number, l: number, v: number): void {
+    const mask = this.hi.length - 1;
+    for (let i = (h ^ Math.imul(l, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
+      if (this.hi[i] === EMPTY && this.lo[i] === EMPTY) {
+        this.hi[i] = h;
+        this.lo[i] = l;
+        this.val[i] = v;
+        this.size++;
+        return;
+      }
+      // The same id again (a retried sign-in): the latest row wins.
+      if (this.hi[i] === h && this.lo[i] === l) {
+        this.val[i] = v;
+        return;
+      }
+    }
+  }
+
+  private grow(): void {
+    const { hi, lo, val } = this;
+    const n = hi.length * 2;
+    this.hi = new Uint32Array(n).fill(EMPTY);
+    this.lo = new Uint32Array(n).fill(EMPTY);
+    this.val = new Uint32Array(n);
+    this.size = 0;
+    for (let i = 0; i < hi.length; i++) {
+      if (hi[i] !== EMPTY || lo[i] !== EMPTY)
+        this.put(hi[i] as number, lo[i] as number, val[i] as number);
+    }
+  }
+}

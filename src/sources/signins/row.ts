@@ -1,0 +1,363 @@
+/**
+ * One sign-in log row, whatever shape it came in (Graph beta / admin-center JSON, diagnostic-settings
+ * records, Log Analytics columns, admin-center CSV), reduced to the facts the BAS rules read.
+ *
+ * Privacy by construction: only the fields below are ever read from a row. User names, UPNs, user
+ * and device ids, IP addresses, locations and session ids are never looked at, so they cannot reach
+ * a record, the session log or a report.
+ *
+ * Enumerations arrive as Graph tokens ("azureADBackupAuth"), Log Analytics strings ("AzureADBackupAuth")
+ * or admin-center display text ("Azure AD Backup Auth"): `token()` folds them all to one lower-case
+ * token without spaces or punctuation, and the aliases below map the remaining display texts.
+ */
+
+export type SignInEventType =
+  'interactiveUser' | 'nonInteractiveUser' | 'servicePrincipal' | 'managedIdentity' | 'unknown';
+
+export interface SignInRow {
+  /** ISO time of the sign-in, or null when missing or unreadable. */
+  readonly time: string | null;
+  readonly appId: string | null;
+  readonly appName: string | null;
+  /** The id the client sent as client-request-id (MSAL); joins a captured exchange. */
+  readonly correlationId: string | null;
+  readonly eventType: SignInEventType;
+  /** Folded enum tokens (see `token`), null when absent. */
+  readonly protocol: string | null;
+  readonly transferMethod: string | null;
+  readonly clientApp: string | null;
+  readonly credential: string | null;
+  readonly incomingToken: string | null;
+  readonly crossTenant: string | null;
+  readonly userType: string | null;
+  /** Tenant ids (organisations, not people): a guest is one whose home tenant is not the resource tenant. */
+  readonly homeTenant: string | null;
+  readonly resourceTenant: string | null;
+  readonly issuer: string | null;
+  /** 0 for a successful sign-in, the AADSTS number otherwise; null when the row does not say. */
+  readonly errorCode: number | null;
+  readonly msiType: string | null;
+  /** A Conditional Access sign-in frequency control applied (sessionLifetimePolicies). */
+  readonly signInFrequency: boolean;
+  /** "MSAL.NET 4.61.3" and the like, from authenticationProcessingDetails. */
+  readonly library: string | null;
+  /** Sign-ins this row stands for (1 for a raw row; more for a pre-aggregated table). */
+  readonly count: number;
+}
+
+type Obj = Record<string, unknown>;
+
+/** A folded enumeration value: lower case, letters and digits only. */
+export function token(v: unknown): string | null {
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return null;
+  const t = String(v)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+  if (t.length === 0) return null;
+  return ALIASES[t] ?? t;
+}
+
+/** Display texts (admin-center CSV) and spellings that fold to another token than Graph's. */
+const ALIASES: Readonly<Record<string, string>> = {
+  oauth20: 'oauth2',
+  oauth: 'oauth2',
+  openidconnect: 'oauth2',
+  resourceownerpasswordcredentials: 'ropc',
+  resourceownerpasswordcredential: 'ropc',
+  wsfed: 'wsfederation',
+  saml: 'saml20',
+  saml2: 'saml20',
+  devicecodeflow: 'devicecode',
+  azureactivedirectory: 'azuread',
+  microsoftentraid: 'azuread',
+  entraid: 'azuread',
+  azureadbackupauthentication: 'azureadbackupauth',
+  backupauth: 'azureadbackupauth',
+  systemassignedmanagedidentity: 'systemassigned',
+  userassignedmanagedidentity: 'userassigned',
+  b2b: 'b2bcollaboration',
+};
+
+const EVENT_TYPES: Readonly<Record<string, SignInEventType>> = {
+  interactiveuser: 'interactiveUser',
+  noninteractiveuser: 'nonInteractiveUser',
+  serviceprincipal: 'servicePrincipal',
+  managedidentity: 'managedIdentity',
+  // diagnostic-settings categories and Log Analytics table names
+  signinlogs: 'interactiveUser',
+  noninteractiveusersigninlogs: 'nonInteractiveUser',
+  serviceprincipalsigninlogs: 'servicePrincipal',
+  microsoftserviceprincipalsigninlogs: 'servicePrincipal',
+  managedidentitysigninlogs: 'managedIdentity',
+  aadnoninteractiveusersigninlogs: 'nonInteractiveUser',
+  aadserviceprincipalsigninlogs: 'servicePrincipal',
+  aadmanagedidentitysigninlogs: 'managedIdentity',
+};
+
+/** An event type from a signInEventTypes value, a diagnostic category or a Log Analytics table. */
+export function eventTypeOf(v: unknown): SignInEventType | null {
+  const t = token(v);
+  return t === null ? null : (EVENT_TYPES[t] ?? null);
+}
+
+function str(v: unknown): string | null {
+  if (typeof v === 'string') {
+    const t = v.trim();
+    return t.length > 0 ? t : null;
+  }
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return null;
+}
+
+function bool(v: unknown): boolean | null {
+  if (typeof v === 'boolean') return v;
+  const t = token(v);
+  if (t === 'true' || t === '1' || t === 'yes') return true;
+  if (t === 'false' || t === '0' || t === 'no') return false;
+  return null;
+}
+
+function int(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^\s*-?\d{1,12}\s*$/.test(v)) return Number(v);
+  return null;
+}
+
+function isoTime(v: unknown): string | null {
+  const s = str(v);
+  if (s === null) return null;
+  const d = new Date(/^\d{4}-\d\d-\d\d \d/.test(s) ? `${s.replace(' ', 'T')}Z` : s);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+/** Log Analytics and CSV exports carry dynamic columns as JSON text. */
+function dynamic(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const t = v.trim();
+  if (!(t.startsWith('{') || t.startsWith('['))) return v;
+  try {
+    return JSON.parse(t) as unknown;
+  } catch {
+    return v;
+  }
+}
+
+function obj(v: unknown): Obj | null {
+  const d = dynamic(v);
+  return d !== null && typeof d === 'object' && !Array.isArray(d) ? (d as Obj) : null;
+}
+
+function list(v: unknown): unknown[] {
+  const d = dynamic(v);
+  if (Array.isArray(d)) return d;
+  if (typeof d === 'string') return d.split(/[,;]/);
+  return [];
+}
+
+const LIBRARY = /Library:\s*([A-Za-z][\w.+-]*(?:\s+[A-Za-z][\w.+-]*)?\s+\d[\w.+-]*)/;
+
+function libraryOf(details: unknown): string | null {
+  for (const d of list(details)) {
+    const o = obj(d);
+    const value = str(o?.['value'] ?? o?.['Value'] ?? d);
+    const m = value === null ? null : LIBRARY.exec(value);
+    if (m?.[1]) return m[1].slice(0, 80);
+  }
+  return null;
+}
+
+/** A sign-in frequency control: sessionLifetimePolicies[].expirationRequirement. */
+function frequencyOf(policies: unknown): boolean {
+  for (const p of list(policies)) {
+    const o = obj(p);
+    const req = token(o?.['expirationRequirement'] ?? o?.['ExpirationRequirement'] ?? p);
+    if (req !== null && /signinfrequency|reauthentication/.test(req)) return true;
+  }
+  return false;
+}
+
+/** A case-insensitive view of an object's keys (Log Analytics PascalCase, Graph camelCase). */
+function getter(o: Obj): (name: string) => unknown {
+  const lower = new Map<string, unknown>();
+  for (const k of Object.keys(o)) {
+    const key = k.toLowerCase();
+    if (!lower.has(key)) lower.set(key, o[k]);
+  }
+  return (name) => lower.get(name);
+}
+
+function eventTypeFromFields(
+  listed: unknown,
+  category: unknown,
+  interactive: boolean | null,
+  hint: SignInEventType | null,
+  msiType: string | null,
+  spId: unknown,
+  userType: string | null,
+): SignInEventType {
+  for (const t of list(listed)) {
+    const e = eventTypeOf(t);
+    if (e) return e;
+  }
+  const fromCategory = eventTypeOf(category);
+  if (fromCategory) return fromCategory;
+  if (hint && hint !== 'unknown') return hint;
+  if (msiType !== null && msiType !== 'none') return 'managedIdentity';
+  if (userType === null && str(spId) !== null) return 'servicePrincipal';
+  if (interactive === true) return 'interactiveUser';
+  if (interactive === false) return 'nonInteractiveUser';
+  return 'unknown';
+}
+
+/**
+ * A row from a JSON object: Graph beta / admin-center JSON (camelCase), a diagnostic-settings record
+ * (envelope + `properties`), or a Log Analytics row (PascalCase, dynamic columns as JSON text).
+ * `hint`: the event type the file's kind or name tells, when the row does not.
+ */
+export function rowFromObject(o: Obj, hint: SignInEventType | null = null): SignInRow {
+  const env = getter(o);
+  const props = obj(env('properties'));
+  const g = props ? getter(props) : env;
+  const at = (name: string): unknown => g(name) ?? (props ? env(name) : undefined);
+  const status = obj(at('status'));
+  const statusGet = status ? getter(status) : null;
+  const errorCode =
+    int(statusGet?.('errorcode')) ?? int(at('resulttype')) ?? int(at('signinerrorcode'));
+  const msi = obj(at('managedserviceidentity'));
+  const msiType = token(
+    msi ? getter(msi)('msitype') : (at('msitype') ?? at('managedidentitytype')),
+  );
+  const userType = token(at('usertype'));
+  return {
+    time: isoTime(at('createddatetime') ?? at('timegenerated') ?? env('time')),
+    appId: str(at('appid'))?.toLowerCase() ?? null,
+    appName: str(at('appdisplayname'))?.slice(0, 200) ?? null,
+    correlationId: str(at('correlationid') ?? env('correlationid'))?.toLowerCase() ?? null,
+    eventType: eventTypeFromFields(
+      at('signineventtypes'),
+      env('category') ?? env('type'),
+      bool(at('isinteractive')),
+      hint,
+      msiType,
+      at('serviceprincipalid'),
+      userType,
+    ),
+    protocol: token(at('authenticationprotocol')),
+    transferMethod: token(at('originaltransfermethod')),
+    clientApp: token(at('clientappused')),
+    credential: token(at('clientcredentialtype')),
+    incomingToken: token(at('incomingtokentype')),
+    crossTenant: token(at('crosstenantaccesstype')),
+    userType,
+    homeTenant: str(at('hometenantid'))?.toLowerCase() ?? null,
+    resourceTenant: str(at('resourcetenantid') ?? env('tenantid'))?.toLowerCase() ?? null,
+    issuer: token(at('tokenissuertype')),
+    errorCode,
+    msiType,
+    signInFrequency: frequencyOf(at('sessionlifetimepolicies')),
+    library: libraryOf(at('authenticationprocessingdetails')),
+    count: 1,
+  };
+}
+
+/** The admin-center CSV's display headers (folded by headerKey) -> the facts they carry. */
+const CSV_COLUMNS = {
+  time: ['date (utc)', 'date'],
+  appId: ['application id', 'app id'],
+  appName: ['application', 'application name'],
+  correlationId: ['correlation id'],
+  protocol: ['authentication protocol'],
+  transferMethod: ['original transfer method'],
+  clientApp: ['client app'],
+  credential: ['client credential type'],
+  incomingToken: ['incoming token type'],
+  crossTenant: ['cross tenant access type'],
+  userType: ['user type'],
+  homeTenant: ['home tenant id'],
+  resourceTenant: ['resource tenant id'],
+  issuer: ['token issuer type'],
+  errorCode: ['sign-in error code'],
+  status: ['status'],
+  msiType: ['managed identity type'],
+  servicePrincipal: ['service principal id'],
+} as const;
+
+export type CsvColumn = keyof typeof CSV_COLUMNS;
+
+/** Column positions of an admin-center CSV header: the first of duplicate names wins. */
+export function adminCsvColumns(header: readonly string[]): Partial<Record<CsvColumn, number>> {
+  const at = new Map<string, number>();
+  header.forEach((h, i) => {
+    const k = h.trim().replace(/\s+/g, ' ').toLowerCase();
+    if (!at.has(k)) at.set(k, i);
+  });
+  const out: Partial<Record<CsvColumn, number>> = {};
+  for (const [col, names] of Object.entries(CSV_COLUMNS) as [CsvColumn, readonly string[]][]) {
+    for (const n of names) {
+      const i = at.get(n);
+      if (i !== undefined) {
+        out[col] = i;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** A row of the admin-center CSV download. `hint`: the event type the file's name or columns tell. */
+export function rowFromAdminCsv(
+  cols: Partial<Record<CsvColumn, number>>,
+  fields: readonly string[],
+  hint: SignInEventType | null,
+): SignInRow {
+  const f = (c: CsvColumn): string | null => {
+    const i = cols[c];
+    return i === undefined ? null : str(fields[i]);
+  };
+  const status = token(f('status'));
+  const code = int(f('errorCode'));
+  const msiType = token(f('msiType'));
+  const userType = token(f('userType'));
+  return {
+    time: isoTime(f('time')),
+    appId: f('appId')?.toLowerCase() ?? null,
+    appName: f('appName')?.slice(0, 200) ?? null,
+    correlationId: f('correlationId')?.toLowerCase() ?? null,
+    eventType: eventTypeFromFields(
+      null,
+      null,
+      null,
+      hint,
+      msiType,
+      f('servicePrincipal'),
+      userType,
+    ),
+    protocol: token(f('protocol')),
+    transferMethod: token(f('transferMethod')),
+    clientApp: token(f('clientApp')),
+    credential: token(f('credential')),
+    incomingToken: token(f('incomingToken')),
+    crossTenant: token(f('crossTenant')),
+    userType,
+    homeTenant: f('homeTenant')?.toLowerCase() ?? null,
+    resourceTenant: f('resourceTenant')?.toLowerCase() ?? null,
+    issuer: token(f('issuer')),
+    errorCode: code ?? (status === 'success' ? 0 : null),
+    msiType,
+    signInFrequency: false,
+    library: null,
+    count: 1,
+  };
+}
+
+/** The event type an admin-center download's file name tells (InteractiveSignIns_..., MSISignIns_...). */
+export function eventTypeFromFileName(name: string): SignInEventType | null {
+  const base = name.replace(/^.*[\\/]/, '').toLowerCase();
+  if (base.startsWith('noninteractivesignins')) return 'nonInteractiveUser';
+  if (base.startsWith('interactivesignins')) return 'interactiveUser';
+  if (base.startsWith('applicationsignins') || base.startsWith('serviceprincipalsignins'))
+    return 'servicePrincipal';
+  if (base.startsWith('msisignins') || base.startsWith('managedidentitysignins'))
+    return 'managedIdentity';
+  return null;
+}
