@@ -59,6 +59,8 @@ const STRING_CAP = 64 * 1024;
 /** A line longer than this (NDJSON) is skipped as too large. */
 const LINE_BUDGET = 64 * 1024 * 1024;
 const HEAD_BYTES = 64 * 1024;
+/** What `lines` yields when the file is not JSON lines after all. */
+const NOT_LINES = Symbol('not JSON lines');
 
 /** Log Analytics CSV headers: "TimeGenerated [UTC]" -> "TimeGenerated". */
 function laColumn(name: string): string {
@@ -235,12 +237,30 @@ export function readSignIns(
     scanner.end();
   }
 
-  async function* lines(bom: number): AsyncGenerator<SignInRow> {
+  /**
+   * JSON lines: each line one value (a row, a record, a page or a blob). With `strict`, the first
+   * line that is not JSON ends the reading and yields NOT_LINES (the caller then scans the file as
+   * one document): rows are only yielded once the first line has parsed.
+   */
+  async function* lines(bom: number, strict = false): AsyncGenerator<SignInRow | typeof NOT_LINES> {
     let carry: string[] = [];
     let carryLen = 0;
     let oversize = false;
-    const line = function* (text: string): Generator<SignInRow> {
+    let first = true;
+    const line = function* (text: string): Generator<SignInRow | typeof NOT_LINES> {
       if (text.trim().length === 0) return;
+      if (strict && first) {
+        first = false;
+        let v: unknown;
+        try {
+          v = JSON.parse(text);
+        } catch {
+          yield NOT_LINES;
+          return;
+        }
+        yield* rowsOf(v, 0);
+        return;
+      }
       const v = parseText(text);
       if (v !== undefined) yield* rowsOf(v, 0);
     };
@@ -250,7 +270,10 @@ export function readSignIns(
         if (oversize) skip('too large');
         else {
           carry.push(chunk.slice(from, nl));
-          yield* line(carry.length === 1 ? (carry[0] as string) : carry.join(''));
+          for (const r of line(carry.length === 1 ? (carry[0] as string) : carry.join(''))) {
+            yield r;
+            if (r === NOT_LINES) return;
+          }
         }
         carry = [];
         carryLen = 0;
@@ -260,6 +283,10 @@ export function readSignIns(
       if (from < chunk.length && !oversize) {
         carryLen += chunk.length - from;
         if (carryLen > LINE_BUDGET) {
+          if (strict && first) {
+            yield NOT_LINES;
+            return;
+          }
           oversize = true;
           carry = [];
         } else carry.push(chunk.slice(from));
@@ -272,10 +299,25 @@ export function readSignIns(
         try {
           JSON.parse(last);
         } catch {
+          if (strict && first) {
+            yield NOT_LINES;
+            return;
+          }
           throw invalidSignIns(file, 'truncated JSON (the last line is cut off)');
         }
         yield* line(last);
       }
+    }
+  }
+
+  /** Pages or blobs one per line are parsed whole (fast); a document spread over lines is scanned. */
+  async function* documents(bom: number, target: ArrayTarget): AsyncGenerator<SignInRow> {
+    for await (const r of lines(bom, true)) {
+      if (r === NOT_LINES) {
+        yield* scanArray(bom, target);
+        return;
+      }
+      yield r;
     }
   }
 
@@ -378,7 +420,7 @@ export function readSignIns(
     stats.shape = shape;
     switch (shape) {
       case 'graph':
-        yield* scanArray(bom, {
+        yield* documents(bom, {
           path: ['value'],
           what: 'a Graph sign-ins page',
           error: invalidSignIns,
@@ -386,7 +428,7 @@ export function readSignIns(
         });
         return;
       case 'records':
-        yield* scanArray(bom, {
+        yield* documents(bom, {
           path: ['records'],
           what: 'a diagnostic-settings records blob',
           error: invalidSignIns,
@@ -397,7 +439,7 @@ export function readSignIns(
         yield* scanArray(bom, { path: [], what: 'a sign-in log export', error: invalidSignIns });
         return;
       case 'ndjson':
-        yield* lines(bom);
+        for await (const r of lines(bom)) if (r !== NOT_LINES) yield r;
         return;
       case 'la-api':
         yield* laApi(bom);

@@ -49,13 +49,21 @@ type Obj = Record<string, unknown>;
 
 /** A folded enumeration value: lower case, letters and digits only. */
 export function token(v: unknown): string | null {
-  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return null;
-  const t = String(v)
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '');
-  if (t.length === 0) return null;
-  return ALIASES[t] ?? t;
+  if (typeof v !== 'string') {
+    if (typeof v !== 'number' && typeof v !== 'boolean') return null;
+    v = String(v);
+  }
+  const s = v as string;
+  const hit = TOKENS.get(s);
+  if (hit !== undefined) return hit;
+  const t = s.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const out = t.length === 0 ? null : (ALIASES[t] ?? t);
+  // Enumerations repeat: remember them (free-text values are rarer and the memo is capped).
+  if (s.length <= 64 && TOKENS.size < 4096) TOKENS.set(s, out);
+  return out;
 }
+
+const TOKENS = new Map<string, string | null>();
 
 /** Display texts (admin-center CSV) and spellings that fold to another token than Graph's. */
 const ALIASES: Readonly<Record<string, string>> = {
@@ -123,9 +131,12 @@ function int(v: unknown): number | null {
   return null;
 }
 
+const ISO_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 function isoTime(v: unknown): string | null {
   const s = str(v);
   if (s === null) return null;
+  if (ISO_Z.test(s)) return s;
   const d = new Date(/^\d{4}-\d\d-\d\d \d/.test(s) ? `${s.replace(' ', 'T')}Z` : s);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
@@ -176,14 +187,29 @@ function frequencyOf(policies: unknown): boolean {
   return false;
 }
 
-/** A case-insensitive view of an object's keys (Log Analytics PascalCase, Graph camelCase). */
+/**
+ * A case-insensitive view of an object's keys (Log Analytics PascalCase, Graph camelCase): `name`
+ * is the camelCase spelling; its PascalCase form is tried next, and only then (odd spellings) every
+ * key, lower-cased once per object.
+ */
 function getter(o: Obj): (name: string) => unknown {
-  const lower = new Map<string, unknown>();
-  for (const k of Object.keys(o)) {
-    const key = k.toLowerCase();
-    if (!lower.has(key)) lower.set(key, o[k]);
-  }
-  return (name) => lower.get(name);
+  let lower: Map<string, unknown> | null = null;
+  // Rows spelled the Graph or the Log Analytics way (nearly all) never pay for the lower-case map.
+  const canonical = 'appId' in o || 'AppId' in o || 'properties' in o || 'errorCode' in o;
+  return (name) => {
+    const v = o[name];
+    if (v !== undefined) return v;
+    const pascal = o[name.charAt(0).toUpperCase() + name.slice(1)];
+    if (pascal !== undefined || canonical) return pascal;
+    if (lower === null) {
+      lower = new Map();
+      for (const k of Object.keys(o)) {
+        const key = k.toLowerCase();
+        if (!lower.has(key)) lower.set(key, o[k]);
+      }
+    }
+    return lower.get(name.toLowerCase());
+  };
 }
 
 function eventTypeFromFields(
@@ -222,40 +248,40 @@ export function rowFromObject(o: Obj, hint: SignInEventType | null = null): Sign
   const status = obj(at('status'));
   const statusGet = status ? getter(status) : null;
   const errorCode =
-    int(statusGet?.('errorcode')) ?? int(at('resulttype')) ?? int(at('signinerrorcode'));
-  const msi = obj(at('managedserviceidentity'));
+    int(statusGet?.('errorCode')) ?? int(at('resultType')) ?? int(at('signInErrorCode'));
+  const msi = obj(at('managedServiceIdentity'));
   const msiType = token(
-    msi ? getter(msi)('msitype') : (at('msitype') ?? at('managedidentitytype')),
+    msi ? getter(msi)('msiType') : (at('msiType') ?? at('managedIdentityType')),
   );
-  const userType = token(at('usertype'));
+  const userType = token(at('userType'));
   return {
-    time: isoTime(at('createddatetime') ?? at('timegenerated') ?? env('time')),
-    appId: str(at('appid'))?.toLowerCase() ?? null,
-    appName: str(at('appdisplayname'))?.slice(0, 200) ?? null,
-    correlationId: str(at('correlationid') ?? env('correlationid'))?.toLowerCase() ?? null,
+    time: isoTime(at('createdDateTime') ?? at('timeGenerated') ?? env('time')),
+    appId: str(at('appId'))?.toLowerCase() ?? null,
+    appName: str(at('appDisplayName'))?.slice(0, 200) ?? null,
+    correlationId: str(at('correlationId') ?? env('correlationId'))?.toLowerCase() ?? null,
     eventType: eventTypeFromFields(
-      at('signineventtypes'),
+      at('signInEventTypes'),
       env('category') ?? env('type'),
-      bool(at('isinteractive')),
+      bool(at('isInteractive')),
       hint,
       msiType,
-      at('serviceprincipalid'),
+      at('servicePrincipalId'),
       userType,
     ),
-    protocol: token(at('authenticationprotocol')),
-    transferMethod: token(at('originaltransfermethod')),
-    clientApp: token(at('clientappused')),
-    credential: token(at('clientcredentialtype')),
-    incomingToken: token(at('incomingtokentype')),
-    crossTenant: token(at('crosstenantaccesstype')),
+    protocol: token(at('authenticationProtocol')),
+    transferMethod: token(at('originalTransferMethod')),
+    clientApp: token(at('clientAppUsed')),
+    credential: token(at('clientCredentialType')),
+    incomingToken: token(at('incomingTokenType')),
+    crossTenant: token(at('crossTenantAccessType')),
     userType,
-    homeTenant: str(at('hometenantid'))?.toLowerCase() ?? null,
-    resourceTenant: str(at('resourcetenantid') ?? env('tenantid'))?.toLowerCase() ?? null,
-    issuer: token(at('tokenissuertype')),
+    homeTenant: str(at('homeTenantId'))?.toLowerCase() ?? null,
+    resourceTenant: str(at('resourceTenantId') ?? env('tenantId'))?.toLowerCase() ?? null,
+    issuer: token(at('tokenIssuerType')),
     errorCode,
     msiType,
-    signInFrequency: frequencyOf(at('sessionlifetimepolicies')),
-    library: libraryOf(at('authenticationprocessingdetails')),
+    signInFrequency: frequencyOf(at('sessionLifetimePolicies')),
+    library: libraryOf(at('authenticationProcessingDetails')),
     count: 1,
   };
 }
