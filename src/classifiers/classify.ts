@@ -145,6 +145,8 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     miSource,
     variant,
     msal,
+    evidence: 'wire',
+    signInFrequency: false,
   };
 
   const { verdict, reasons } = judge(facts, hf, host, px.problems);

@@ -175,6 +175,53 @@ export const FINDING_DEFAULTS: Readonly<Record<ReasonCode, FindingText>> = {
     remediation: 'Check the captured exchanges (truncated bodies, unusual encodings).',
     docUrl: DOC_BAS_APPS,
   },
+  'guest-user': {
+    severity: 'error',
+    message:
+      'Guests (B2B collaboration, B2C users) sign in to this app: BAS serves only members of their home tenant.',
+    remediation:
+      'Nothing in the app changes this; plan for guests not signing in during an outage.',
+    docUrl: DOC_BAS,
+  },
+  'legacy-auth': {
+    severity: 'error',
+    message:
+      'Legacy authentication (IMAP, POP, SMTP, Exchange ActiveSync): a password, never served by BAS.',
+    remediation: 'Move to modern authentication and block legacy authentication.',
+    docUrl: DOC_BAS_APPS,
+  },
+  'saml-initiation-unknown': {
+    severity: 'warning',
+    message: 'SAML sign-ins seen only in the sign-in logs: IdP- or SP-initiated is unknown.',
+    remediation: 'Capture one sign-in through the proxy or in a HAR to settle it.',
+    docUrl: DOC_SAML,
+  },
+  'sign-in-frequency': {
+    severity: 'warning',
+    message: 'A Conditional Access sign-in frequency policy applies: coverage is reduced.',
+    remediation: 'Review the sign-in frequency control for this app.',
+    docUrl: DOC_BAS,
+  },
+  'bas-issued': {
+    severity: 'info',
+    message:
+      'The backup authentication system issued tokens to this app (token issuer type AzureADBackupAuth).',
+    remediation: '',
+    docUrl: DOC_BAS,
+  },
+  'prediction-contradicted': {
+    severity: 'warning',
+    message: 'What BAS really did contradicts the prediction for this app.',
+    remediation: 'Review the sign-ins of the hours named.',
+    docUrl: DOC_BAS,
+  },
+  'signin-log-ambiguous': {
+    severity: 'warning',
+    message:
+      'The sign-in logs cannot tell this app\u2019s flow apart (implicit or auth code + PKCE).',
+    remediation: 'Capture one sign-in through the proxy or in a HAR to settle it.',
+    docUrl: DOC_BAS_APPS,
+  },
 };
 
 /** The severity a verdict stands for. */

@@ -65,7 +65,11 @@ export type FlowVariant =
   /** Not sign-in traffic on an intercepted host (e.g. a Microsoft Graph API call). */
   | 'api-call'
   /** A grant_type we do not know (user_fic, ...). */
-  | 'unknown-grant';
+  | 'unknown-grant'
+  /** Sign-in logs: a legacy-auth client app (IMAP, POP, SMTP, Exchange ActiveSync...): a password. */
+  | 'legacy-auth'
+  /** Sign-in logs: a public client the row does not tell apart (implicit or auth code + PKCE). */
+  | 'signin-ambiguous';
 
 export type SamlMessageFact = 'authn-request' | 'response' | 'logout' | 'other' | 'unparseable';
 
@@ -92,6 +96,10 @@ export interface RuleFacts {
   readonly variant: FlowVariant;
   /** MSAL SKU seen, or client_info=1 sent. */
   readonly msal: boolean;
+  /** What the facts were read from: an HTTP exchange, or a sign-in log row. */
+  readonly evidence: 'wire' | 'signin-log';
+  /** A Conditional Access sign-in frequency control applied (sign-in logs only). */
+  readonly signInFrequency: boolean;
 }
 
 export type Condition = { readonly [K in keyof RuleFacts]?: readonly RuleFacts[K][] };
@@ -153,6 +161,8 @@ export const DOC = {
   nationalClouds: `${LEARN}/identity-platform/authentication-national-cloud`,
   b2c: 'https://learn.microsoft.com/azure/active-directory-b2c/b2clogin',
   seamlessSso: `${LEARN}/identity/hybrid/connect/how-to-connect-sso-how-it-works`,
+  legacyAuth: `${LEARN}/identity/conditional-access/policy-block-legacy-authentication`,
+  signInFrequency: `${LEARN}/identity/conditional-access/concept-session-lifetime`,
 } as const;
 
 const ALL_BUT_NA: readonly Verdict[] = ['covered', 'conditional', 'unknown', 'not-covered'];
@@ -291,6 +301,17 @@ export const RULES = [
     docUrl: DOC.basApps,
   },
   {
+    id: 'saml-initiation-unknown',
+    when: { protocol: ['saml2'], evidence: ['signin-log'] },
+    verdict: 'unknown',
+    reason: 'saml-initiation-unknown',
+    message:
+      'SAML sign-in seen in the sign-in logs, which do not show whether it was IdP-initiated (covered) or SP-initiated (not covered).',
+    remediation:
+      'Capture one sign-in of this app through the proxy or in a HAR: an AuthnRequest (or InResponseTo) means SP-initiated. Launch it from My Apps to be covered.',
+    docUrl: DOC.basApps,
+  },
+  {
     id: 'saml-unrecognised',
     when: { protocol: ['saml2'] },
     verdict: 'unknown',
@@ -350,6 +371,17 @@ export const RULES = [
       'Integrated Windows Authentication / Seamless SSO (Kerberos, saml*-bearer without a password): BAS coverage is not documented.',
     remediation: 'Prefer interactive sign-in through the broker (WAM) with silent token renewal.',
     docUrl: DOC.seamlessSso,
+  },
+  {
+    id: 'legacy-auth',
+    when: { variant: ['legacy-auth'] },
+    verdict: 'not-covered',
+    reason: 'legacy-auth',
+    message:
+      'Legacy authentication (IMAP, POP, SMTP, Exchange ActiveSync or another basic-auth client): it sends a password, which BAS never serves.',
+    remediation:
+      'Move the client to modern authentication (OAuth 2.0 with MSAL) and block legacy authentication with Conditional Access.',
+    docUrl: DOC.legacyAuth,
   },
   {
     id: 'ropc',
@@ -562,6 +594,18 @@ export const RULES = [
     remediation: '',
     docUrl: DOC.basApps,
   },
+  // --- What only sign-in logs show ----------------------------------------------------------
+  {
+    id: 'signin-log-ambiguous',
+    when: { variant: ['signin-ambiguous'] },
+    verdict: 'unknown',
+    reason: 'signin-log-ambiguous',
+    message:
+      'A public client signing in through a browser (or one the sign-in log does not describe): the logs cannot tell an SPA on implicit id_token-only (covered) from auth code + PKCE (not covered).',
+    remediation:
+      'Capture one sign-in of this app through the proxy or in a HAR: a code + code_verifier redemption means PKCE (not covered), response_type=id_token alone means implicit (covered).',
+    docUrl: DOC.basApps,
+  },
   {
     id: 'unrecognised',
     when: {},
@@ -620,6 +664,18 @@ export const MODIFIERS = [
       'No MSAL library hint (x-client-SKU) and no client_info=1: BAS-APPS recommends MSAL, or strict adherence to the OAuth 2.0 / OIDC specifications.',
     remediation: 'Use the MSAL library of your platform.',
     docUrl: DOC.msal,
+  },
+  {
+    id: 'sign-in-frequency',
+    when: { signInFrequency: [true] },
+    appliesTo: ['covered', 'conditional'],
+    verdict: 'conditional',
+    reason: 'sign-in-frequency',
+    message:
+      'A Conditional Access sign-in frequency policy applied: when it asks the user to sign in again, BAS cannot serve the sign-in (the 2025 BAS page lists such policies as reducing coverage).',
+    remediation:
+      'Review whether the sign-in frequency control is needed for this app; BAS serves sessions it can extend without a new interactive sign-in.',
+    docUrl: DOC.signInFrequency,
   },
 ] as const satisfies readonly Modifier[];
 

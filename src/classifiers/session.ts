@@ -35,6 +35,13 @@ import {
   userinfoText,
   type FindingText,
 } from './findings.js';
+import {
+  foldSignIns,
+  newSignInAgg,
+  signInCounts,
+  signInFindings,
+  type SignInAgg,
+} from './signin-findings.js';
 
 export interface Session {
   /** Fold one record in. O(1)-ish; keeps aggregates, not records. */
@@ -84,8 +91,16 @@ interface AppAgg {
   oauthCalls: number;
   msalSeen: boolean;
   readonly otherLibraries: Set<string>;
+  /** The display name sign-in logs give, and the one the app's tokens carry (app_displayname). */
+  logName: string | null;
+  tokenName: string | null;
+  /** Sign-in log counts, when any record came from the logs. */
+  signIns: SignInAgg | null;
   cached: ApplicationRecord | null;
 }
+
+/** Hours in which BAS issued tokens, and to which application ('*': more than one). */
+type BasHours = Map<string, string>;
 
 function newApp(key: string, order: number): AppAgg {
   return {
@@ -108,6 +123,9 @@ function newApp(key: string, order: number): AppAgg {
     oauthCalls: 0,
     msalSeen: false,
     otherLibraries: new Set(),
+    logName: null,
+    tokenName: null,
+    signIns: null,
     cached: null,
   };
 }
@@ -191,9 +209,34 @@ function addScopes(app: AppAgg, r: ExchangeRecord): void {
   }
 }
 
+/** Sign-in log facts of a record: counts, BAS hours, and the app's name. True when BAS hours changed. */
+function foldLogs(app: AppAgg, r: ExchangeRecord, basHours: BasHours): boolean {
+  if (typeof r.appName === 'string' && r.appName !== '') {
+    if (r.source === 'signin-log') app.logName = r.appName;
+    else app.tokenName ??= r.appName;
+  }
+  if (r.signIn?.appName) app.logName ??= r.signIn.appName;
+  const s = r.signIns;
+  if (s === undefined || s === null || typeof s.total !== 'number') return false;
+  app.signIns ??= newSignInAgg();
+  foldSignIns(app.signIns, r, s);
+  let changed = false;
+  for (const h of s.basHours ?? []) {
+    const prev = basHours.get(h);
+    if (prev === undefined) {
+      basHours.set(h, app.key);
+      changed = true;
+    } else if (prev !== app.key && prev !== '*') {
+      basHours.set(h, '*');
+      changed = true;
+    }
+  }
+  return changed;
+}
+
 function fold(app: AppAgg, r: ExchangeRecord): void {
   app.cached = null;
-  if (app.hosts.size < MAX_HOSTS) app.hosts.add(r.host);
+  if (app.hosts.size < MAX_HOSTS && r.host !== '') app.hosts.add(r.host);
   if (r.appType !== 'unknown') inc(app.appTypes, r.appType);
   app.clientTypes.add(r.clientType);
   if (r.library !== null && (app.libraries.has(r.library) || app.libraries.size < MAX_LIBRARIES)) {
@@ -243,7 +286,7 @@ function defaultsFor(code: string): FindingText | undefined {
   return (FINDING_DEFAULTS as Partial<Record<string, FindingText>>)[code];
 }
 
-function buildFindings(app: AppAgg, appType: AppType): Finding[] {
+function buildFindings(app: AppAgg, appType: AppType, basHours: BasHours): Finding[] {
   const out = new Map<ReasonCode, Finding>();
   for (const [code, agg] of app.reasons) {
     const d = defaultsFor(code);
@@ -308,6 +351,14 @@ function buildFindings(app: AppAgg, appType: AppType): Finding[] {
     put('host-unsupported', hostUnsupportedText(pairs), ids);
   }
 
+  if (app.signIns !== null) {
+    const elsewhere = (h: string): boolean => {
+      const who = basHours.get(h);
+      return who !== undefined && who !== app.key;
+    };
+    for (const f of signInFindings(app.signIns, app.verdict, elsewhere)) out.set(f.code, f);
+  }
+
   const codeRank = (c: ReasonCode): number => REASON_CODES.indexOf(c);
   return [...out.values()].sort(
     (a, b) =>
@@ -319,7 +370,7 @@ function pick(t: FindingText): { message: string; remediation: string; docUrl: s
   return { message: t.message, remediation: t.remediation, docUrl: t.docUrl };
 }
 
-function buildApp(app: AppAgg): ApplicationRecord {
+function buildApp(app: AppAgg, basHours: BasHours): ApplicationRecord {
   const appType = mostFrequent(app.appTypes) ?? 'unknown';
   const clientType: ClientType = app.clientTypes.has('confidential')
     ? 'confidential'
@@ -335,8 +386,10 @@ function buildApp(app: AppAgg): ApplicationRecord {
     exchangeIds: app.exchangeIds.slice(),
     flows: Object.fromEntries(app.flows),
     verdict: app.verdict,
-    findings: buildFindings(app, appType),
+    findings: buildFindings(app, appType, basHours),
     exchangesByVerdict: { ...app.byVerdict },
+    name: app.logName ?? app.tokenName,
+    signIns: app.signIns === null ? null : signInCounts(app.signIns),
   };
 }
 
@@ -344,6 +397,7 @@ export function createSession(): Session {
   const apps = new Map<string, AppAgg>();
   const byVerdict = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
   const hosts = new Set<string>();
+  const basHours: BasHours = new Map();
   let total = 0;
   let summaryCache: ReportSummary | null = null;
   let appsCache: ApplicationRecord[] | null = null;
@@ -354,7 +408,7 @@ export function createSession(): Session {
       // Records read back from an older/newer log may carry a verdict we do not know: count as unknown.
       const v: Verdict = Object.hasOwn(byVerdict, record.verdict) ? record.verdict : 'unknown';
       byVerdict[v]++;
-      if (hosts.size < MAX_SESSION_HOSTS) hosts.add(record.host);
+      if (hosts.size < MAX_SESSION_HOSTS && record.host !== '') hosts.add(record.host);
       summaryCache = null;
       const key = applicationKey(record);
       if (key === null) return;
@@ -364,6 +418,8 @@ export function createSession(): Session {
         apps.set(key, app);
       }
       fold(app, record);
+      // A new BAS hour can contradict another app's prediction: rebuild them all.
+      if (foldLogs(app, record, basHours)) for (const a of apps.values()) a.cached = null;
       appsCache = null;
     },
     summary() {
@@ -383,7 +439,7 @@ export function createSession(): Session {
       if (!appsCache) {
         const list: { app: AppAgg; rec: ApplicationRecord }[] = [];
         for (const app of apps.values()) {
-          app.cached ??= buildApp(app);
+          app.cached ??= buildApp(app, basHours);
           list.push({ app, rec: app.cached });
         }
         list.sort(

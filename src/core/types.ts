@@ -334,10 +334,17 @@ export interface ApplicationRecord {
   readonly findings: readonly Finding[];
   /** Exchanges of this application per verdict (all five keys). */
   readonly exchangesByVerdict?: Readonly<Record<Verdict, number>>;
+  /**
+   * The application's display name (CONTRACT: from sign-in logs' appDisplayName, or the
+   * `app_displayname` its exchanges carry), else null. Optional for reports of older versions.
+   */
+  readonly name?: string | null;
+  /** Counted from sign-in logs, else null (CONTRACT "signIns"). */
+  readonly signIns?: SignInCounts | null;
 }
 
 export interface ReportSource {
-  readonly kind: 'proxy' | 'har' | 'session' | 'merge';
+  readonly kind: 'proxy' | 'har' | 'session' | 'merge' | 'signins';
   /** File path or proxy URL. */
   readonly name: string;
 }

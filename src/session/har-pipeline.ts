@@ -20,8 +20,18 @@ import type { Logger } from '../core/logger.js';
 import { oneLine } from '../core/errors.js';
 import type { ReportBodies } from '../report/build.js';
 import { harIdPrefix, scanHarEntries } from '../sources/har.js';
-import { joinRecordLine, openSessionLog, readSessionLogLines } from '../sources/session-log.js';
-import { EMPTY_EVIDENCE, type Evidence, type ExchangeRecord } from '../core/types.js';
+import {
+  joinRecordLine,
+  openSessionLog,
+  readSessionLogLines,
+  recordParts,
+} from '../sources/session-log.js';
+import {
+  EMPTY_EVIDENCE,
+  type Evidence,
+  type ExchangeRecord,
+  type JoinedSignInFacts,
+} from '../core/types.js';
 import { classifyEntries, type EntriesJob, type EntryOutcome } from './classify-batch.js';
 import type { FromWorker } from './classify-worker.js';
 import { openHtmlRowSpool } from './html-row-spool.js';
@@ -46,6 +56,13 @@ export interface HarPipelineOptions {
   readonly workerUrl?: URL;
   /** After each chunk read: the file, entries seen in it, bytes read of it. */
   readonly onProgress?: (file: string, entries: number, bytes: number) => void;
+  /**
+   * Records of sources that carry no HTTP (sign-in logs), already classified: recorded after the
+   * HAR files' exchanges, the same way (aggregates, session log, report rows).
+   */
+  readonly records?: readonly ExchangeRecord[];
+  /** The sign-in log row an exchange started (by its client-request-id), to show on the exchange. */
+  readonly join?: (clientRequestId: string) => JoinedSignInFacts | null;
 }
 
 export interface HarPipelineStats {
@@ -103,13 +120,23 @@ export async function classifyHarFiles(o: HarPipelineOptions): Promise<HarPipeli
         continue;
       }
       stats.kept++;
-      const record = JSON.parse(x.rest) as ExchangeRecord;
+      let record = JSON.parse(x.rest) as ExchangeRecord;
+      let rest = x.rest;
+      const joined = o.join && record.clientRequestId ? o.join(record.clientRequestId) : null;
+      if (joined) {
+        record = { ...record, signIn: joined };
+        ({ rest } = recordParts({ ...record, evidence: EMPTY_EVIDENCE }));
+      }
       (record as { evidence: Evidence }).evidence = EMPTY_EVIDENCE;
-      core.add(record);
-      logExchange(o.logger, record);
-      log.appendLine(joinRecordLine(x.rest, x.evidence));
-      spool.add(record, x.evidence);
+      record_(record, rest, x.evidence);
     }
+  };
+  const rowSpool = spool;
+  const record_ = (record: ExchangeRecord, rest: string, evidence: string): void => {
+    core.add(record);
+    logExchange(o.logger, record);
+    log.appendLine(joinRecordLine(rest, evidence));
+    rowSpool.add(record, evidence);
   };
   const answered = (batch: number, outcomes: EntryOutcome[]): void => {
     done.set(batch, outcomes);
@@ -176,6 +203,10 @@ export async function classifyHarFiles(o: HarPipelineOptions): Promise<HarPipeli
       }
     }
     await until(() => inFlight() === 0);
+    for (const record of o.records ?? []) {
+      const parts = recordParts(record);
+      record_({ ...record, evidence: EMPTY_EVIDENCE }, parts.rest, parts.evidence);
+    }
   } catch (err) {
     spool.dispose();
     log.close();

@@ -1,28 +1,36 @@
-/** `classify FILE.har...`: recorded traffic through the same classifier as the live proxy. */
+/**
+ * `classify FILE...`: recorded traffic (HAR) and sign-in log exports through the same rules as the
+ * live proxy, into one report.
+ */
 import { ToolError } from '../../core/errors.js';
-import type { ReportSource } from '../../core/types.js';
+import { classifyFiles } from '../../session/classify-files.js';
 import { writeSessionReports } from '../../session/finish.js';
-import { classifyHarFiles } from '../../session/har-pipeline.js';
 import { cliLogger, failOnStatus, summaryLine } from '../common.js';
 import { sessionPathFor, type Parsed } from '../options.js';
 
 export async function classifyCommand(p: Parsed): Promise<number> {
   const o = p.options;
   const files = p.positionals;
-  if (files.length === 0) throw new ToolError('ERR_USAGE', 'classify wants at least one HAR file');
+  if (files.length === 0)
+    throw new ToolError('ERR_USAGE', 'classify wants at least one HAR or sign-in log file');
   const log = cliLogger({ ...o, quiet: true });
-  const sources: ReportSource[] = files.map((name) => ({ kind: 'har', name }));
   const tty = process.stderr.isTTY === true;
   let lastShown = 0;
-  const recorded = await classifyHarFiles({
+  const { recorded, sources, signIns } = await classifyFiles({
     files,
     sessionLogPath: sessionPathFor(o),
     logger: log,
-    onProgress: (file, entries, bytes) => {
+    onProgress: (file, items, bytes) => {
       if (!tty || Date.now() - lastShown < 200) return;
       lastShown = Date.now();
+      process.stderr.write(`\r${file}: ${items} read, ${(bytes / 1048576).toFixed(1)} MiB`);
+    },
+    onSkipped: (file, skipped) => {
+      if (tty) process.stderr.write('\r\x1b[K');
+      const parts = [...skipped].map(([why, n]) => `${n} ${why}`);
+      const total = [...skipped.values()].reduce((a, b) => a + b, 0);
       process.stderr.write(
-        `\r${file}: ${entries} entries, ${(bytes / 1048576).toFixed(1)} MiB read`,
+        `entra-bas-proxy: ${file}: skipped ${total} ${total === 1 ? 'row' : 'rows'} (${parts.join('; ')})\n`,
       );
     },
   });
@@ -37,6 +45,11 @@ export async function classifyCommand(p: Parsed): Promise<number> {
   if (skipped > 0) {
     process.stderr.write(
       `entra-bas-proxy: skipped ${skipped} malformed HAR ${skipped === 1 ? 'entry' : 'entries'}\n`,
+    );
+  }
+  if (signIns.rows > 0) {
+    process.stderr.write(
+      `entra-bas-proxy: ${signIns.rows} sign-in log ${signIns.rows === 1 ? 'row' : 'rows'} read${signIns.joined > 0 ? `, ${signIns.joined} captured ${signIns.joined === 1 ? 'exchange' : 'exchanges'} joined to ${signIns.joined === 1 ? 'its' : 'their'} sign-in` : ''}\n`,
     );
   }
   process.stderr.write(summaryLine(recorded.session.summary(), o.out));
