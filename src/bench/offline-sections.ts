@@ -145,7 +145,7 @@ const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 /** Six times the target: enough to say how far off a slow run is, without eating the bench's time. */
 const CLASSIFY_TIMEOUT_MS = 60_000;
 
-interface RunResult {
+export interface RunResult {
   code: number | null;
   signal: string | null;
   wallS: number;
@@ -154,7 +154,7 @@ interface RunResult {
   timedOut: boolean;
 }
 
-function run(args: readonly string[], cwd: string, timeoutMs: number): Promise<RunResult> {
+export function run(args: readonly string[], cwd: string, timeoutMs: number): Promise<RunResult> {
   const useTime = existsSync('/usr/bin/time');
   const [cmd, argv] = useTime
     ? ['/usr/bin/time', ['-v', process.execPath, ...args]]

@@ -26,6 +26,8 @@ export interface BenchConfig {
   readonly freshHosts: number;
   readonly harEntries: number;
   readonly classifyMs: number;
+  /** Section 7: sign-in log records generated per export shape. */
+  readonly signIns: number;
   readonly tmpDir: string;
   readonly quick: boolean;
   readonly progress: (msg: string) => void;
