@@ -60,6 +60,7 @@ const STRING_CAP = 64 * 1024;
 const LINE_BUDGET = 64 * 1024 * 1024;
 const HEAD_BYTES = 64 * 1024;
 /** What `lines` yields when the file is not JSON lines after all. */
+const NON_BLANK = /\S/;
 const NOT_LINES = Symbol('not JSON lines');
 
 /** Log Analytics CSV headers: "TimeGenerated [UTC]" -> "TimeGenerated". */
@@ -248,7 +249,7 @@ export function readSignIns(
     let oversize = false;
     let first = true;
     const line = function* (text: string): Generator<SignInRow | typeof NOT_LINES> {
-      if (text.trim().length === 0) return;
+      if (!NON_BLANK.test(text)) return;
       if (strict && first) {
         first = false;
         let v: unknown;
@@ -295,7 +296,7 @@ export function readSignIns(
     if (oversize) skip('too large');
     else if (carryLen > 0) {
       const last = carry.join('');
-      if (last.trim().length > 0) {
+      if (NON_BLANK.test(last)) {
         try {
           JSON.parse(last);
         } catch {
