@@ -4,12 +4,14 @@ import type { ReportSource } from '../../core/types.js';
 import { writeSessionReports } from '../../session/finish.js';
 import { classifyHarFiles } from '../../session/har-pipeline.js';
 import { cliLogger, failOnStatus, summaryLine } from '../common.js';
+import { checkInputFiles } from '../input-files.js';
 import { sessionPathFor, type Parsed } from '../options.js';
 
 export async function classifyCommand(p: Parsed): Promise<number> {
   const o = p.options;
   const files = p.positionals;
   if (files.length === 0) throw new ToolError('ERR_USAGE', 'classify wants at least one HAR file');
+  checkInputFiles(files, '*.har');
   const log = cliLogger({ ...o, quiet: true });
   const sources: ReportSource[] = files.map((name) => ({ kind: 'har', name }));
   const tty = process.stderr.isTTY === true;
