@@ -1,5 +1,6 @@
 /** `classify FILE.har...`: recorded traffic through the same classifier as the live proxy. */
 import { ToolError } from '../../core/errors.js';
+import { plural } from '../../core/plural.js';
 import type { ReportSource } from '../../core/types.js';
 import { writeSessionReports } from '../../session/finish.js';
 import { classifyHarFiles } from '../../session/har-pipeline.js';
@@ -24,7 +25,7 @@ export async function classifyCommand(p: Parsed): Promise<number> {
       if (!tty || Date.now() - lastShown < 200) return;
       lastShown = Date.now();
       process.stderr.write(
-        `\r${file}: ${entries} entries, ${(bytes / 1048576).toFixed(1)} MiB read`,
+        `\r${file}: ${plural(entries, 'entry', 'entries')}, ${(bytes / 1048576).toFixed(1)} MiB read`,
       );
     },
   });
@@ -38,7 +39,7 @@ export async function classifyCommand(p: Parsed): Promise<number> {
   const { skipped } = recorded.stats;
   if (skipped > 0) {
     process.stderr.write(
-      `entra-bas-proxy: skipped ${skipped} malformed HAR ${skipped === 1 ? 'entry' : 'entries'}\n`,
+      `entra-bas-proxy: skipped ${plural(skipped, 'malformed HAR entry', 'malformed HAR entries')}\n`,
     );
   }
   process.stderr.write(summaryLine(recorded.session.summary(), o.out));
