@@ -9,14 +9,15 @@ import { isLoopback, sessionPathFor, type CommonOptions } from './options.js';
 
 /**
  * The CLI's root logger on stderr: readable lines unless `--log-format json`, one line per exchange
- * at info (so `--quiet` is warn). `tty` (default: whether stderr is a terminal) adds colours.
+ * at info (so `--quiet` is warn). `tty` (default: whether stderr is a terminal) adds colours, unless
+ * NO_COLOR is set (no-color.org).
  */
 export function cliLogger(
   o: Pick<CommonOptions, 'quiet' | 'logLevel' | 'logFormat'>,
   tty = process.stderr.isTTY === true,
 ): Logger {
   const level = o.quiet && o.logLevel === 'info' ? 'warn' : o.logLevel;
-  return createLogger({ level, format: o.logFormat, tty });
+  return createLogger({ level, format: o.logFormat, tty, color: !process.env.NO_COLOR });
 }
 
 /**

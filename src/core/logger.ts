@@ -40,19 +40,20 @@ export type LogFormat = 'human' | 'json';
 
 /**
  * The CLI's root logger: JSON lines (`format: 'json'`, the default) or one readable line each
- * (`'human'`: src/core/log-format.ts, applied after redaction; `tty` adds colours unless NO_COLOR
- * is set, and a short local time), written synchronously to `dest` (default stderr). Only the CLI
+ * (`'human'`: src/core/log-format.ts, applied after redaction; `tty`: a short local time, and
+ * colours unless `color` is false), written synchronously to `dest` (default stderr). Only the CLI
  * creates one; library code takes a `logger` option.
  */
 export function createLogger(opts: {
   level?: string;
   format?: LogFormat;
   tty?: boolean;
+  color?: boolean;
   dest?: DestinationStream;
 }): Logger {
   const tty = opts.tty === true;
   const human: HumanFormat = {
-    color: tty && !process.env.NO_COLOR,
+    color: tty && opts.color !== false,
     shortTime: tty,
   };
   return pino(

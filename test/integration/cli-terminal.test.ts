@@ -67,12 +67,15 @@ function hasScript(): boolean {
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Runs the CLI on a pseudo-terminal; what the terminal received (stdout and stderr together). */
-function onPty(args: readonly string[]): Promise<{ code: number | null; text: string }> {
+function onPty(
+  args: readonly string[],
+  noColor = '',
+): Promise<{ code: number | null; text: string }> {
   const cmd = [process.execPath, CLI, ...args].map(quote).join(' ');
   return new Promise((resolve) => {
     const p = spawn('script', ['-qec', cmd, '/dev/null'], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '' },
+      env: { ...process.env, NO_COLOR: noColor },
     });
     let text = '';
     p.stdout.on('data', (d: Buffer) => (text += d.toString()));
@@ -102,6 +105,15 @@ describe('the terminal is for people', () => {
       expect(r.text).not.toContain(SECRET);
     },
   );
+
+  it.skipIf(!hasScript())('on a terminal with NO_COLOR set: the same line, no colour', async () => {
+    const r = await onPty(runArgs('tty-nocolor'), '1');
+    expect(r.code, r.text).toBe(0);
+    expect(r.text).toMatch(
+      new RegExp(`^\\d\\d:\\d\\d:\\d\\d not-covered {4}${LINE_TAIL}\r?$`, 'm'),
+    );
+    expect(r.text).not.toContain('\u001b[');
+  });
 
   it('off a terminal: readable lines as well, without colour', async () => {
     const r = await runCli(runArgs('pipe', ['--log-level', 'debug']));
