@@ -4,13 +4,14 @@
  * to login.microsoftonline.com through the proxy and come out classified.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ProxyAgent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/core/types.js';
-import { CLI, startCli } from '../helpers/cli.js';
+import { createServer } from 'node:net';
+import { CLI, runCli, startCli } from '../helpers/cli.js';
 
 interface RunningSim {
   readonly proc: ChildProcess;
@@ -201,5 +202,25 @@ describe('entra-bas-proxy sim', () => {
     expect(existsSync(caDir)).toBe(true);
     expect(await sim.stop()).toBe(0);
     expect(existsSync(caDir)).toBe(false);
+  });
+
+  it('a port in use is one line and exit 1, with nothing left behind', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as { port: number }).port;
+    const simDirs = (): string[] =>
+      readdirSync(tmpdir()).filter((f) => f.startsWith('entra-bas-sim-'));
+    const before = simDirs();
+    try {
+      // IMDS takes the next port: the busy one
+      const r = await runCli(['sim', '--port', String(port - 1)]);
+      expect(simDirs()).toEqual(before);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `entra-bas-proxy: cannot listen on 127.0.0.1 port ${port - 1} or ${port} (EADDRINUSE)\n`,
+      );
+    } finally {
+      busy.close();
+    }
   });
 });

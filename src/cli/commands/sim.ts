@@ -46,7 +46,10 @@ export async function simCommand(p: Parsed): Promise<number> {
       });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      throw new ToolError('ERR_LISTEN', `cannot listen on ${o.host} (${code})`, { cause: err });
+      const where = o.portGiven ? ` port ${o.port} or ${o.port + 1}` : '';
+      throw new ToolError('ERR_LISTEN', `cannot listen on ${o.host}${where} (${code})`, {
+        cause: err,
+      });
     }
     const caFile = join(dir, 'sim-ca.pem');
     await writeFile(caFile, sim.caPem, { mode: 0o644 });
