@@ -63,6 +63,8 @@ export const SIM_HTTPS_HOSTS: readonly string[] = [
   'login.windows.net',
   'login.microsoft.com',
   'sts.windows.net',
+  // Azure operated by 21Vianet (the managed-identity-21vianet flows).
+  'login.partner.microsoftonline.cn',
   'graph.microsoft.com',
   'launcher.myapps.microsoft.com',
 ];
