@@ -17,7 +17,7 @@ import { ConfidentialClientApplication, PublicClientApplication } from '@azure/m
 import { SignJWT, generateKeyPair } from 'jose';
 import { FLOW_CLIENT_IDS as IDS, GRAPH_DEFAULT, authorityOf, type FlowSpec } from './flow-types.js';
 import { msalSystem, nativeSignIn, viaProxy } from './flows-public.js';
-import { SIM_FIC_MI_CLIENT_ID, SIM_SYSTEM_MI_CLIENT_ID } from './sim-mi.js';
+import { SIM_FIC_MI_CLIENT_ID } from './sim-mi.js';
 
 /** A B2B guest: a user of another tenant (the sim homes fabrikam.example users elsewhere). */
 export const GUEST_USER = 'kim@fabrikam.example';
@@ -84,14 +84,15 @@ export const BAS_2025_FLOWS: readonly FlowSpec[] = [
   },
   {
     id: 'managed-identity-21vianet',
-    title: 'Managed identity in Azure operated by 21Vianet: IMDS token for a China resource',
+    title:
+      'User-assigned managed identity in Azure operated by 21Vianet: IMDS token for a China resource',
     expect: [
       {
         endpoint: 'imds',
         grantType: 'managed_identity',
         verdict: 'unknown',
         reasons: ['managed-identity'],
-        clientId: SIM_SYSTEM_MI_CLIENT_ID,
+        clientId: IDS.vianetMi,
         appType: 'managed-identity',
         host: '169.254.169.254',
       },
@@ -99,6 +100,7 @@ export const BAS_2025_FLOWS: readonly FlowSpec[] = [
     async run(env) {
       const u = new URL(env.proxyUrl);
       const cred = new ManagedIdentityCredential({
+        clientId: IDS.vianetMi,
         proxyOptions: { host: `${u.protocol}//${u.hostname}`, port: Number(u.port || '80') },
         retryOptions: { maxRetries: 0 },
       });
