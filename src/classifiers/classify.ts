@@ -2,7 +2,8 @@
  * classify(parsed) -> ExchangeRecord: derive the contract fields of an exchange (entra-wire §3, §4,
  * §5, §6, §8), apply the coverage tables of rules.ts, and build redacted evidence (redact.ts).
  * Pure and allocation-light: it runs on every intercepted exchange. The facts come from shape.ts
- * (endpoint, protocol, variant), grant.ts, client.ts, saml-facts.ts and mi-facts.ts; the verdict
+ * (endpoint, protocol, variant), grant.ts, client.ts, saml-facts.ts, mi-facts.ts and token-facts.ts
+ * (guests, managed-identity tokens, issuer cloud); the verdict
  * from reasons.ts and the evidence from evidence.ts.
  */
 import { hostFacts } from '../core/hosts.js';
@@ -17,6 +18,7 @@ import { judge } from './reasons.js';
 import type { RuleFacts } from './rules.js';
 import { samlAppId, samlFacts } from './saml-facts.js';
 import { shapeOf } from './shape.js';
+import { tokenFacts } from './token-facts.js';
 
 /** First path segments that are not a tenant. */
 const NOT_TENANT = new Set([
@@ -29,6 +31,16 @@ const NOT_TENANT = new Set([
   'winauth',
 ]);
 const B2C_POLICY = /^b2c_1a?_/i;
+
+/** The response carries an ID token (token JSON, redirect fragment/query or auto-post form). */
+function responseHasIdToken(px: ParsedExchange): boolean {
+  const isToken = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
+  return (
+    isToken(px.responseJson?.['id_token']) ||
+    isToken(px.redirectParams?.['id_token']) ||
+    isToken(px.responseForm?.fields['id_token'])
+  );
+}
 
 function splitScopes(s: string | undefined): string[] | null {
   if (s === undefined) return null;
@@ -64,9 +76,12 @@ export function classify(px: ParsedExchange): ExchangeRecord {
   variant = grant.variant;
 
   const scopes = splitScopes(param('scope')) ?? splitScopes(param('resource'));
+  // OIDC: asked for (scope openid, response_type id_token) or shown (the response carries an ID
+  // token even without scope=openid: a device-code final poll, a code redemption, a v1 refresh).
   if (
     (protocol === 'oauth2' && scopes?.includes('openid') === true) ||
-    (endpoint === 'authorize' && grant.asksIdToken)
+    (endpoint === 'authorize' && grant.asksIdToken) ||
+    (protocol === 'oauth2' && responseHasIdToken(px))
   ) {
     protocol = 'oidc';
   }
@@ -79,7 +94,10 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     grantType,
   });
   const sku = px.library?.sku ?? null;
-  const msal = (sku !== null && /^msal/i.test(sku)) || param('client_info') === '1';
+  // MSAL-family evidence: an MSAL SKU, client_info=1, or MSAL's CCS routing hint (X-AnchorMailbox).
+  // None of them says anything about coverage.
+  const msal =
+    (sku !== null && /^msal/i.test(sku)) || param('client_info') === '1' || px.routingHint !== null;
 
   const access = px.jwts['access_token'];
   let clientId: string | null = null;
@@ -126,10 +144,12 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     interaction = param('prompt') === 'none' ? 'silent' : 'interactive';
   } else if (grantType === 'authorization_code') interaction = 'interactive';
 
+  const tokens = tokenFacts(px);
   const facts: RuleFacts = {
     hostRole: hf.role,
     hostSupported: hf.supported,
     cloud: hf.cloud,
+    basListing: hf.basListing,
     b2cPolicy,
     protocol,
     endpoint,
@@ -145,6 +165,9 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     miSource,
     variant,
     msal,
+    guest: tokens.guest,
+    miToken: tokens.miToken,
+    issuerCloud: tokens.issuerCloud,
     evidence: 'wire',
     signInFrequency: false,
   };

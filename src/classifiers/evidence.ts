@@ -67,5 +67,6 @@ export function buildEvidence(px: ParsedExchange, samlMessage: SamlMessage | nul
       truncated: (reqBody?.truncated ?? false) || (resBody?.truncated ?? false),
     },
     responseError: responseError(px),
+    ...(px.routingHint !== null ? { routingHint: px.routingHint } : {}),
   };
 }

@@ -16,6 +16,8 @@ export interface FindingText {
 const DOC_BAS_APPS =
   'https://learn.microsoft.com/entra/architecture/backup-authentication-system-apps';
 const DOC_BAS = 'https://learn.microsoft.com/entra/architecture/backup-authentication-system';
+const DOC_BAS_USERS = `${DOC_BAS}#what-makes-a-user-supportable-by-the-backup-authentication-system`;
+const DOC_BAS_WORKLOADS = `${DOC_BAS}#summary-of-infrastructure-authentication-support`;
 const DOC_SCOPES = 'https://learn.microsoft.com/entra/identity-platform/scopes-oidc';
 const DOC_USERINFO = 'https://learn.microsoft.com/entra/identity-platform/userinfo';
 const DOC_MSAL = 'https://learn.microsoft.com/entra/identity-platform/msal-overview';
@@ -53,9 +55,10 @@ export const FINDING_DEFAULTS: Readonly<Record<ReasonCode, FindingText>> = {
   },
   'client-credentials': {
     severity: 'error',
-    message: 'Uses the client credentials grant (service principal), which BAS does not support.',
+    message:
+      'Uses the client credentials grant: service principals "aren\u2019t protected" by BAS (2025 BAS page).',
     remediation: 'Use a managed identity where the workload runs in Azure.',
-    docUrl: DOC_BAS_APPS,
+    docUrl: DOC_BAS_WORKLOADS,
   },
   'confidential-client': {
     severity: 'error',
@@ -169,19 +172,17 @@ export const FINDING_DEFAULTS: Readonly<Record<ReasonCode, FindingText>> = {
       'Prefer a documented flow (MSAL silent refresh, managed identity); otherwise confirm after an incident in the sign-in logs (token issuer type "Microsoft Entra Backup Auth").',
     docUrl: DOC_BAS,
   },
+  'guest-user': {
+    severity: 'error',
+    message: 'Signs in guests (B2B or B2C users): BAS serves only members of their home tenant.',
+    remediation: 'Nothing in the app changes this; guests are not served during an outage.',
+    docUrl: DOC_BAS_USERS,
+  },
   unparseable: {
     severity: 'warning',
     message: 'Some exchanges could not be parsed; their coverage is unknown.',
     remediation: 'Check the captured exchanges (truncated bodies, unusual encodings).',
     docUrl: DOC_BAS_APPS,
-  },
-  'guest-user': {
-    severity: 'error',
-    message:
-      'Guests (B2B collaboration, B2C users) sign in to this app: BAS serves only members of their home tenant.',
-    remediation:
-      'Nothing in the app changes this; plan for guests not signing in during an outage.',
-    docUrl: DOC_BAS,
   },
   'legacy-auth': {
     severity: 'error',

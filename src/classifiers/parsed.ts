@@ -3,7 +3,7 @@
  * classifier (src/classifiers/classify.ts) consumes. Pure data; secrets may still be inside (decoded
  * JWT claims are kept whole here) and are dropped by the redactor when the record's evidence is built.
  */
-import type { RawExchange } from '../core/types.js';
+import type { RawExchange, RoutingHintKind } from '../core/types.js';
 
 /** Parameters by name, first value wins. Names as sent (case kept). */
 export type Params = Readonly<Record<string, string>>;
@@ -98,6 +98,8 @@ export interface ParsedExchange {
   readonly jwts: Readonly<Record<string, JwtResult>>;
   readonly telemetry: Telemetry | null;
   readonly library: LibraryInfo | null;
+  /** MSAL's CCS routing hint (X-AnchorMailbox) kind, when one was sent (never its value). */
+  readonly routingHint: RoutingHintKind | null;
   /** Problems met while parsing (truncated body, bad base64, XML refused...), human-readable. */
   readonly problems: readonly string[];
 }

@@ -4,7 +4,9 @@
  * - Parameters: known secret names, and unknown names that look secret, become
  *   `[redacted sha256:xxxxxxxx]`; values shaped like a JWT or longer than MAX_VALUE are fingerprinted
  *   whatever their name. A few personal identifiers (username, login_hint, X-AnchorMailbox) are
- *   fingerprinted too: they are not secrets, but reports get shared.
+ *   fingerprinted too: they are not secrets, but reports get shared. MSAL's CCS routing hint
+ *   (X-AnchorMailbox: `Oid:<oid>@<tid>` / `UPN:<upn>`) keeps only its kind, not even a fingerprint
+ *   (a GUID's fingerprint can be matched against a directory).
  * - Headers: only an allow-list is kept (library, telemetry, correlation, origin, content type);
  *   credential headers are kept as fingerprints (the Authorization scheme stays visible), cookies are
  *   dropped.
@@ -64,9 +66,15 @@ const PERSONAL_PARAMS: ReadonlySet<string> = new Set([
   'username',
   'login',
   'login_hint',
-  'x-anchormailbox',
   'user_id',
 ]);
+
+/** The text kept for an X-AnchorMailbox parameter: its kind only (see parse/library.ts). */
+function routingHintText(value: string): string {
+  const t = value.trimStart().slice(0, 4).toLowerCase();
+  const kind = t === 'oid:' ? 'oid' : t === 'upn:' ? 'upn' : 'other';
+  return `[routing hint: ${kind}]`;
+}
 
 /** Names matching SECRET_NAME that are not secrets (kept verbatim). */
 export const SAFE_PARAMS: ReadonlySet<string> = new Set([
@@ -91,6 +99,7 @@ const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/;
 /** The value to keep for parameter `name`: verbatim, or a fingerprint. */
 export function redactParam(name: string, value: string): string {
   const n = name.toLowerCase();
+  if (n === 'x-anchormailbox') return routingHintText(value);
   if (SECRET_PARAMS.has(n) || PERSONAL_PARAMS.has(n)) return redacted(value);
   if (!SAFE_PARAMS.has(n) && SECRET_NAME.test(n)) return redacted(value);
   if (value.length > MAX_VALUE || JWT_SHAPE.test(value)) return redacted(value);

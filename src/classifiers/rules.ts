@@ -13,7 +13,7 @@
  * A condition is a map from a fact name to the values allowed (AND across facts, OR within one).
  * Rows hold no code: adding a flow is adding a row.
  */
-import type { HostRole } from '../core/hosts.js';
+import type { BasListing, HostRole } from '../core/hosts.js';
 import type {
   AppType,
   ClientCredential,
@@ -26,6 +26,7 @@ import type {
   SamlInitiation,
   Verdict,
 } from '../core/types.js';
+import type { GuestSignal } from './token-facts.js';
 
 /** Where a managed-identity request went (entra-wire §8). */
 export type MiSource =
@@ -78,6 +79,8 @@ export interface RuleFacts {
   readonly hostRole: HostRole;
   readonly hostSupported: boolean;
   readonly cloud: Cloud;
+  /** What the 2025 BAS page's clouds table lists the host for (hosts.ts BAS_CLOUD_TABLE). */
+  readonly basListing: BasListing;
   /** A B2C policy in the path or `p=` on an Entra host. */
   readonly b2cPolicy: boolean;
   readonly protocol: Protocol;
@@ -94,8 +97,14 @@ export interface RuleFacts {
   readonly interaction: 'silent' | 'interactive' | null;
   readonly miSource: MiSource | null;
   readonly variant: FlowVariant;
-  /** MSAL SKU seen, or client_info=1 sent. */
+  /** MSAL SKU seen, client_info=1 sent, or MSAL's CCS routing hint (X-AnchorMailbox) sent. */
   readonly msal: boolean;
+  /** The token response shows a guest (token-facts.ts), and by which field; null: it shows none. */
+  readonly guest: GuestSignal | null;
+  /** The issued access token is a managed identity's (xms_mirid). */
+  readonly miToken: boolean;
+  /** The cloud of the issued access token's issuer (null: no token, or an unknown issuer). */
+  readonly issuerCloud: Cloud | null;
   /** What the facts were read from: an HTTP exchange, or a sign-in log row. */
   readonly evidence: 'wire' | 'signin-log';
   /** A Conditional Access sign-in frequency control applied (sign-in logs only). */
@@ -144,6 +153,9 @@ const LEARN = 'https://learn.microsoft.com/entra';
 export const DOC = {
   basApps: `${LEARN}/architecture/backup-authentication-system-apps`,
   bas: `${LEARN}/architecture/backup-authentication-system`,
+  basUsers: `${LEARN}/architecture/backup-authentication-system#what-makes-a-user-supportable-by-the-backup-authentication-system`,
+  basWorkloads: `${LEARN}/architecture/backup-authentication-system#summary-of-infrastructure-authentication-support`,
+  basClouds: `${LEARN}/architecture/backup-authentication-system#cloud-environments-that-support-the-backup-authentication-system`,
   ropc: `${LEARN}/identity-platform/v2-oauth-ropc`,
   deviceCode: `${LEARN}/identity-platform/v2-oauth2-device-code`,
   silent: `${LEARN}/msal/dotnet/acquiring-tokens/acquire-token-silently`,
@@ -166,6 +178,12 @@ export const DOC = {
 } as const;
 
 const ALL_BUT_NA: readonly Verdict[] = ['covered', 'conditional', 'unknown', 'not-covered'];
+
+/** The two statements of the 2025 BAS page about 21Vianet, quoted (BAS "Cloud environments"). */
+const VIANET_STATEMENTS =
+  'the BAS page says both "The backup authentication system is supported in all cloud environments except Microsoft Azure operated by 21Vianet" and, in its clouds table, "Azure operated by 21Vianet | Managed identities | https://login.partner.microsoftonline.cn"; coverage is unknown until Microsoft resolves the contradiction.';
+const VIANET_REMEDIATION =
+  'Confirm in the sign-in logs (managed identity sign-ins, token issuer type "Microsoft Entra Backup Auth") whether BAS issues tokens in 21Vianet; plan for outages as if it did not.';
 
 /** The ordered flow table. First match wins; the last row matches everything. */
 export const RULES = [
@@ -259,6 +277,15 @@ export const RULES = [
     remediation:
       'Prefer bearer managed-identity tokens from IMDS until mTLS PoP coverage is documented.',
     docUrl: DOC.mi,
+  },
+  {
+    id: 'managed-identity-21vianet',
+    when: { protocol: ['managed-identity'], issuerCloud: ['china'] },
+    verdict: 'unknown',
+    reason: 'managed-identity',
+    message: `Managed identity token issued in Azure operated by 21Vianet (the token's issuer is a China cloud host): ${VIANET_STATEMENTS}`,
+    remediation: VIANET_REMEDIATION,
+    docUrl: DOC.basClouds,
   },
   {
     id: 'managed-identity',
@@ -438,6 +465,15 @@ export const RULES = [
     docUrl: DOC.bas,
   },
   {
+    id: 'managed-identity-21vianet-host',
+    when: { basListing: ['mi-conflicting'], miToken: [true] },
+    verdict: 'unknown',
+    reason: 'managed-identity',
+    message: `Managed identity signing in at login.partner.microsoftonline.cn (the issued token carries xms_mirid): ${VIANET_STATEMENTS}`,
+    remediation: VIANET_REMEDIATION,
+    docUrl: DOC.basClouds,
+  },
+  {
     id: 'mtls-pop-client-credentials',
     when: { variant: ['mtls-pop'] },
     verdict: 'unknown',
@@ -454,10 +490,10 @@ export const RULES = [
     verdict: 'not-covered',
     reason: 'client-credentials',
     message:
-      'Service principal client credentials (secret, certificate or federated assertion): not supported by BAS.',
+      'Service principal client credentials (secret, certificate or federated assertion): service principals "aren\u2019t protected" by BAS (2025 BAS page); only managed identities are.',
     remediation:
       'Where the workload runs on Azure, use a managed identity (protected by BAS); keep using MSAL so protection applies when it becomes available.',
-    docUrl: DOC.clientCreds,
+    docUrl: DOC.basWorkloads,
   },
   {
     id: 'jwt-bearer-other',
@@ -628,6 +664,8 @@ export const MODIFIERS = [
     unless: [
       { variant: ['iwa', 'kerberos', 'mtls-pop'] },
       { protocol: ['managed-identity', 'unknown'] },
+      // 21Vianet managed identity: the page contradicts itself, so unknown (managed-identity-21vianet-host).
+      { basListing: ['mi-conflicting'], miToken: [true] },
     ],
     appliesTo: ALL_BUT_NA,
     verdict: 'not-covered',
@@ -649,6 +687,56 @@ export const MODIFIERS = [
       'Nothing in the app makes B2C sign-ins BAS-protected; plan for B2C outages separately.',
     docUrl: DOC.b2c,
   },
+  // Guests (2025 BAS page): "The user is accessing a resource as a member of their home tenant,
+  // rather than exercising a B2B or B2C scenario." One row per signal, first match shown.
+  {
+    id: 'guest-user-idp',
+    when: { guest: ['idp'] },
+    appliesTo: ALL_BUT_NA,
+    verdict: 'not-covered',
+    reason: 'guest-user',
+    message:
+      'The token response shows a guest: the token\u2019s idp claim names another tenant\u2019s issuer than iss. BAS serves only members of their home tenant, not B2B guests or B2C users.',
+    remediation:
+      'Nothing in the app changes this: guests are not served during an outage. Sign users in to their home tenant where the scenario allows it.',
+    docUrl: DOC.basUsers,
+  },
+  {
+    id: 'guest-user-acct',
+    when: { guest: ['acct'] },
+    appliesTo: ALL_BUT_NA,
+    verdict: 'not-covered',
+    reason: 'guest-user',
+    message:
+      'The token response shows a guest: the optional acct claim is 1. BAS serves only members of their home tenant, not B2B guests or B2C users.',
+    remediation:
+      'Nothing in the app changes this: guests are not served during an outage. Sign users in to their home tenant where the scenario allows it.',
+    docUrl: DOC.basUsers,
+  },
+  {
+    id: 'guest-user-client-info',
+    when: { guest: ['client-info'] },
+    appliesTo: ALL_BUT_NA,
+    verdict: 'not-covered',
+    reason: 'guest-user',
+    message:
+      'The token response shows a guest: client_info names another home tenant (utid) than the token\u2019s tid. BAS serves only members of their home tenant, not B2B guests or B2C users.',
+    remediation:
+      'Nothing in the app changes this: guests are not served during an outage. Sign users in to their home tenant where the scenario allows it.',
+    docUrl: DOC.basUsers,
+  },
+  {
+    id: 'guest-user-signin-log',
+    when: { guest: ['signin-log'] },
+    appliesTo: ALL_BUT_NA,
+    verdict: 'not-covered',
+    reason: 'guest-user',
+    message:
+      'The sign-in log shows a guest: a cross-tenant access type (B2B collaboration or direct connect), a guest user type, or a home tenant other than the resource tenant. BAS serves only members of their home tenant, not B2B guests or B2C users.',
+    remediation:
+      'Nothing in the app changes this: guests are not served during an outage. Sign users in to their home tenant where the scenario allows it.',
+    docUrl: DOC.basUsers,
+  },
   {
     id: 'non-msal-client',
     when: {
@@ -661,7 +749,7 @@ export const MODIFIERS = [
     verdict: null,
     reason: 'non-msal-client',
     message:
-      'No MSAL library hint (x-client-SKU) and no client_info=1: BAS-APPS recommends MSAL, or strict adherence to the OAuth 2.0 / OIDC specifications.',
+      'No MSAL library hint (x-client-SKU), no client_info=1 and no CCS routing hint (X-AnchorMailbox): BAS-APPS recommends MSAL, or strict adherence to the OAuth 2.0 / OIDC specifications.',
     remediation: 'Use the MSAL library of your platform.',
     docUrl: DOC.msal,
   },

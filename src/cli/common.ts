@@ -1,14 +1,23 @@
 /** Pieces the commands share: the CLI logger, the --fail-on decision and the closing summary line. */
 import type { Logger } from '../core/logger.js';
 import { createLogger } from '../core/logger.js';
+import { plural } from '../core/plural.js';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
 import type { ApplicationRecord, ReportSummary, Verdict } from '../core/types.js';
 import { atLeastAsBad } from '../core/verdict.js';
 import { isLoopback, sessionPathFor, type CommonOptions } from './options.js';
 
-export function cliLogger(o: CommonOptions): Logger {
+/**
+ * The CLI's root logger on stderr: readable lines unless `--log-format json`, one line per exchange
+ * at info (so `--quiet` is warn). `tty` (default: whether stderr is a terminal) adds colours, unless
+ * NO_COLOR is set (no-color.org).
+ */
+export function cliLogger(
+  o: Pick<CommonOptions, 'quiet' | 'logLevel' | 'logFormat'>,
+  tty = process.stderr.isTTY === true,
+): Logger {
   const level = o.quiet && o.logLevel === 'info' ? 'warn' : o.logLevel;
-  return createLogger({ level, pretty: process.stderr.isTTY === true });
+  return createLogger({ level, format: o.logFormat, tty, color: !process.env.NO_COLOR });
 }
 
 /**
@@ -44,7 +53,7 @@ export function summaryLine(s: ReportSummary, files: readonly string[]): string 
   const counts = (['covered', 'conditional', 'unknown', 'not-covered', 'not-applicable'] as const)
     .map((v) => `${s.byVerdict[v]} ${v}`)
     .join(', ');
-  return `entra-bas-proxy: ${s.exchanges} exchanges (${counts}), ${s.applications} applications, overall ${s.verdict}; wrote ${files.join(', ')}\n`;
+  return `entra-bas-proxy: ${plural(s.exchanges, 'exchange')} (${counts}), ${plural(s.applications, 'application')}, overall ${s.verdict}; wrote ${files.join(', ')}\n`;
 }
 
 /** Exit status after a session: 3 when --fail-on is hit (and says which apps), else `otherwise`. */
@@ -60,7 +69,7 @@ export function failOnStatus(
     .map((a) => `${a.clientId} (${a.verdict})`)
     .join(', ');
   process.stderr.write(
-    `entra-bas-proxy: --fail-on ${failOn ?? ''}: ${bad.length} application(s) at or past it: ${names}${bad.length > 5 ? ', ...' : ''}\n`,
+    `entra-bas-proxy: --fail-on ${failOn ?? ''}: ${plural(bad.length, 'application')} at or past it: ${names}${bad.length > 5 ? ', ...' : ''}\n`,
   );
   return 3;
 }

@@ -5,8 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ToolError } from '../core/errors.js';
+import { INPUT_KINDS, isInputKind, type InputKind } from '../sources/detect.js';
+import { LOG_LEVELS, type LogFormat } from '../core/logger.js';
 import type { Verdict } from '../core/types.js';
 import { isVerdict } from '../core/verdict.js';
+import { OPTIONS, optionsOf, type CommandName, type OptionName } from './option-table.js';
 
 export interface CommonOptions {
   host: string;
@@ -25,6 +28,10 @@ export interface CommonOptions {
   uiPort: number | null;
   noUi: boolean;
   logLevel: string;
+  /** `--log-format`: readable lines (the default, on a terminal and off it) or pino's JSON. */
+  logFormat: LogFormat;
+  /** `classify --format`: every input read as this kind (null: detected per file). */
+  format: InputKind | null;
   quiet: boolean;
 }
 
@@ -35,44 +42,28 @@ export interface Parsed {
   version: boolean;
 }
 
-const SPEC = {
-  host: { type: 'string' },
-  port: { type: 'string' },
-  certs: { type: 'string' },
-  out: { type: 'string', multiple: true, short: 'o' },
-  session: { type: 'string' },
-  'map-remote': { type: 'string', multiple: true },
-  'upstream-ca': { type: 'string', multiple: true },
-  'upstream-proxy': { type: 'string' },
-  intercept: { type: 'string', multiple: true },
-  'fail-on': { type: 'string' },
-  'ui-port': { type: 'string' },
-  'no-ui': { type: 'boolean' },
-  'log-level': { type: 'string' },
-  quiet: { type: 'boolean', short: 'q' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'V' },
-} as const;
-
 export const DEFAULT_OUT = 'entra-bas-report.json';
 
-export function parseOptions(argv: readonly string[]): Parsed {
-  let values: ReturnType<
-    typeof parseArgs<{ options: typeof SPEC; allowPositionals: true }>
-  >['values'];
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      options: SPEC,
-      allowPositionals: true,
-      strict: true,
-    }));
-  } catch (err) {
-    throw new ToolError('ERR_USAGE', err instanceof Error ? err.message : String(err));
-  }
+type Values = Partial<Record<OptionName, string | boolean | string[]>>;
+
+/**
+ * Parses and checks the options of `command` (any option when none is named). Everything wrong
+ * is a ToolError('ERR_USAGE') with a one-line reason: an unknown option, one the command does
+ * not take, a missing or empty value, a value out of range.
+ */
+export function parseOptions(argv: readonly string[], command?: CommandName): Parsed {
+  const { values, positionals } = parseArgv(argv, command);
+  const str = (n: OptionName): string | undefined => {
+    const v = values[n];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const list = (n: OptionName): string[] => {
+    const v = values[n];
+    return Array.isArray(v) ? v : [];
+  };
+  const bool = (n: OptionName): boolean => values[n] === true;
   const mapRemote: Record<string, string> = {};
-  for (const m of values['map-remote'] ?? []) {
+  for (const m of list('map-remote')) {
     const eq = m.indexOf('=');
     if (eq <= 0) throw new ToolError('ERR_USAGE', `--map-remote wants HOST=URL, got '${m}'`);
     const host = m.slice(0, eq).trim().toLowerCase();
@@ -88,7 +79,7 @@ export function parseOptions(argv: readonly string[]): Parsed {
     }
     mapRemote[host] = url.origin;
   }
-  const upstreamCaFiles = values['upstream-ca'] ?? [];
+  const upstreamCaFiles = list('upstream-ca');
   const upstreamCa = upstreamCaFiles.map((f) => {
     let pem: string;
     try {
@@ -104,7 +95,7 @@ export function parseOptions(argv: readonly string[]): Parsed {
     }
     return pem;
   });
-  const upstreamProxy = values['upstream-proxy'] ?? null;
+  const upstreamProxy = str('upstream-proxy') ?? null;
   if (upstreamProxy !== null) {
     try {
       const u = new URL(upstreamProxy);
@@ -116,45 +107,113 @@ export function parseOptions(argv: readonly string[]): Parsed {
       );
     }
   }
-  const failOn = values['fail-on'] ?? null;
+  const failOn = str('fail-on') ?? null;
   if (failOn !== null && !isVerdict(failOn)) {
     throw new ToolError(
       'ERR_USAGE',
       `--fail-on wants one of not-applicable, covered, conditional, unknown, not-covered; got '${failOn}'`,
     );
   }
-  const out = values.out && values.out.length > 0 ? [...values.out] : [DEFAULT_OUT];
+  const out = list('out').length > 0 ? list('out') : [DEFAULT_OUT];
   for (const o of out) {
-    if (!/\.(json|md|html|xml|har)$/i.test(o)) {
+    // demo takes a folder too: anything without a report extension
+    if (command !== 'demo' && !/\.(json|md|html|xml|har)$/i.test(o)) {
       throw new ToolError(
         'ERR_USAGE',
         `--out ${o}: the extension must be .json, .md, .html, .xml or .har`,
       );
     }
   }
+  const logLevel = str('log-level') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ToolError(
+      'ERR_USAGE',
+      `--log-level wants one of ${LOG_LEVELS.join(', ')}; got '${logLevel}'`,
+    );
+  }
+  const format = str('format') ?? null;
+  if (format !== null && !isInputKind(format)) {
+    throw new ToolError('ERR_USAGE', `--format wants ${INPUT_KINDS.join(' or ')}; got '${format}'`);
+  }
+  const logFormat = str('log-format') ?? 'human';
+  if (logFormat !== 'human' && logFormat !== 'json') {
+    throw new ToolError('ERR_USAGE', `--log-format wants human or json; got '${logFormat}'`);
+  }
   return {
     options: {
-      host: values.host ?? '127.0.0.1',
-      port: parsePort('--port', values.port, 8080),
-      portGiven: values.port !== undefined,
-      certs: values.certs ?? './certs',
+      host: str('host') ?? '127.0.0.1',
+      port: parsePort('--port', str('port'), 8080),
+      portGiven: str('port') !== undefined,
+      certs: str('certs') ?? './certs',
       out,
-      session: values.session ?? null,
+      session: str('session') ?? null,
       mapRemote,
       upstreamCa,
       upstreamCaFiles,
       upstreamProxy,
-      intercept: (values.intercept ?? []).map((h) => h.trim().toLowerCase()).filter(Boolean),
+      intercept: list('intercept')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
       failOn: failOn as Verdict | null,
-      uiPort: values['ui-port'] === undefined ? null : parsePort('--ui-port', values['ui-port'], 0),
-      noUi: values['no-ui'] ?? false,
-      logLevel: values['log-level'] ?? 'info',
-      quiet: values.quiet ?? false,
+      uiPort: str('ui-port') === undefined ? null : parsePort('--ui-port', str('ui-port'), 0),
+      noUi: bool('no-ui'),
+      logLevel,
+      logFormat,
+      format,
+      quiet: bool('quiet'),
     },
     positionals,
-    help: values.help ?? false,
-    version: values.version ?? false,
+    help: bool('help'),
+    version: bool('version'),
   };
+}
+
+/** node:util parseArgs over the whole table, then the command's own list; its errors made one line. */
+function parseArgv(
+  argv: readonly string[],
+  command: CommandName | undefined,
+): { values: Values; positionals: string[] } {
+  const where = command ? `entra-bas-proxy ${command} --help` : 'entra-bas-proxy --help';
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
+  } catch (err) {
+    throw new ToolError('ERR_USAGE', argvError(err, where), { cause: err });
+  }
+  const own = command ? optionsOf(command) : null;
+  for (const t of parsed.tokens) {
+    if (t.kind !== 'option') continue;
+    const name = t.name as OptionName;
+    const flag = `--${name}`;
+    if (own && !own.has(name)) {
+      throw new ToolError(
+        'ERR_USAGE',
+        `${command ?? ''} does not take ${flag} (${where} lists the options it takes)`,
+      );
+    }
+    if (t.value === '') throw new ToolError('ERR_USAGE', `${flag} needs a value`);
+  }
+  return { values: parsed.values as Values, positionals: parsed.positionals };
+}
+
+/** node:util's parse errors (several sentences, sometimes lines) as one line that says what to do. */
+function argvError(err: unknown, where: string): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const unknown = /^Unknown option '([^']+)'/.exec(msg);
+  if (unknown) return `unknown option '${unknown[1] ?? ''}' (${where} lists the options)`;
+  const missing = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(msg);
+  if (missing) return `${missing[1] ?? 'an option'} needs a value`;
+  const ambiguous = /^Option '(-{1,2}[\w-]+)' argument is ambiguous/.exec(msg);
+  if (ambiguous) {
+    return `${ambiguous[1] ?? 'an option'} needs a value (for a value that starts with '-', write --OPTION=VALUE)`;
+  }
+  return msg.split('\n')[0] ?? msg;
 }
 
 function parsePort(name: string, v: string | undefined, dflt: number): number {

@@ -11,22 +11,44 @@ import type { Cloud } from './types.js';
 export type HostRole =
   'sts' | 'userinfo' | 'launcher' | 'managed-identity' | 'client-cert' | 'other';
 
+/**
+ * What the 2025 BAS page's clouds table lists a sign-in host for (BAS "Cloud environments that
+ * support the backup authentication system"): `users-and-mi` (Azure Commercial, Azure Government),
+ * `mi-conflicting` (21Vianet: the table lists managed identities at this host while the text above
+ * it says 21Vianet is not supported), `none` (every other host).
+ */
+export type BasListing = 'users-and-mi' | 'mi-conflicting' | 'none';
+
 export interface HostFacts {
   readonly host: string;
   readonly cloud: Cloud;
   readonly supported: boolean;
+  readonly basListing: BasListing;
   readonly role: HostRole;
   /** the BAS-supported host of the same cloud to switch to, for alias findings */
   readonly supportedAlternative: string | null;
 }
 
-type HostRow = Omit<HostFacts, 'host' | 'supported'>;
+type HostRow = Omit<HostFacts, 'host' | 'supported' | 'basListing'>;
 
 const PUBLIC = 'login.microsoftonline.com';
 const USGOV = 'login.microsoftonline.us';
 
 /** The only hosts BAS serves (BAS-APPS). */
 export const BAS_SUPPORTED_HOSTS = [PUBLIC, USGOV] as const;
+
+/** The 2025 BAS page's clouds table, by authentication endpoint (see BasListing). */
+export const BAS_CLOUD_TABLE = {
+  [PUBLIC]: 'users-and-mi',
+  [USGOV]: 'users-and-mi',
+  'login.partner.microsoftonline.cn': 'mi-conflicting',
+} as const satisfies Readonly<Record<string, BasListing>>;
+
+/**
+ * Token issuer hosts (the `iss` claim) that are not sign-in hosts, and their cloud: v1 tokens of
+ * Azure operated by 21Vianet are issued as `https://sts.chinacloudapi.cn/{tid}/` (NATCLOUD).
+ */
+const ISSUER_HOSTS: Readonly<Record<string, Cloud>> = { 'sts.chinacloudapi.cn': 'china' };
 
 /** Exact host names. Keys are lowercase. */
 export const EXACT_HOSTS = {
@@ -147,12 +169,18 @@ const INTERCEPTED_ROLES: ReadonlySet<HostRole> = new Set<HostRole>([
 const EXACT = new Map<string, HostFacts>(
   Object.entries(EXACT_HOSTS).map(([host, row]): [string, HostFacts] => [
     host,
-    Object.freeze({ host, ...row, supported: isSupportedName(host) }),
+    Object.freeze({ host, ...row, supported: isSupportedName(host), basListing: listingOf(host) }),
   ]),
 );
 
 function isSupportedName(host: string): boolean {
   return host === PUBLIC || host === USGOV;
+}
+
+function listingOf(host: string): BasListing {
+  return Object.hasOwn(BAS_CLOUD_TABLE, host)
+    ? BAS_CLOUD_TABLE[host as keyof typeof BAS_CLOUD_TABLE]
+    : 'none';
 }
 
 function normalize(host: string): string {
@@ -171,6 +199,7 @@ export function hostFacts(host: string, port?: number): HostFacts {
       host: h,
       cloud: 'unknown',
       supported: false,
+      basListing: 'none',
       role: 'managed-identity',
       supportedAlternative: null,
     };
@@ -182,12 +211,35 @@ export function hostFacts(host: string, port?: number): HostFacts {
         host: h,
         cloud: row.cloud,
         supported: false,
+        basListing: 'none',
         role: row.role,
         supportedAlternative: row.supportedAlternative,
       };
     }
   }
-  return { host: h, cloud: 'unknown', supported: false, role: 'other', supportedAlternative: null };
+  return {
+    host: h,
+    cloud: 'unknown',
+    supported: false,
+    basListing: 'none',
+    role: 'other',
+    supportedAlternative: null,
+  };
+}
+
+/**
+ * The cloud of a token's issuer (`iss`, e.g. `https://sts.windows.net/{tid}/`,
+ * `https://login.partner.microsoftonline.cn/{tid}/v2.0`), or null when it names no known Entra
+ * sign-in or issuer host.
+ */
+export function issuerCloud(iss: string): Cloud | null {
+  const m = /^https:\/\/([^/:?#]+)/i.exec(iss);
+  if (m === null) return null;
+  const h = normalize(m[1] ?? '');
+  const known = ISSUER_HOSTS[h];
+  if (known !== undefined && Object.hasOwn(ISSUER_HOSTS, h)) return known;
+  const f = hostFacts(h);
+  return f.role === 'sts' ? f.cloud : null;
 }
 
 /** true for hosts whose TLS the proxy should decrypt by default: role sts|userinfo|launcher|managed-identity (not client-cert) */

@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { humanLine, type HumanFormat } from './log-format.js';
 
 /** Paths pino censors on every line, whatever a caller binds by mistake. */
 export const REDACT_PATHS = [
@@ -35,33 +36,38 @@ export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
 
+export type LogFormat = 'human' | 'json';
+
 /**
- * The CLI's root logger: JSON lines to `dest` (default stderr), or readable lines when `pretty`
- * (a terminal). Only the CLI creates one; library code takes a `logger` option.
+ * The CLI's root logger: JSON lines (`format: 'json'`, the default) or one readable line each
+ * (`'human'`: src/core/log-format.ts, applied after redaction; `tty`: a short local time, and
+ * colours unless `color` is false), written synchronously to `dest` (default stderr). Only the CLI
+ * creates one; library code takes a `logger` option.
  */
 export function createLogger(opts: {
   level?: string;
-  pretty?: boolean;
+  format?: LogFormat;
+  tty?: boolean;
+  color?: boolean;
   dest?: DestinationStream;
 }): Logger {
-  const base = {
-    level: opts.level ?? 'info',
-    base: null,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  const tty = opts.tty === true;
+  const human: HumanFormat = {
+    color: tty && opts.color !== false,
+    shortTime: tty,
   };
-  if (opts.pretty) {
-    return pino({
-      ...base,
-      transport: {
-        target: 'pino-pretty',
-        options: {
-          destination: 2,
-          colorize: true,
-          ignore: 'pid,hostname',
-          translateTime: 'HH:MM:ss',
-        },
-      },
-    });
-  }
-  return pino(base, opts.dest ?? pino.destination(2));
+  return pino(
+    {
+      level: opts.level ?? 'info',
+      base: null,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      ...(opts.format === 'human'
+        ? { hooks: { streamWrite: (s: string) => humanLine(s, human) } }
+        : {}),
+    },
+    opts.dest ?? pino.destination({ dest: 2, sync: true }),
+  );
 }
+
+/** Level names `--log-level` accepts (pino's, plus `silent`). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;

@@ -167,8 +167,9 @@ export const REASON_CODES = [
   'unparseable',
   /** Recognised, but BAS coverage of this flow is not documented (IWA, broker/PRT, mTLS PoP, Cloud Shell...). */
   'undocumented-flow',
-  // Sign-in log evidence (CONTRACT "Sign-in log evidence").
+  /** The token response shows a B2B guest (idp of another tenant, acct=1, client_info utid != tid): not covered. */
   'guest-user',
+  // Sign-in log evidence (CONTRACT "Sign-in log evidence").
   'legacy-auth',
   'saml-initiation-unknown',
   'sign-in-frequency',
@@ -217,7 +218,16 @@ export interface Evidence {
   };
   /** The response's error code (AADSTSnnnn / OAuth `error`), if any. */
   readonly responseError: string | null;
+  /**
+   * MSAL's CCS routing hint (`X-AnchorMailbox`, header or parameter) was sent, and its kind: `oid`
+   * (`Oid:<oid>@<tid>`), `upn` (`UPN:<upn>`) or `other`. Only the kind: never the value (personal data).
+   * Absent when no hint was sent.
+   */
+  readonly routingHint?: RoutingHintKind;
 }
+
+/** The kind of an MSAL CCS routing hint (X-AnchorMailbox). */
+export type RoutingHintKind = 'oid' | 'upn' | 'other';
 
 /** Evidence with nothing in it (records built without a request to look at, slim records). */
 export const EMPTY_EVIDENCE: Evidence = Object.freeze({

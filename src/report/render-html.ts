@@ -17,6 +17,7 @@ import { verdictRank } from '../core/verdict.js';
 import type { ReportChunk, ReportHead, ReportInput } from './build.js';
 import { HTML_CSP, HTML_SCRIPT, HTML_STYLE } from './html-assets.js';
 import { INTERNED_STRINGS, Interner, jsonForScript, rowText } from './html-rows.js';
+import { WIRE_LIMITS } from './wire-limits.js';
 
 /** Caps that keep the static part of the page readable. */
 export const HTML_LIMITS = {
@@ -303,16 +304,20 @@ function exchangesSection(
 `;
 }
 
+/** Trusted note text: `code` spans as <code>, the rest escaped. */
+function noteHtml(s: string): string {
+  return s
+    .split('`')
+    .map((part, i) => (i % 2 === 1 ? `<code>${esc(part)}</code>` : esc(part)))
+    .join('');
+}
+
 function notesSection(): string {
-  return `<section id="notes">
-<h2>What the wire cannot show</h2>
-<ul>
-<li><strong>The 3-day window.</strong> BAS serves a session only if the user signed in within the last 3 days (its token cache); a first sign-in during an outage is not served, whatever the flow.</li>
-<li><strong>User-level preconditions.</strong> Conditional Access, device state, risk policies and the user's recent sign-in history decide the outcome too; a proxy sees only the requests.</li>
-<li><strong>Confirm after a real outage.</strong> Sign-in logs show <code>tokenIssuerType = AzureADBackupAuth</code> for tokens BAS issued; an exchange's client request id joins it to its sign-in log entry.</li>
-</ul>
-</section>
-`;
+  const items = WIRE_LIMITS.map(
+    (l) =>
+      `<li><strong>${noteHtml(l.title)}.</strong> ${noteHtml(l.text)} <em>Sign-in logs:</em> ${noteHtml(l.logs)}</li>\n`,
+  );
+  return `<section id="notes">\n<h2>What the wire cannot show</h2>\n<ul>\n${items.join('')}</ul>\n</section>\n`;
 }
 
 // ------------------------------------------------------------------------------------------------

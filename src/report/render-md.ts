@@ -13,6 +13,7 @@ import {
 } from '../core/types.js';
 import { verdictRank } from '../core/verdict.js';
 import type { ReportInput } from './build.js';
+import { WIRE_LIMITS } from './wire-limits.js';
 
 /** Caps, exported so tests and callers can reason about the size. */
 export const MD_LIMITS = {
@@ -153,14 +154,19 @@ function exchangeRow(r: ExchangeRecord): string {
   );
 }
 
-function wireNotes(): string {
-  return `
-## What the wire cannot show
+/** Trusted note text: `code` spans kept, the rest escaped. */
+function noteText(s: string): string {
+  return s
+    .split('`')
+    .map((part, i) => (i % 2 === 1 ? `\`${part}\`` : text(part)))
+    .join('');
+}
 
-- **The 3-day window.** BAS serves a session only if the user signed in within the last 3 days (its token cache); a first sign-in during an outage is not served, whatever the flow.
-- **User-level preconditions.** Conditional Access, device state, risk policies, MFA registration and the user's recent sign-in history decide the outcome too; a proxy sees only the requests.
-- **Confirm after a real outage.** Sign-in logs show \`tokenIssuerType = AzureADBackupAuth\` for tokens BAS issued; an exchange's client request id joins it to its sign-in log entry.
-`;
+function wireNotes(): string {
+  const items = WIRE_LIMITS.map(
+    (l) => `- **${noteText(l.title)}.** ${noteText(l.text)} _Sign-in logs:_ ${noteText(l.logs)}\n`,
+  );
+  return `\n## What the wire cannot show\n\n${items.join('')}`;
 }
 
 function truncatedNote(): string {

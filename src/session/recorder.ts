@@ -152,6 +152,8 @@ export interface ExchangeLogFields {
   readonly path: string;
   readonly endpoint: string;
   readonly grant: string | null;
+  /** The client id (the application), else null. */
+  readonly app: string | null;
   readonly verdict: string;
   readonly status: number | null;
   readonly error: string | null;
@@ -165,13 +167,14 @@ export function exchangeLogFields(r: ExchangeRecord): ExchangeLogFields {
     path: r.path,
     endpoint: r.endpoint,
     grant: r.grantType,
+    app: r.clientId,
     verdict: r.verdict,
     status: r.status,
     error: r.error?.code ?? null,
   };
 }
 
-/** One line per classified exchange. */
+/** One line per classified exchange (src/core/log-format.ts shows it as verdict, app, grant, host). */
 export function logExchange(
   logger: Logger | undefined,
   record: ExchangeRecord | ExchangeLogFields,
@@ -184,8 +187,10 @@ export function logExchange(
       id: f.id,
       method: f.method,
       host: f.host,
+      path: f.path,
       endpoint: f.endpoint,
       grant: f.grant,
+      app: f.app,
       verdict: f.verdict,
       status: f.status,
       ...(f.error ? { error: f.error } : {}),

@@ -20,6 +20,7 @@ import { createSession } from '../classifiers/session.js';
 import { ToolError } from '../core/errors.js';
 import { toRawExchange } from '../core/captured.js';
 import { compactApplication } from '../core/compact-aggregates.js';
+import { plural } from '../core/plural.js';
 import type { ExchangeRecord } from '../core/types.js';
 import { readSessionLog } from '../sources/session-log.js';
 import type { Echo, FromWorker, ToWorker } from './classify-worker.js';
@@ -271,7 +272,7 @@ export async function createWorkerRecorder(
         const promise = new Promise<void>((resolve) => (release = resolve));
         relief = { promise, release };
         logger?.warn(
-          `classification is ${pending} exchanges behind; holding new sign-in requests until it catches up`,
+          `classification is ${plural(pending, 'exchange')} behind; holding new sign-in requests until it catches up`,
         );
       }
       return relief.promise;

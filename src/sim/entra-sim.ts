@@ -63,6 +63,8 @@ export const SIM_HTTPS_HOSTS: readonly string[] = [
   'login.windows.net',
   'login.microsoft.com',
   'sts.windows.net',
+  // Azure operated by 21Vianet (the managed-identity-21vianet flows).
+  'login.partner.microsoftonline.cn',
   'graph.microsoft.com',
   'launcher.myapps.microsoft.com',
 ];
@@ -162,7 +164,21 @@ function parseTarget(target: string | undefined): URL | null {
 
 type Router = (ctx: SimContext, req: SimRequest) => Promise<SimResponse>;
 
-function handler(ctx: SimContext, route: Router, tls: boolean, ledger: SecretLedger) {
+/** What the sim says about each request it answered (for `entra-bas-proxy sim`): never a value. */
+export interface SimServed {
+  readonly method: string;
+  readonly host: string;
+  readonly path: string;
+  readonly status: number;
+}
+
+function handler(
+  ctx: SimContext,
+  route: Router,
+  tls: boolean,
+  ledger: SecretLedger,
+  onServed?: (s: SimServed) => void,
+) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     void (async () => {
       const requestId = randomUUID();
@@ -234,6 +250,7 @@ function handler(ctx: SimContext, route: Router, tls: boolean, ledger: SecretLed
         ];
       }
       ledger.observe(simReq, out, (headers['set-cookie'] as string[] | undefined) ?? []);
+      onServed?.({ method: simReq.method, host, path: simReq.path, status: out.status });
       if (!res.headersSent) {
         res.writeHead(out.status, headers);
         res.end(req.method === 'HEAD' ? undefined : out.body);
@@ -245,10 +262,10 @@ function handler(ctx: SimContext, route: Router, tls: boolean, ledger: SecretLed
   };
 }
 
-function listen(server: Server, host: string): Promise<number> {
+function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });
@@ -262,8 +279,16 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** Starts the simulated Entra ID (HTTPS + plain HTTP) on loopback ports picked by the OS. */
-export async function startEntraSim(opts?: { host?: string }): Promise<EntraSim> {
+/**
+ * Starts the simulated Entra ID (HTTPS + plain HTTP) on loopback, on ports picked by the OS unless
+ * given. `onServed` hears of every request answered (method, host, path, status).
+ */
+export async function startEntraSim(opts?: {
+  host?: string;
+  httpsPort?: number;
+  httpPort?: number;
+  onServed?: (s: SimServed) => void;
+}): Promise<EntraSim> {
   const host = opts?.host ?? '127.0.0.1';
   const ca = await createCertificateAuthority({
     commonName: 'entra-bas-proxy Entra simulator TEST CA',
@@ -277,9 +302,9 @@ export async function startEntraSim(opts?: { host?: string }): Promise<EntraSim>
 
   const https = createHttpsServer(
     { key: leaf.keyPem, cert: leaf.certPem },
-    handler(ctx, routeHttps, true, ledger),
+    handler(ctx, routeHttps, true, ledger, opts?.onServed),
   );
-  const http = createHttpServer(handler(ctx, routeHttp, false, ledger));
+  const http = createHttpServer(handler(ctx, routeHttp, false, ledger, opts?.onServed));
   for (const s of [https, http] as Server[]) {
     s.on('clientError', (_err, socket) => socket.destroy());
     s.headersTimeout = 10_000;
@@ -288,8 +313,11 @@ export async function startEntraSim(opts?: { host?: string }): Promise<EntraSim>
   https.on('tlsClientError', () => {
     // a client that does not trust the test CA: its handshake fails, the server carries on
   });
-  const httpsPort = await listen(https, host);
-  const httpPort = await listen(http, host);
+  const httpsPort = await listen(https, host, opts?.httpsPort ?? 0);
+  const httpPort = await listen(http, host, opts?.httpPort ?? 0).catch(async (err: unknown) => {
+    await closeServer(https);
+    throw err;
+  });
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closed: Promise<void> | null = null;
   return {

@@ -56,6 +56,8 @@ export const FLOW_CLIENT_IDS = {
   aliasHost: 'b45c1d00-0000-4000-8000-00000000000e',
   samlApp: 'b45c1d00-0000-4000-8000-00000000000f',
   userAssignedMi: 'b45c1d00-0000-4000-8000-000000000010',
+  guestUser: 'b45c1d00-0000-4000-8000-000000000011',
+  vianetMi: 'b45c1d00-0000-4000-8000-000000000012',
 } as const;
 
 /** Static consent everywhere (`/.default`), so no flow trips the dynamic-consent heuristics. */

@@ -63,8 +63,15 @@ function must<T>(v: T | null | undefined, what: string): T {
   return v;
 }
 
-/** The interactive leg: authorize URL from MSAL, "browser" GET, code from the redirect, redemption. */
-async function nativeSignIn(pca: PublicClientApplication, dispatcher: Dispatcher): Promise<void> {
+/**
+ * The interactive leg: authorize URL from MSAL, "browser" GET, code from the redirect, redemption.
+ * `loginHint` picks the user (the sim signs in whoever it names).
+ */
+export async function nativeSignIn(
+  pca: PublicClientApplication,
+  dispatcher: Dispatcher,
+  loginHint?: string,
+): Promise<void> {
   const { verifier, challenge } = await new CryptoProvider().generatePkceCodes();
   const state = new CryptoProvider().createNewGuid();
   const url = await pca.getAuthCodeUrl({
@@ -73,7 +80,8 @@ async function nativeSignIn(pca: PublicClientApplication, dispatcher: Dispatcher
     codeChallenge: challenge,
     codeChallengeMethod: 'S256',
     state,
-    prompt: 'select_account',
+    // MSAL leaves login_hint out with prompt=select_account: name the user with prompt=login.
+    ...(loginHint !== undefined ? { loginHint, prompt: 'login' } : { prompt: 'select_account' }),
   });
   const params = redirectParams(await getLocation(dispatcher, url));
   if (params.get('state') !== state) throw new Error('flow failed: state not echoed');

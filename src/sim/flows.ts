@@ -7,6 +7,7 @@
  * compare the exchanges recorded meanwhile with `flow.expect` (every field equal, `host` defaulting
  * to login.microsoftonline.com, `reasons` a subset of the record's reason codes).
  */
+import { BAS_2025_FLOWS } from './flows-bas-2025.js';
 import { BROWSER_FLOWS } from './flows-browser.js';
 import { CONFIDENTIAL_FLOWS } from './flows-confidential.js';
 import { FEDERATION_FLOWS } from './flows-federation.js';
@@ -24,4 +25,5 @@ export const FLOWS: readonly FlowSpec[] = [
   ...MI_FLOWS,
   ...FEDERATION_FLOWS,
   ...BROWSER_FLOWS,
+  ...BAS_2025_FLOWS,
 ];

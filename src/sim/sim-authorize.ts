@@ -17,7 +17,7 @@ import {
   type SimRequest,
   type SimResponse,
 } from './sim-http.js';
-import { clientInfo, userFor } from './sim-tokens.js';
+import { clientInfoFor, userFor } from './sim-tokens.js';
 
 const CODE_LIFETIME_MS = 10 * 60_000;
 
@@ -172,7 +172,7 @@ export async function authorize(
     fields['code'] = code;
   }
   // Entra returns client_info with any response type when asked (MSAL.js 1.x needs it with id_token).
-  if (param(req, 'client_info') === '1') fields['client_info'] = clientInfo(user.oid, tid);
+  if (param(req, 'client_info') === '1') fields['client_info'] = clientInfoFor(user, tid);
   if (wantsToken) {
     fields['access_token'] = await ctx.tokens.accessToken({
       tenantId: tid,

@@ -23,6 +23,29 @@ interface Identity {
 /** The client id IMDS reports for the sim VM's system-assigned identity. */
 export const SIM_SYSTEM_MI_CLIENT_ID = guidFrom('system-assigned');
 
+/**
+ * A user-assigned managed identity with a federated identity credential (AKS workload identity):
+ * it signs in at the token endpoint itself (client_credentials + a federated assertion), and its
+ * tokens carry its ARM resource id (`xms_mirid`) like every managed identity's.
+ */
+export const SIM_FIC_MI_CLIENT_ID = guidFrom('uami-with-fic');
+
+/** The ARM resource id (xms_mirid) of a managed identity that signs in at the token endpoint. */
+export function ficManagedIdentityResourceId(clientId: string): string | undefined {
+  return clientId === SIM_FIC_MI_CLIENT_ID
+    ? `/subscriptions/${SUB}/resourcegroups/rg-sim/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami-workload`
+    : undefined;
+}
+
+/** Resources of Azure operated by 21Vianet: their tokens come from the China cloud's authority. */
+const CHINA_RESOURCE = /^https?:\/\/(?:[^/]*\.)?(?:chinacloudapi\.cn|azure\.cn)(?:[/:]|$)/i;
+
+function authorityHostFor(resource: string): string {
+  return CHINA_RESOURCE.test(resource)
+    ? 'login.partner.microsoftonline.cn'
+    : 'login.microsoftonline.com';
+}
+
 function identityFor(q: URLSearchParams): Identity {
   const clientId = q.get('client_id') ?? q.get('clientid');
   const objectId = q.get('object_id') ?? q.get('principal_id');
@@ -55,7 +78,7 @@ async function miToken(
   const now = Math.floor(Date.now() / 1000);
   const accessToken = await ctx.tokens.accessToken({
     tenantId: ctx.tenantId,
-    host: 'login.microsoftonline.com',
+    host: authorityHostFor(resource),
     clientId: id.clientId,
     clientAuth: 2,
     scopes: [`${resource.replace(/\/$/, '')}/.default`],

@@ -2,7 +2,12 @@
 import { AT_LIFETIME_SEC, EXT_LIFETIME_SEC, tenantIdFor, type SimContext } from './sim-context.js';
 import { json, param, type SimRequest, type SimResponse } from './sim-http.js';
 import type { RefreshGrant } from './sim-state.js';
-import { clientInfo, newRefreshToken, type ClientAuthLevel, type SimUser } from './sim-tokens.js';
+import {
+  clientInfoFor,
+  newRefreshToken,
+  type ClientAuthLevel,
+  type SimUser,
+} from './sim-tokens.js';
 
 export interface Issue {
   readonly clientId: string;
@@ -14,6 +19,8 @@ export interface Issue {
   readonly spa: boolean;
   /** v1: the resource asked for. */
   readonly resource?: string | undefined;
+  /** An app-only token for a managed identity (a user-assigned one signing in with a FIC). */
+  readonly miResourceId?: string | undefined;
 }
 
 export async function issueTokens(
@@ -33,6 +40,7 @@ export async function issueTokens(
     scopes: apiScopes,
     lifetimeSec: AT_LIFETIME_SEC,
     ...(o.user !== undefined ? { user: o.user } : {}),
+    ...(o.miResourceId !== undefined ? { miResourceId: o.miResourceId } : {}),
   });
   const out: Record<string, unknown> = { token_type: 'Bearer' };
   const now = Math.floor(Date.now() / 1000);
@@ -74,6 +82,6 @@ export async function issueTokens(
     });
   }
   if (o.user !== undefined && param(req, 'client_info') === '1')
-    out['client_info'] = clientInfo(o.user.oid, tid);
+    out['client_info'] = clientInfoFor(o.user, tid);
   return json(200, out);
 }

@@ -14,6 +14,7 @@ import {
   type SimRequest,
   type SimResponse,
 } from './sim-http.js';
+import { ficManagedIdentityResourceId } from './sim-mi.js';
 import { issueTokens } from './sim-token-response.js';
 import { userFor } from './sim-tokens.js';
 
@@ -171,7 +172,12 @@ export async function token(
       );
     }
     if (version === 'v1' && resource === undefined) return missingParam(req, 'resource');
-    return issueTokens(ctx, req, tenant, version, { ...base, scopes, refresh: false });
+    return issueTokens(ctx, req, tenant, version, {
+      ...base,
+      scopes,
+      refresh: false,
+      miResourceId: ficManagedIdentityResourceId(client.clientId),
+    });
   }
 
   if (grantType === 'password') {

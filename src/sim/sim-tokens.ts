@@ -10,7 +10,16 @@ export interface SimUser {
   readonly oid: string;
   readonly name: string;
   readonly username: string;
+  /**
+   * For a B2B guest: the user's home tenant and object id there. The tokens then carry `idp` (the
+   * home tenant's issuer) and the optional claim `acct: 1` (the sim's apps ask for it), and
+   * `client_info` names the home account (`uid` = home oid, `utid` = home tenant), as Entra does.
+   */
+  readonly home?: { readonly tenantId: string; readonly oid: string };
 }
+
+/** Users of these domains are B2B guests in the sim's tenant, homed in a tenant of their own. */
+export const SIM_GUEST_DOMAINS: readonly string[] = ['fabrikam.example'];
 
 /** 0 public client, 1 client secret, 2 certificate / federated assertion (appidacr / azpacr). */
 export type ClientAuthLevel = 0 | 1 | 2;
@@ -88,9 +97,23 @@ export function v2Issuer(host: string, tid: string): string {
 
 export function v1Issuer(host: string, tid: string): string {
   const ih = issuerHostFor(host);
-  return ih === 'login.microsoftonline.com'
-    ? `https://sts.windows.net/${tid}/`
-    : `https://${ih}/${tid}/`;
+  if (ih === 'login.microsoftonline.com') return `https://sts.windows.net/${tid}/`;
+  // Azure operated by 21Vianet issues v1 tokens as sts.chinacloudapi.cn (NATCLOUD).
+  if (ih === 'login.partner.microsoftonline.cn') return `https://sts.chinacloudapi.cn/${tid}/`;
+  return `https://${ih}/${tid}/`;
+}
+
+/** The guest claims of a user's tokens (none for a member of the sim's tenant). */
+function guestClaims(user: SimUser): Record<string, unknown> {
+  if (user.home === undefined) return {};
+  return { idp: `https://sts.windows.net/${user.home.tenantId}/`, acct: 1 };
+}
+
+/** `client_info` for a user: the home account (a guest's home tenant and object id there). */
+export function clientInfoFor(user: SimUser, tid: string): string {
+  return user.home === undefined
+    ? clientInfo(user.oid, tid)
+    : clientInfo(user.home.oid, user.home.tenantId);
 }
 
 /** base64url `{"uid","utid"}`, what MSAL asks for with client_info=1. */
@@ -172,6 +195,7 @@ export async function createTokenIssuer(): Promise<TokenIssuer> {
           ...(v1
             ? { upn: spec.user.username, unique_name: spec.user.username }
             : { preferred_username: spec.user.username }),
+          ...guestClaims(spec.user),
         });
       } else {
         const spOid = createHash('sha256').update(`sp|${spec.clientId}`).digest('hex');
@@ -215,6 +239,7 @@ export async function createTokenIssuer(): Promise<TokenIssuer> {
           amr: ['pwd'],
         });
       if (spec.nonce !== undefined) claims['nonce'] = spec.nonce;
+      Object.assign(claims, guestClaims(spec.user));
       return sign(claims);
     },
   };
@@ -229,9 +254,13 @@ export function guidFrom(text: string): string {
 export function userFor(username: string | undefined): SimUser {
   const u = username && username.length > 0 ? username.toLowerCase() : 'alex@contoso.example';
   const local = u.split('@')[0] ?? 'user';
+  const domain = u.split('@')[1] ?? '';
   return {
     oid: guidFrom(`user|${u}`),
     name: local.charAt(0).toUpperCase() + local.slice(1),
     username: u,
+    ...(SIM_GUEST_DOMAINS.includes(domain)
+      ? { home: { tenantId: guidFrom(`home-tenant|${domain}`), oid: guidFrom(`home-user|${u}`) } }
+      : {}),
   };
 }

@@ -7,7 +7,7 @@ import type { LibraryInfo, ParsedExchange, Params, SamlResult, Telemetry } from 
 import { findAutoPostForm, mayHoldForm } from './html-form.js';
 import { addLazyJwt, newJwtTable } from './jwt-table.js';
 import { JWT_NAMES, looksLikeJwt } from './jwt.js';
-import { detectLibrary } from './library.js';
+import { detectLibrary, detectRoutingHint } from './library.js';
 import { findParam, jsonScalars, parseJsonObject, parseUrlEncoded, splitUrl } from './params.js';
 import { isRedirectStatus, locationParams } from './redirect.js';
 import { parseSamlParam } from './saml.js';
@@ -16,7 +16,7 @@ import { parseTelemetry } from './telemetry.js';
 export { parseSamlParam, parseSamlXml } from './saml.js';
 export { inspectJwt, looksLikeJwt } from './jwt.js';
 export { parseTelemetry, telemetryKind } from './telemetry.js';
-export { detectLibrary } from './library.js';
+export { detectLibrary, detectRoutingHint } from './library.js';
 export { findAutoPostForm, decodeHtmlEntities } from './html-form.js';
 export { locationParams } from './redirect.js';
 export { findParam, parseUrlEncoded, splitUrl } from './params.js';
@@ -108,6 +108,7 @@ export function parseExchange(raw: RawExchange): ParsedExchange {
       jwts: {},
       telemetry: null,
       library: null,
+      routingHint: null,
       problems: [`internal parser error (${msg})`],
     };
   }
@@ -214,6 +215,7 @@ function parseUnsafe(raw: RawExchange): ParsedExchange {
 
   // Library and telemetry
   const library: LibraryInfo | null = detectLibrary(header, form, query);
+  const routingHint = detectRoutingHint(header, form, query);
   let telemetry: Telemetry | null = null;
   const telemetryValue =
     header('x-client-current-telemetry') ??
@@ -239,6 +241,7 @@ function parseUnsafe(raw: RawExchange): ParsedExchange {
     jwts,
     telemetry,
     library,
+    routingHint,
     problems,
   };
 }

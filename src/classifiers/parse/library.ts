@@ -1,4 +1,8 @@
-/** Client library identification from x-client-SKU / x-client-Ver (headers, body or query). */
+/**
+ * Client library identification from x-client-SKU / x-client-Ver (headers, body or query), and
+ * MSAL's CCS routing hint (X-AnchorMailbox), which marks an MSAL-family client.
+ */
+import type { RoutingHintKind } from '../../core/types.js';
 import type { LibraryInfo, Params } from '../parsed.js';
 import { findParam } from './params.js';
 
@@ -38,6 +42,32 @@ export function detectLibrary(
     }
   }
   return null;
+}
+
+/**
+ * The kind of MSAL's CCS routing hint, when one was sent: `X-AnchorMailbox: Oid:<oid>@<tid>` or
+ * `UPN:<upn>` (case and a space after the colon vary by library), as a request header (msal-node,
+ * MSAL.NET, MSAL Python, msal4j) or as a body/query parameter (msal-browser, whose
+ * `preventCorsPreflight` moves it out of the headers). Sources: msal-common `Token.ts`
+ * `createTokenRequestHeaders` and `RequestParameterBuilder.addCcsOid/addCcsUpn`; MSAL.NET docs
+ * "backup authentication system" (the hint lets the backup system find the cached session).
+ * Only the kind is returned: the value is personal data and never leaves this function.
+ */
+export function detectRoutingHint(
+  header: (name: string) => string | undefined,
+  form: Params,
+  query: Params,
+): RoutingHintKind | null {
+  const v =
+    header('x-anchormailbox') ??
+    findParam(form, 'x-anchormailbox') ??
+    findParam(query, 'x-anchormailbox');
+  if (v === undefined) return null;
+  const t = v.trimStart().slice(0, 4).toLowerCase();
+  if (t.length === 0) return null;
+  if (t === 'oid:') return 'oid';
+  if (t === 'upn:') return 'upn';
+  return 'other';
 }
 
 /** Library families whose telemetry api ids are known (entra-wire.md §5.3). */

@@ -3,9 +3,11 @@
  * live proxy, into one report.
  */
 import { ToolError } from '../../core/errors.js';
+import { plural } from '../../core/plural.js';
 import { classifyFiles } from '../../session/classify-files.js';
 import { writeSessionReports } from '../../session/finish.js';
 import { cliLogger, failOnStatus, summaryLine } from '../common.js';
+import { checkInputFiles } from '../input-files.js';
 import { sessionPathFor, type Parsed } from '../options.js';
 
 export async function classifyCommand(p: Parsed): Promise<number> {
@@ -13,12 +15,14 @@ export async function classifyCommand(p: Parsed): Promise<number> {
   const files = p.positionals;
   if (files.length === 0)
     throw new ToolError('ERR_USAGE', 'classify wants at least one HAR or sign-in log file');
+  checkInputFiles(files, '*.har');
   const log = cliLogger({ ...o, quiet: true });
   const tty = process.stderr.isTTY === true;
   let lastShown = 0;
   const { recorded, sources, signIns } = await classifyFiles({
     files,
     sessionLogPath: sessionPathFor(o),
+    ...(o.format !== null ? { format: o.format } : {}),
     logger: log,
     onProgress: (file, items, bytes) => {
       if (!tty || Date.now() - lastShown < 200) return;
@@ -30,7 +34,7 @@ export async function classifyCommand(p: Parsed): Promise<number> {
       const parts = [...skipped].map(([why, n]) => `${n} ${why}`);
       const total = [...skipped.values()].reduce((a, b) => a + b, 0);
       process.stderr.write(
-        `entra-bas-proxy: ${file}: skipped ${total} ${total === 1 ? 'row' : 'rows'} (${parts.join('; ')})\n`,
+        `entra-bas-proxy: ${file}: skipped ${plural(total, 'row', 'rows')} (${parts.join('; ')})\n`,
       );
     },
   });
@@ -44,12 +48,12 @@ export async function classifyCommand(p: Parsed): Promise<number> {
   const { skipped } = recorded.stats;
   if (skipped > 0) {
     process.stderr.write(
-      `entra-bas-proxy: skipped ${skipped} malformed HAR ${skipped === 1 ? 'entry' : 'entries'}\n`,
+      `entra-bas-proxy: skipped ${plural(skipped, 'malformed HAR entry', 'malformed HAR entries')}\n`,
     );
   }
   if (signIns.rows > 0) {
     process.stderr.write(
-      `entra-bas-proxy: ${signIns.rows} sign-in log ${signIns.rows === 1 ? 'row' : 'rows'} read${signIns.joined > 0 ? `, ${signIns.joined} captured ${signIns.joined === 1 ? 'exchange' : 'exchanges'} joined to ${signIns.joined === 1 ? 'its' : 'their'} sign-in` : ''}\n`,
+      `entra-bas-proxy: ${plural(signIns.rows, 'sign-in log row', 'sign-in log rows')} read${signIns.joined > 0 ? `, ${plural(signIns.joined, 'captured exchange', 'captured exchanges')} joined to ${signIns.joined === 1 ? 'its' : 'their'} sign-in` : ''}\n`,
     );
   }
   process.stderr.write(summaryLine(recorded.session.summary(), o.out));

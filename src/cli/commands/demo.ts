@@ -3,24 +3,61 @@
  * libraries (MSAL Node, Azure Identity, plain HTTP for browser-shaped flows) driving one flow of
  * every kind through it. Writes the reports in every format; a newcomer sees the product in one go.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ToolError } from '../../core/errors.js';
 import { worstVerdict } from '../../core/verdict.js';
 import { startProxy } from '../../proxy/server.js';
 import { startEntraSim } from '../../sim/entra-sim.js';
 import { FLOWS, SIM_HOSTS } from '../../sim/flows.js';
 import { cliLogger, quietLibraryConsole, summaryLine } from '../common.js';
-import { DEFAULT_OUT, type Parsed } from '../options.js';
+import { DEFAULT_OUT, sessionPathFor, type CommonOptions, type Parsed } from '../options.js';
 
 const DEMO_DIR = 'demo-out';
+const REPORT_FILE = /\.(json|md|html|xml|har)$/i;
+
+/**
+ * Where the demo writes: `--out DIR` (anything without a report extension; default demo-out) gets
+ * the report in every format and the session log; report files given with --out are written as
+ * they are, the session log beside the first (or at --session).
+ */
+export function demoOutputs(o: CommonOptions): { out: string[]; dirs: string[]; session: string } {
+  const given = o.out.length === 1 && o.out[0] === DEFAULT_OUT ? [DEMO_DIR] : o.out;
+  const out: string[] = [];
+  const dirs: string[] = [];
+  for (const f of given) {
+    if (REPORT_FILE.test(f)) {
+      out.push(f);
+      continue;
+    }
+    dirs.push(f);
+    for (const ext of ['json', 'md', 'html', 'xml', 'har'])
+      out.push(join(f, `entra-bas-report.${ext}`));
+  }
+  const first = dirs[0];
+  const session =
+    o.session ??
+    (first !== undefined
+      ? join(first, 'entra-bas-report.session.ndjson')
+      : sessionPathFor({ ...o, out }));
+  return { out, dirs, session };
+}
 
 export async function demoCommand(p: Parsed): Promise<number> {
   const o = p.options;
-  const explicitOut = !(o.out.length === 1 && o.out[0] === DEFAULT_OUT);
-  const out = explicitOut
-    ? o.out
-    : ['json', 'md', 'html', 'xml', 'har'].map((ext) => join(DEMO_DIR, `entra-bas-report.${ext}`));
+  if (p.positionals.length > 0)
+    throw new ToolError('ERR_USAGE', `demo takes no arguments, got '${p.positionals[0] ?? ''}'`);
+  const { out, dirs, session } = demoOutputs(o);
+  for (const f of out) await refuseExistingDir(f);
+  for (const d of dirs) {
+    const st = await stat(d).catch(() => null);
+    if (st && !st.isDirectory())
+      throw new ToolError(
+        'ERR_USAGE',
+        `--out ${d}: not a folder, and not a .json .md .html .xml or .har file`,
+      );
+  }
   const log = cliLogger({ ...o, quiet: true });
   quietLibraryConsole(log);
   const sim = await startEntraSim();
@@ -33,8 +70,7 @@ export async function demoCommand(p: Parsed): Promise<number> {
     certsDir: o.certs,
     mapRemote,
     upstreamCa: [sim.caPem],
-    sessionLogPath:
-      o.session ?? join(explicitOut ? '.' : DEMO_DIR, 'entra-bas-report.session.ndjson'),
+    sessionLogPath: session,
     ui: o.noUi ? false : { port: o.uiPort ?? 0 },
     logger: log,
   });
@@ -77,6 +113,13 @@ export async function demoCommand(p: Parsed): Promise<number> {
     `Open ${out.find((f) => f.endsWith('.html')) ?? out[0] ?? ''} in a browser for the full report.\n`,
   );
   return failed > 0 ? 1 : 0;
+}
+
+/** A report path that is an existing folder is bad usage, said before anything starts. */
+async function refuseExistingDir(file: string): Promise<void> {
+  const st = await stat(file).catch(() => null);
+  if (st?.isDirectory())
+    throw new ToolError('ERR_USAGE', `--out ${file}: is a folder, not a report file`);
 }
 
 function clip(s: string, n: number): string {

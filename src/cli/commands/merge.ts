@@ -8,6 +8,7 @@ import { writeReports } from '../../report/writer.js';
 import { VERSION } from '../../version.js';
 import { failOnStatus, summaryLine } from '../common.js';
 import type { Parsed } from '../options.js';
+import { checkInputFiles } from '../input-files.js';
 
 async function readReport(file: string): Promise<Report> {
   let text: string;
@@ -46,6 +47,7 @@ export async function mergeCommand(p: Parsed): Promise<number> {
   const files = p.positionals;
   if (files.length === 0)
     throw new ToolError('ERR_USAGE', 'merge wants at least one report (REPORT.json)');
+  checkInputFiles(files, '*.json');
   const session = createSession();
   const seen = new Set<string>();
   const exchanges: ExchangeRecord[] = [];

@@ -7,12 +7,14 @@ import { readSessionLog, readSessionLogHeader } from '../../sources/session-log.
 import { VERSION } from '../../version.js';
 import { failOnStatus, summaryLine } from '../common.js';
 import type { Parsed } from '../options.js';
+import { checkInputFiles } from '../input-files.js';
 
 export async function reportCommand(p: Parsed): Promise<number> {
   const o = p.options;
   const [file, ...extra] = p.positionals;
   if (file === undefined || extra.length > 0)
     throw new ToolError('ERR_USAGE', 'report wants exactly one session log (SESSION.ndjson)');
+  checkInputFiles([file], '*.session.ndjson');
   const header = await readSessionLogHeader(file);
   const session = createSession();
   let first: string | null = null;

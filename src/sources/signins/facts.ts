@@ -75,6 +75,7 @@ const NEUTRAL = {
   hostRole: 'sts',
   hostSupported: true,
   cloud: 'public',
+  basListing: 'users-and-mi',
   b2cPolicy: false,
   pkce: null,
   samlInitiation: null,

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { hostFacts, isInterceptedByDefault } from '../../../src/core/hosts.js';
+import { hostFacts, isInterceptedByDefault, issuerCloud } from '../../../src/core/hosts.js';
+
+/** The 2025 BAS page's clouds table (every other host: 'none'). */
+const BAS_LISTING: Readonly<Record<string, string>> = {
+  'login.microsoftonline.com': 'users-and-mi',
+  'login.microsoftonline.us': 'users-and-mi',
+  'login.partner.microsoftonline.cn': 'mi-conflicting',
+};
 
 describe('hostFacts', () => {
   it.each([
@@ -41,6 +48,7 @@ describe('hostFacts', () => {
       supported,
       role,
       supportedAlternative: alt,
+      basListing: BAS_LISTING[host.toLowerCase()] ?? 'none',
     });
   });
 
@@ -68,5 +76,19 @@ describe('isInterceptedByDefault', () => {
     ['localhost', 3000, false],
   ] as const)('%s:%i -> %s', (host, port, expected) => {
     expect(isInterceptedByDefault(host, port)).toBe(expected);
+  });
+});
+
+describe('issuerCloud', () => {
+  it.each([
+    ['https://sts.windows.net/11111111-2222-4333-8444-555555555555/', 'public'],
+    ['https://login.microsoftonline.com/11111111-2222-4333-8444-555555555555/v2.0', 'public'],
+    ['https://login.microsoftonline.us/11111111-2222-4333-8444-555555555555/', 'usgov'],
+    ['https://sts.chinacloudapi.cn/11111111-2222-4333-8444-555555555555/', 'china'],
+    ['https://login.partner.microsoftonline.cn/11111111-2222-4333-8444-555555555555/v2.0', 'china'],
+    ['https://example.com/issuer', null],
+    ['live.com', null],
+  ] as const)('%s', (iss, cloud) => {
+    expect(issuerCloud(iss)).toBe(cloud);
   });
 });

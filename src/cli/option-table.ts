@@ -1,0 +1,198 @@
+/**
+ * The one declaration of the command line: every option (its parser type, value name and help
+ * text) and every command (its usage, summary and the options it takes). The parser
+ * (options.ts), the per-command check "does this command take this option" and both help texts
+ * (help.ts) are derived from it, so help and behaviour cannot drift apart.
+ */
+
+export interface OptionDecl {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly multiple?: boolean;
+  /** The value's name in help (`--port N`); none for a boolean. */
+  readonly arg?: string;
+  /** Help text; `\n` starts a continuation line. */
+  readonly help: string;
+}
+
+export const OPTIONS = {
+  host: {
+    type: 'string',
+    arg: 'ADDR',
+    help: 'listen address (default 127.0.0.1; anything else is warned about)',
+  },
+  port: { type: 'string', arg: 'N', help: 'listen port; 0 picks a free one (default 8080)' },
+  certs: { type: 'string', arg: 'DIR', help: 'where the CA lives (default ./certs)' },
+  out: {
+    type: 'string',
+    short: 'o',
+    multiple: true,
+    arg: 'FILE',
+    help: 'report to write, repeatable: .json .md .html .xml (JUnit) .har\n(default entra-bas-report.json)',
+  },
+  session: {
+    type: 'string',
+    arg: 'FILE',
+    help: 'the NDJSON session log (default beside the first --out)',
+  },
+  'map-remote': {
+    type: 'string',
+    multiple: true,
+    arg: 'HOST=URL',
+    help: "send HOST's traffic to another origin (repeatable)",
+  },
+  'upstream-ca': {
+    type: 'string',
+    multiple: true,
+    arg: 'FILE',
+    help: 'extra CA bundle trusted for upstream TLS (repeatable)',
+  },
+  'upstream-proxy': {
+    type: 'string',
+    arg: 'URL',
+    help: 'chain through a corporate proxy (http://HOST:PORT)',
+  },
+  intercept: {
+    type: 'string',
+    multiple: true,
+    arg: 'HOST',
+    help: 'also intercept HOST (custom domains; *.suffix allowed; repeatable)',
+  },
+  'fail-on': {
+    type: 'string',
+    arg: 'VERDICT',
+    help: 'exit 3 if an application ends with VERDICT or worse\n(not-applicable < covered < conditional < unknown < not-covered)',
+  },
+  'ui-port': {
+    type: 'string',
+    arg: 'N',
+    help: 'dashboard port (loopback; 0 = a free one, the default)',
+  },
+  'no-ui': { type: 'boolean', help: 'no live dashboard' },
+  'log-level': {
+    type: 'string',
+    arg: 'LEVEL',
+    help: 'trace|debug|info|warn|error|fatal|silent (default info)',
+  },
+  'log-format': {
+    type: 'string',
+    arg: 'FORMAT',
+    help: 'human|json: how log lines on stderr look (default human)',
+  },
+  format: {
+    type: 'string',
+    arg: 'KIND',
+    help: 'har|signins: read every input as this kind instead of detecting it',
+  },
+  quiet: { type: 'boolean', short: 'q', help: 'no per-exchange log lines' },
+  help: { type: 'boolean', short: 'h', help: 'this help' },
+  version: { type: 'boolean', short: 'V', help: 'the version' },
+} as const satisfies Readonly<Record<string, OptionDecl>>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+/** Taken by every command. */
+export const ALWAYS: readonly OptionName[] = ['help', 'version'];
+
+export interface CommandDecl {
+  /** After `entra-bas-proxy `: `classify FILE.har... [options]`. */
+  readonly usage: string;
+  /** One line for the global help. */
+  readonly summary: string;
+  /** The options it takes (help and version come with every command). */
+  readonly options: readonly OptionName[];
+  /** Help texts that say more precisely what an option means for this command. */
+  readonly optionHelp?: Partial<Readonly<Record<OptionName, string>>>;
+  /** Value names that say more precisely what an option takes for this command. */
+  readonly optionArg?: Partial<Readonly<Record<OptionName, string>>>;
+  /** A paragraph of its own help after the usage line. */
+  readonly about?: string;
+}
+
+const PROXY_OPTIONS: readonly OptionName[] = [
+  'host',
+  'port',
+  'certs',
+  'out',
+  'session',
+  'map-remote',
+  'upstream-ca',
+  'upstream-proxy',
+  'intercept',
+  'fail-on',
+  'ui-port',
+  'no-ui',
+  'log-level',
+  'log-format',
+  'quiet',
+];
+
+export const COMMAND_TABLE = {
+  start: {
+    usage: 'start [options]',
+    summary: 'run the proxy until Ctrl-C, then write the report(s)',
+    options: PROXY_OPTIONS,
+  },
+  run: {
+    usage: 'run [options] -- CMD ARGS...',
+    summary: 'run CMD through the proxy, then write the report(s)',
+    options: PROXY_OPTIONS,
+    optionHelp: { port: 'listen port (default: a free one)' },
+    about: 'Exits with the status of CMD, or 3 when --fail-on is hit.',
+  },
+  classify: {
+    usage: 'classify FILE... [options]',
+    summary: 'classify recorded traffic (HAR 1.2) and sign-in log exports offline',
+    options: ['out', 'session', 'fail-on', 'format', 'log-level', 'log-format'],
+  },
+  report: {
+    usage: 'report SESSION.ndjson [options]',
+    summary: 'render the report(s) again from a session log',
+    options: ['out', 'fail-on'],
+  },
+  merge: {
+    usage: 'merge REPORT.json... [options]',
+    summary: 'combine the reports of sharded test runs',
+    options: ['out', 'fail-on'],
+  },
+  ca: {
+    usage: 'ca [--certs DIR]',
+    summary: 'create the CA if missing and say how to trust it',
+    options: ['certs'],
+  },
+  sim: {
+    usage: 'sim [--port N] [--host ADDR]',
+    summary: 'run the simulated Entra ID alone, print the flags for start/run',
+    options: ['host', 'port', 'log-level', 'log-format', 'quiet'],
+    optionHelp: {
+      host: 'listen address (default 127.0.0.1; anything else is warned about)',
+      port: 'HTTPS port of the simulated Entra ID; IMDS (plain HTTP) listens on\nthe next one (default: free ports)',
+      quiet: 'no line per request the simulator answers',
+    },
+    about:
+      'Runs until Ctrl-C. Its test CA is written to a temporary folder, removed on exit.\nAny client in any language can then sign in through the proxy against it.',
+  },
+  demo: {
+    usage: 'demo [--out DIR]',
+    summary: 'a simulated Entra ID, real clients, every flow',
+    options: ['port', 'certs', 'out', 'session', 'ui-port', 'no-ui', 'log-level', 'log-format'],
+    optionArg: { out: 'DIR|FILE' },
+    optionHelp: {
+      port: 'proxy port (default: a free one)',
+      out: 'a folder for the report in every format (default demo-out),\nor report files (.json .md .html .xml .har); repeatable',
+      'ui-port': 'dashboard port while the demo runs (loopback; 0 = a free one)',
+    },
+  },
+} as const satisfies Readonly<Record<string, CommandDecl>>;
+
+export type CommandName = keyof typeof COMMAND_TABLE;
+
+export function isCommandName(s: string): s is CommandName {
+  return Object.hasOwn(COMMAND_TABLE, s);
+}
+
+/** The options `command` takes, help and version included. */
+export function optionsOf(command: CommandName): ReadonlySet<OptionName> {
+  const decl: CommandDecl = COMMAND_TABLE[command];
+  return new Set([...decl.options, ...ALWAYS]);
+}
