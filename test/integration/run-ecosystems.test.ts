@@ -49,7 +49,7 @@ const TOKEN_URL = 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oau
 const has = {
   curl: works('curl', ['--version']),
   wget: works('wget', ['--version']),
-  java: works('java', ['-version']),
+  java: works('javac', ['-version']), // `java File.java` needs the JDK's compiler
   requests: existsSync(PYTHON) && works(PYTHON, ['-c', 'import requests']),
 };
 
