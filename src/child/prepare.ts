@@ -13,6 +13,11 @@ import { removeWgetrc, wgetrcPathFor, writeWgetrc } from './wgetrc.js';
 /** The preload, as built beside this module (absent when running from the TypeScript sources). */
 const NODE_PRELOAD_URL = new URL('./node-preload.js', import.meta.url);
 
+/** The file: URL of the Node fetch preload, or null when it is not built. */
+export function nodePreloadUrl(): string | null {
+  return existsSync(fileURLToPath(NODE_PRELOAD_URL)) ? NODE_PRELOAD_URL.href : null;
+}
+
 export interface ChildSetup {
   readonly env: Record<string, string>;
   readonly bundlePath: string;
@@ -40,7 +45,7 @@ export async function prepareChild(o: {
   const ready: string[] = [];
   const skipped: string[] = [];
   const bundlePath = await writeCaBundle(o.certsDir, o.caPem, o.base);
-  const preload = existsSync(fileURLToPath(NODE_PRELOAD_URL)) ? NODE_PRELOAD_URL.href : null;
+  const preload = nodePreloadUrl();
   ready.push(preload ? 'Node (https, fetch)' : 'Node (https)');
   if (!preload) skipped.push('Node fetch (the preload is not built: run from dist/)');
   const wgetrcPath = wgetrcPathFor(o.certsDir, o.port);

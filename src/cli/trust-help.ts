@@ -13,6 +13,8 @@ export interface TrustFacts {
   readonly java: { readonly path: string } | { readonly reason: string };
   /** The proxy's URL (`ca` does not know the port: the default one). */
   readonly proxyUrl: string;
+  /** file: URL of the preload that routes Node's fetch (null when not built). */
+  readonly nodePreload: string | null;
 }
 
 /** `http://HOST:PORT`, IPv6 literals bracketed. */
@@ -44,7 +46,7 @@ Its private keys (ca-key.pem, leaf-key.pem, mode 0600) stay beside it: never sha
 
 Trust the CA only in the test environment that runs through the proxy
 (\`entra-bas-proxy run -- CMD\` sets the variables below for CMD, proxy included):
-  Node.js            NODE_EXTRA_CA_CERTS=${ca}   (fetch on Node 20: \`run\` adds a NODE_OPTIONS preload)
+  Node.js            NODE_EXTRA_CA_CERTS=${ca}${f.nodePreload ? `\n                     fetch on Node 20 (ignores HTTPS_PROXY): NODE_OPTIONS="--import ${f.nodePreload}"` : ''}
   Python             requests: REQUESTS_CA_BUNDLE=${b}   httpx, ssl: SSL_CERT_FILE=${b}
   curl               CURL_CA_BUNDLE=${b}   or   curl --cacert ${b} -x ${f.proxyUrl} URL
   wget               wget --ca-certificate=${b} -e use_proxy=on -e https_proxy=${f.proxyUrl} URL

@@ -6,6 +6,7 @@ import { certFingerprint, loadOrCreateCa } from '../../proxy/ca-store.js';
 import { keySpkiSha256 } from '../../proxy/certs.js';
 import type { Parsed } from '../options.js';
 import { proxyUrlOf, trustHelp } from '../trust-help.js';
+import { nodePreloadUrl } from '../../child/prepare.js';
 
 export async function caCommand(p: Parsed): Promise<number> {
   if (p.positionals.length > 0)
@@ -28,6 +29,7 @@ export async function caCommand(p: Parsed): Promise<number> {
       leafSpki: keySpkiSha256(ca.leafKeyPem),
       java: java.ok ? { path: java.path } : { reason: java.reason },
       proxyUrl: proxyUrlOf(p.options.host, p.options.port),
+      nodePreload: nodePreloadUrl(),
     }),
   );
   return 0;

@@ -5,6 +5,7 @@ import type { RunningProxy } from '../../proxy/server.js';
 import { finishCliProxy, startCliProxy, untilSignal } from '../common.js';
 import type { CommonOptions, Parsed } from '../options.js';
 import { trustHelp } from '../trust-help.js';
+import { nodePreloadUrl } from '../../child/prepare.js';
 
 export async function startCommand(p: Parsed): Promise<number> {
   const o = p.options;
@@ -41,5 +42,6 @@ function trustOf(proxy: RunningProxy): string {
       ? { path: proxy.javaTrustStore }
       : { reason: javaSkip?.slice(6, -1) ?? 'no JDK found' },
     proxyUrl: proxy.url,
+    nodePreload: nodePreloadUrl(),
   });
 }
