@@ -15,13 +15,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/core/types.js';
 import { startEntraSim, type EntraSim } from '../../src/sim/entra-sim.js';
 import { runCli } from '../helpers/cli.js';
+import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 let sim: EntraSim;
+let up: TestUpstream;
 let dir: string;
 let simCaFile: string;
 
 beforeAll(async () => {
   sim = await startEntraSim();
+  up = await startTestUpstream();
   dir = mkdtempSync(join(tmpdir(), 'ebp-eco-'));
   simCaFile = join(dir, 'sim-ca.pem');
   writeFileSync(simCaFile, sim.caPem);
@@ -29,6 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sim?.close();
+  await up?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -181,4 +185,39 @@ describe('run routes each ecosystem with no setup in the child', () => {
     const r = await runThrough('python', [PYTHON, '-c', script, TOKEN_URL, body(id, secret)]);
     expectClassified(r, id, secret);
   });
+
+  it.skipIf(!has.curl || !has.wget)(
+    'a host the proxy only tunnels still verifies: the bundle keeps the roots the child trusted',
+    async () => {
+      // The child's own trust (SSL_CERT_FILE) holds the tunneled server's CA, which the proxy
+      // does not know: the bundle that replaces it must carry it on, for curl and for wget.
+      const corpRoots = join(dir, 'corp-roots.pem');
+      writeFileSync(corpRoots, up.caPem);
+      for (const [name, cmd] of [
+        ['tunnel-curl', ['curl', '-sS', '--fail', 'https://example.test/anything']],
+        ['tunnel-wget', ['wget', '-q', '-O', '-', 'https://example.test/anything']],
+      ] as const) {
+        const out = join(dir, `${name}.json`);
+        const r = await runCli(
+          [
+            'run',
+            '--certs',
+            join(dir, 'certs'),
+            '--map-remote',
+            `example.test=${up.url}`,
+            '--no-ui',
+            '--out',
+            out,
+            '--',
+            ...cmd,
+          ],
+          { env: { ...process.env, SSL_CERT_FILE: corpRoots }, timeoutMs: 120_000 },
+        );
+        expect(r.code, `${name}: ${r.stderr}`).toBe(0);
+        expect(r.stdout).toContain('"token_type":"Bearer"');
+        // tunneled, not decrypted: nothing recorded
+        expect((JSON.parse(readFileSync(out, 'utf8')) as Report).summary.exchanges).toBe(0);
+      }
+    },
+  );
 });
