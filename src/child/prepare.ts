@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { childEnv } from '../child-env.js';
 import { writeCaBundle } from './ca-bundle.js';
-import { javaTrustStore } from './java-truststore.js';
+import type { JavaTrust } from './java-truststore.js';
 import { removeWgetrc, wgetrcPathFor, writeWgetrc } from './wgetrc.js';
 
 /** The preload, as built beside this module (absent when running from the TypeScript sources). */
@@ -39,8 +39,8 @@ export async function prepareChild(o: {
   port: number;
   interceptHosts: readonly string[];
   base: NodeJS.ProcessEnv;
-  /** Build the Java truststore (runs keytool once per CA); false skips Java. */
-  java: boolean;
+  /** The Java truststore being built (`javaTrustStore()`, started early: keytool is a JVM), or false to skip Java. */
+  java: Promise<JavaTrust> | false;
 }): Promise<ChildSetup> {
   const ready: string[] = [];
   const skipped: string[] = [];
@@ -52,7 +52,7 @@ export async function prepareChild(o: {
   ready.push('Python (requests, httpx)', 'curl', 'wget', 'Go', '.NET', 'Ruby', 'git');
   let javaPath: string | null = null;
   if (o.java) {
-    const java = await javaTrustStore(o);
+    const java = await o.java;
     if (java.ok) {
       javaPath = java.path;
       ready.push('Java');

@@ -11,6 +11,7 @@ import { ToolError } from '../core/errors.js';
 import type { RawExchange, Report, ReportSource } from '../core/types.js';
 import { managedIdentityHosts } from '../child-env.js';
 import { prepareChild, type ChildSetup } from '../child/prepare.js';
+import { javaTrustStore } from '../child/java-truststore.js';
 import { BAS_SUPPORTED_HOSTS } from '../core/hosts.js';
 import type { Recorder } from '../session/recorder.js';
 import { createWorkerRecorder } from '../session/worker-recorder.js';
@@ -97,10 +98,16 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
   const logger = options.logger ?? silentLogger();
   const host = options.host ?? '127.0.0.1';
   const ca = await loadOrCreateCa(options.certsDir ?? './certs');
+  const base = options.baseEnv ?? process.env;
+  // keytool (a JVM start, once per CA) runs while the rest starts up.
+  const java =
+    (options.javaTrustStore ?? true)
+      ? javaTrustStore({ certsDir: ca.dir, caPath: ca.certPath, caPem: ca.certPem, base })
+      : false;
   const issuer = await LeafIssuer.create(ca, ca.leafKeyPem);
   const policy = createPolicy({
     intercept: options.intercept ?? [],
-    managedIdentityHosts: managedIdentityHosts(options.baseEnv ?? process.env),
+    managedIdentityHosts: managedIdentityHosts(base),
   });
   // Leaves for the hosts nearly every session meets, made before the first client arrives.
   await Promise.all(BAS_SUPPORTED_HOSTS.map((h) => issuer.issue([h])));
@@ -158,8 +165,8 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
       proxyUrl: url,
       port: mitm.port,
       interceptHosts: policy.extraHosts,
-      base: options.baseEnv ?? process.env,
-      java: options.javaTrustStore ?? true,
+      base,
+      java,
     });
   } catch (err) {
     await mitm.close();
