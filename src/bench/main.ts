@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startChild, type BenchChild } from './child.js';
 import { errorText, round } from './common.js';
+import { sectionDownloads } from './download-section.js';
 import { sectionClassifier, sectionClassifyHar } from './offline-sections.js';
 import {
   sectionFirstRequest,
@@ -22,7 +23,7 @@ import {
 } from './proxy-sections.js';
 import { renderSection, renderTargets, type SectionResult } from './report.js';
 
-const HARD_LIMIT_MS = 8 * 60_000;
+const HARD_LIMIT_MS = 15 * 60_000;
 
 function config(argv: readonly string[], tmpDir: string): BenchConfig {
   const quick = argv.includes('--quick');
@@ -40,6 +41,12 @@ function config(argv: readonly string[], tmpDir: string): BenchConfig {
     freshHosts: num('BENCH_FRESH_HOSTS', 10),
     harEntries: num('BENCH_HAR_ENTRIES', quick ? 10_000 : 100_000),
     classifyMs: num('BENCH_CLASSIFY_MS', quick ? 1000 : 2000),
+    downloadExchanges: num('BENCH_DL_EXCHANGES', quick ? 10_000 : 90_000),
+    downloads: num('BENCH_DOWNLOADS', 14),
+    downloadFormat: process.env['BENCH_DL_FORMAT'] ?? 'json',
+    proxyModule: process.env['BENCH_PROXY_MODULE']
+      ? path.resolve(process.env['BENCH_PROXY_MODULE'])
+      : null,
     tmpDir,
     progress: (msg) =>
       process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`),
@@ -59,6 +66,11 @@ const SECTIONS: readonly { id: string; title: string; run: Section }[] = [
   { id: '4', title: 'Memory over many intercepted exchanges', run: sectionMemory },
   { id: '5', title: 'Pure classification pipeline', run: (cfg) => sectionClassifier(cfg) },
   { id: '6', title: 'classify of a big HAR with the CLI', run: (cfg) => sectionClassifyHar(cfg) },
+  {
+    id: '7',
+    title: 'Dashboard report downloads during proxied traffic',
+    run: sectionDownloads,
+  },
 ];
 
 async function main(): Promise<number> {

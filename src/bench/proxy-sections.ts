@@ -26,6 +26,11 @@ export interface BenchConfig {
   readonly freshHosts: number;
   readonly harEntries: number;
   readonly classifyMs: number;
+  /** Section 7: exchanges in the session, parallel downloads, report format, another build. */
+  readonly downloadExchanges: number;
+  readonly downloads: number;
+  readonly downloadFormat: string;
+  readonly proxyModule: string | null;
   readonly tmpDir: string;
   readonly quick: boolean;
   readonly progress: (msg: string) => void;

@@ -2,11 +2,17 @@
  * Turning a recorded session into reports: the aggregates come from the recorder, the exchanges are
  * streamed back from the session log, so a session of any length renders in bounded memory.
  */
+import { stat } from 'node:fs/promises';
 import type { ReportFormat } from '../core/live.js';
 import type { ExchangeRecord, ReportSource } from '../core/types.js';
 import { VERSION } from '../version.js';
-import { buildReportHead, type ReportBodies, type ReportInput } from '../report/build.js';
-import { renderToString, writeReports } from '../report/writer.js';
+import {
+  buildReportHead,
+  type ReportBodies,
+  type ReportChunk,
+  type ReportInput,
+} from '../report/build.js';
+import { renderReport, renderToString, writeReports } from '../report/writer.js';
 import { readSessionLog } from '../sources/session-log.js';
 import type { Recorder } from './recorder.js';
 
@@ -34,9 +40,26 @@ export async function reportInput(
     version: VERSION,
   });
   const logPath = recorder.sessionLogPath;
+  // The log as it is now holds every record the aggregates count (a worker appends before it
+  // answers; a writer in this thread flushes on the next turn, awaited here): a report read while
+  // traffic goes on stops there, so its exchanges match its head.
+  let end: number | undefined;
+  if (logPath) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    end = await sizeOf(logPath);
+  }
   const exchanges = (): AsyncIterable<ExchangeRecord> =>
-    logPath ? readSessionLog(logPath) : held(recorder);
+    logPath ? readSessionLog(logPath, end !== undefined ? { end } : {}) : held(recorder);
   return { head, exchanges, ...(recorder.bodies ? { bodies: recorder.bodies } : {}) };
+}
+
+/** The file's size now; undefined when it cannot be had (the reader then reports the problem). */
+async function sizeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Without a session log every record is held in memory (see recorderCore). */
@@ -53,6 +76,16 @@ export async function writeSessionReports(
   const input = await reportInput(recorder, sources);
   await writeReports(input, files);
   return input;
+}
+
+/** The report so far as chunks to stream (see LiveSession.renderStream). */
+export async function streamSession(
+  recorder: RecordedSession,
+  sources: readonly ReportSource[],
+  format: ReportFormat,
+): Promise<AsyncIterable<ReportChunk>> {
+  await recorder.settle();
+  return renderReport(format, await reportInput(recorder, sources));
 }
 
 export async function renderSession(
