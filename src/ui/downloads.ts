@@ -4,9 +4,9 @@
  * - A report is never whole in memory: its chunks (the head, then the exchanges read back from the
  *   session log) go out as they are made. `res.write()` returning false holds the render until
  *   'drain', so a slow client slows its own render instead of growing a buffer.
- * - The render shares the proxy's event loop, so it gives way: it waits for 'drain' at least every
- *   64 KiB written (the response's buffer is smaller), and yields to the event loop after
- *   YIELD_BYTES written without a wait.
+ * - The render shares the proxy's event loop, so it gives way: it yields a turn of the event loop
+ *   (setImmediate) after every 64 KiB written or 2 ms of work, so a proxied request waits for
+ *   a slice, not for a report.
  * - At most `maxActive` reports render at once (default 2). Later requests wait their turn, in
  *   order (a browser's download then starts late rather than fails); beyond `maxQueued` waiting
  *   (default 32), or after `queueTimeoutMs` in line (default 5 min), they get 503 with
@@ -44,8 +44,10 @@ const CONTENT_TYPES: Readonly<Record<ReportFormat, string>> = {
 
 /** Small text chunks are gathered up to this size before a write. */
 const WRITE_BATCH = 64 * 1024;
-/** Bytes written without waiting for 'drain' before the render yields to the event loop. */
-const YIELD_BYTES = 256 * 1024;
+/** The render yields to the event loop after writing this much, or after YIELD_MS... */
+const YIELD_BYTES = 64 * 1024;
+/** ...of work since its last turn, whichever comes first. */
+const YIELD_MS = 2;
 /** What a 503 asks the client to wait, in seconds. */
 const RETRY_AFTER_S = 10;
 
@@ -188,15 +190,17 @@ export class Downloads {
     if (gone()) return;
     this.#streaming.add(res);
     let unyielded = 0;
+    let since = performance.now();
     const write = async (data: string | Uint8Array): Promise<void> => {
       if (gone()) return;
       unyielded += data.length;
-      if (!res.write(data)) {
-        await drainOrClose(res);
-        unyielded = 0;
-      } else if (unyielded >= YIELD_BYTES) {
+      if (!res.write(data)) await drainOrClose(res);
+      // 'drain' may come without the event loop turning (a socket write that completed at
+      // once), so the render also yields a turn by itself: proxied traffic waits one slice.
+      if (unyielded >= YIELD_BYTES || performance.now() - since >= YIELD_MS) {
         await nextTurn();
         unyielded = 0;
+        since = performance.now();
       }
     };
     try {
