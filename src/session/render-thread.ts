@@ -4,6 +4,10 @@
  * worker per render, ended as soon as the render ends or its reader stops (a `break`, a
  * `return()`). The worker runs at most CREDIT blocks (64 KiB each) ahead of the reader, so memory
  * follows the client's pace, not the report's size.
+ *
+ * The worker runs at the proxy's priority, unlike the classification worker (nice 10): measured on
+ * a saturated 2-core machine, a niced render got almost no CPU and downloads did not finish, while
+ * the proxy's event loop, which no longer does the render, kept its latency either way.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +24,6 @@ export interface RenderJob {
   readonly end: number | null;
   /** Blocks the worker may send before the reader has taken any. */
   readonly credit: number;
-  /** The worker thread's nice value (Linux). */
-  readonly nice: number;
 }
 
 export type RenderToMain =
@@ -31,8 +33,6 @@ export type RenderToMain =
 
 const WORKER_URL = new URL('./render-worker.js', import.meta.url);
 const CREDIT = 4;
-/** As the classification worker: the render takes the CPU the traffic leaves over. */
-const RENDER_NICE = 10;
 
 /** Whether the worker module is there (it is not when running from TS sources). */
 export function renderWorkerAvailable(workerUrl: URL = WORKER_URL): boolean {
@@ -48,7 +48,7 @@ export async function* renderInWorker(
   opts: { readonly workerUrl?: URL } = {},
 ): AsyncGenerator<Uint8Array> {
   const worker = new Worker(opts.workerUrl ?? WORKER_URL, {
-    workerData: { ...job, credit: CREDIT, nice: RENDER_NICE } satisfies RenderJob,
+    workerData: { ...job, credit: CREDIT } satisfies RenderJob,
     // Its working set is a few records and a few blocks; the bound catches a runaway render.
     resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 },
   });

@@ -5,11 +5,7 @@
  * reads the log, renders, gathers the chunks into blocks of about 64 KiB and posts each block's
  * bytes (transferred, not copied), at most `credit` blocks ahead of what the other side has taken
  * (it answers each block it takes with 'more'). Then 'end', or 'error' with a one-line message.
- * Runs at a lower priority (nice, Linux), like the classification worker: on a busy machine the
- * proxy's forwarding comes first and the download takes longer.
  */
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { oneLine } from '../core/errors.js';
 import { renderReport } from '../report/writer.js';
@@ -17,15 +13,6 @@ import { readSessionLog } from '../sources/session-log.js';
 import type { RenderJob, RenderToMain } from './render-thread.js';
 
 const BLOCK = 64 * 1024;
-
-function lowerThreadPriority(nice: number): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
-  } catch {
-    // Not Linux, or not allowed: the render runs at the proxy's priority.
-  }
-}
 
 async function run(port: NonNullable<typeof parentPort>, job: RenderJob): Promise<void> {
   let credit = job.credit;
@@ -74,7 +61,6 @@ async function run(port: NonNullable<typeof parentPort>, job: RenderJob): Promis
 if (parentPort) {
   const port = parentPort;
   const job = workerData as RenderJob;
-  lowerThreadPriority(job.nice);
   // The other side ends this thread once it has the last message.
   run(port, job).catch((err: unknown) => {
     port.postMessage({ type: 'error', message: oneLine(err) } satisfies RenderToMain);
