@@ -133,6 +133,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
       captureLimit: options.captureLimit ?? DEFAULT_CAPTURE_LIMIT,
       upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000,
       logger,
+      caPem: ca.certPem,
       nextId: () => `${tag}-${(++n).toString().padStart(6, '0')}`,
       gate: () => recorder.throttle?.() ?? null,
       onExchange: (exchange) => {
@@ -143,6 +144,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
   } catch (err) {
     await recorder.close();
     upstream.destroy();
+    if (err instanceof ToolError) throw err;
     const code = (err as { code?: string }).code ?? 'error';
     throw new ToolError('ERR_LISTEN', `cannot listen on ${host}:${options.port ?? 0} (${code})`, {
       cause: err,
@@ -157,6 +159,8 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     if (options.ui) {
       const uiPort = typeof options.ui === 'object' ? (options.ui.port ?? 0) : 0;
       dashboard = await startDashboard({ live, host: '127.0.0.1', port: uiPort, logger });
+      // Requests for it through the proxy are refused; the proxy's own page links to it.
+      mitm.setDashboard(dashboard.url);
     }
     child = await prepareChild({
       certsDir: ca.dir,
