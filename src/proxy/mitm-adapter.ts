@@ -4,9 +4,9 @@
  * keep-alive agents) and, when the policy records them, copied into a CapturedExchange.
  * Classification happens elsewhere (the `onExchange` callback).
  *
- * Every request is admitted before the library sees it (admission.ts): a request inside a tunnel
- * goes only to the CONNECT's target, one for the proxy itself gets its page, one for the
- * dashboard a 403, and nothing is ever forwarded or tunneled to ourselves (self-address.ts).
+ * Every CONNECT, request and upgrade is admitted before the library sees it (front-door.ts): a
+ * request inside a tunnel goes only to the CONNECT's target, one for the proxy itself gets its
+ * page, one for the dashboard a 403, and nothing is forwarded or tunneled to ourselves.
  */
 import { createRequire } from 'node:module';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,22 +16,13 @@ import type { Logger } from '../core/logger.js';
 import type { CapturedExchange } from '../core/captured.js';
 import { ToolError } from '../core/errors.js';
 import type { ExchangeError } from '../core/types.js';
-import {
-  admitDirect,
-  admitTunneled,
-  authorityText,
-  parseAuthority,
-  type Admission,
-  type Target,
-  type Tunnel,
-} from './admission.js';
+import { authorityText, type Target, type Tunnel } from './admission.js';
 import { BodyTap, exchangeError } from './capture.js';
 import './console-filter.js';
 import type { LeafIssuer } from './certs.js';
 import { createConnectionLimits } from './connection-limits.js';
 import type { InterceptionPolicy } from './policy.js';
-import { createSelfAddresses, type SelfKind } from './self-address.js';
-import { rawAnswer, refuseDashboard, sendLine, serveSelf } from './self-page.js';
+import { createFrontDoor } from './front-door.js';
 import { createTlsTerminator } from './tls-terminator.js';
 import type { Upstream } from './upstream.js';
 
@@ -136,9 +127,6 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
   const mitm = new Mitm();
   const flights = new Map<IContext, Flight>();
   const tunnels = new Set<Duplex>();
-  const own = createSelfAddresses();
-  let dashboardUrl: string | null = null;
-  const selfInfo = { caPem: opts.caPem, dashboardUrl: () => dashboardUrl };
   const limits = createConnectionLimits({
     logger: log,
     ...(opts.firstBytesTimeoutMs !== undefined ? { firstBytesMs: opts.firstBytesTimeoutMs } : {}),
@@ -150,106 +138,43 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
 
   const lib = mitm as unknown as LibraryInternals;
   const upgrades = new WebSocketServer({ noServer: true });
+  const door = createFrontDoor({
+    caPem: opts.caPem,
+    logger: log,
+    route: (t) => upstream.route(t.host, t.port, false),
+    forward(tls, req, res, to) {
+      pins.set(req, to);
+      lib._onHttpServerRequest(tls, req, res);
+    },
+    relay(tls, req, socket, head, to) {
+      upgrades.handleUpgrade(req, socket, head, (ws) => {
+        wsPins.set(ws as object, to);
+        lib._onWebSocketServerConnect(tls, ws, req);
+      });
+    },
+  });
   const terminator = createTlsTerminator<Tunnel>({
     issuer: opts.issuer,
     logger: log,
     limits,
-    onRequest: (req, res, tunnel) => onRequest(tunnel, true, req, res),
-    onUpgrade: (req, socket, head, tunnel) => onUpgrade(tunnel, true, req, socket, head),
+    onRequest: (req, res, tunnel) => door.request(tunnel, true, req, res),
+    onUpgrade: (req, socket, head, tunnel) => door.upgrade(tunnel, true, req, socket, head),
   });
   // Plain HTTP inside a CONNECT tunnel: read here, on the client's socket, like decrypted TLS.
   const plainTunnels = new WeakMap<Duplex, Tunnel>();
   const tunneledHttp = createServer((req, res) => {
     const tunnel = plainTunnels.get(req.socket);
-    if (tunnel) onRequest(tunnel, false, req, res);
+    if (tunnel) door.request(tunnel, false, req, res);
     else res.destroy();
   });
   tunneledHttp.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const tunnel = plainTunnels.get(socket);
-    if (tunnel) onUpgrade(tunnel, false, req, socket, head);
+    if (tunnel) door.upgrade(tunnel, false, req, socket, head);
     else socket.destroy();
   });
   // It never listens; 'listening' starts Node's checks of its header and request timeouts.
   tunneledHttp.emit('listening');
   limits.watch(tunneledHttp);
-
-  /** Is host:port one of us (only our ports need a lookup)? */
-  function which(t: Target): Promise<SelfKind | null> | null {
-    return own.ours(t.port) ? own.which(t.host, t.port) : null;
-  }
-
-  /** A request that reached the proxy: admitted, answered here, or handed to the library. */
-  function onRequest(
-    tunnel: Tunnel | null,
-    tls: boolean,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ) {
-    const url = req.url ?? '/';
-    const a = tunnel ? admitTunneled(tunnel, tls, url, req.headers.host) : admitDirect(url, which);
-    const go = (admission: Admission): void => {
-      if (admission.to === 'upstream') {
-        pins.set(req, admission.target);
-        lib._onHttpServerRequest(tls, req, res);
-      } else answer(admission, req, res);
-    };
-    if (a instanceof Promise) a.then(go, () => res.destroy());
-    else go(a);
-  }
-
-  function answer(
-    a: Exclude<Admission, { to: 'upstream' }>,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ) {
-    switch (a.to) {
-      case 'proxy':
-        return serveSelf(req, res, selfInfo);
-      case 'dashboard':
-        return refuseDashboard(req, res, selfInfo);
-      case 'misdirected':
-        log.debug({ asked: a.asked, tunnel: authorityText(a.tunnel) }, 'misdirected request: 421');
-        return sendLine(
-          req,
-          res,
-          421,
-          `this connection was opened for ${authorityText(a.tunnel)}, not ${a.asked}`,
-          { connection: 'close' },
-        );
-      case 'bad-request':
-        return sendLine(req, res, 400, `bad request (${a.why})`, { connection: 'close' });
-    }
-  }
-
-  /** An HTTP upgrade (WebSocket): admitted like a request, then relayed by the library. */
-  function onUpgrade(
-    tunnel: Tunnel | null,
-    tls: boolean,
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-  ): void {
-    const url = req.url ?? '/';
-    const a = tunnel ? admitTunneled(tunnel, tls, url, req.headers.host) : admitDirect(url, which);
-    const go = (admission: Admission): void => {
-      if (admission.to !== 'upstream') {
-        const [status, reason] =
-          admission.to === 'misdirected'
-            ? [421, 'Misdirected Request']
-            : admission.to === 'bad-request'
-              ? [400, 'Bad Request']
-              : [403, 'Forbidden'];
-        socket.end(rawAnswer(status, reason, 'no WebSocket here'));
-        return;
-      }
-      upgrades.handleUpgrade(req, socket, head, (ws) => {
-        wsPins.set(ws as object, admission.target);
-        lib._onWebSocketServerConnect(tls, ws, req);
-      });
-    };
-    if (a instanceof Promise) a.then(go, () => socket.destroy());
-    else go(a);
-  }
 
   // WebSockets (relayed, not recorded) go where their requests would: map-remote and our agents.
   mitm.onWebSocketConnection((ctx, callback) => {
@@ -264,9 +189,8 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
         const r = upstream.route(host, port, tls);
         o.url = `${r.tls ? 'wss' : 'ws'}://${authorityText(r)}${u.pathname}${u.search}`;
         o.agent = r.tls ? upstream.httpsAgent : upstream.httpAgent;
-        // The target was checked on admission; --map-remote may still point at us: then the
-        // client's WebSocket is closed (onWebSocketError) instead of looping.
-        const loop = r.host !== host || r.port !== port ? which(r) : null;
+        // --map-remote pointing at us: the client's WebSocket is closed (onWebSocketError).
+        const loop = door.loop({ host, port }, r);
         if (loop) {
           loop.then(
             (kind) => callback(kind ? new Error('--map-remote points at this proxy') : undefined),
@@ -288,40 +212,9 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
   });
 
   // The library's own CONNECT continuation (its callback) is never called: every CONNECT is ours.
-  mitm.onConnect((req, socket, head) => {
-    const target = parseAuthority(req.url ?? '', 443);
-    if (!target) {
-      socket.end(rawAnswer(400, 'Bad Request', 'CONNECT needs HOST:PORT'));
-      return;
-    }
-    // Where a raw tunnel would go (map-remote applies to tunnels too).
-    const route = upstream.route(target.host, target.port, false);
-    const mapped = route.host !== target.host || route.port !== target.port;
-    const self = which(target);
-    const loop = mapped ? which(route) : null;
-    if (!self && !loop) return connect({ ...target, self: null }, socket, head);
-    // The socket buffers what the client sends meanwhile (no reader yet).
-    Promise.all([self, loop]).then(
-      ([kind, loopKind]) => {
-        if (kind === 'dashboard' || loopKind === 'dashboard') {
-          socket.end(rawAnswer(403, 'Forbidden', 'the dashboard is not served through the proxy'));
-        } else if (loopKind) {
-          log.warn(
-            { target: authorityText(target) },
-            '--map-remote sends this host to the proxy itself',
-          );
-          socket.end(
-            rawAnswer(
-              508,
-              'Loop Detected',
-              `--map-remote sends ${authorityText(target)} to this proxy itself`,
-            ),
-          );
-        } else connect({ ...target, self: kind }, socket, head);
-      },
-      () => socket.destroy(),
-    );
-  });
+  mitm.onConnect((req, socket, head) =>
+    door.connect(req.url ?? '', socket, (tunnel) => connect(tunnel, socket, head)),
+  );
 
   function connect(tunnel: Tunnel, socket: Duplex, head: Buffer): void {
     const decision = tunnel.self ? 'intercept' : policy.connect(tunnel.host, tunnel.port);
@@ -395,16 +288,12 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
     const url = originForm(ctx.clientToProxyRequest.url ?? '/');
     const r = upstream.route(host, port, isTls);
     // The target itself was checked on admission; --map-remote may still point at us.
-    const loop = r.host !== host || r.port !== port ? which(r) : null;
+    const loop = door.loop({ host, port }, r);
     if (!loop) return forward();
     loop.then(
       (kind) => {
         if (!kind) return forward();
-        const req = ctx.clientToProxyRequest;
-        const res = ctx.proxyToClientResponse;
-        if (kind === 'dashboard') return refuseDashboard(req, res, selfInfo);
-        log.warn({ host }, '--map-remote sends this host to the proxy itself');
-        sendLine(req, res, 508, `--map-remote sends ${host} to this proxy itself`);
+        door.refuseLoop(kind, host, ctx.clientToProxyRequest, ctx.proxyToClientResponse);
       },
       () => ctx.proxyToClientResponse.destroy(),
     );
@@ -549,14 +438,11 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
       () => {
         server.off('error', reject);
         server.on('error', (e) => log.error({ err: e.message }, 'proxy server error'));
-        own.listen('proxy', mitm.httpPort);
+        door.listening(mitm.httpPort);
         const adapter: MitmAdapter = {
           port: mitm.httpPort,
           inFlight: () => flights.size,
-          setDashboard(url) {
-            dashboardUrl = url;
-            own.listen('dashboard', url ? Number(new URL(url).port) || 80 : null);
-          },
+          setDashboard: (url) => door.setDashboard(url),
           connections: () => new Promise((r) => server.getConnections((err, n) => r(err ? 0 : n))),
           async drain(ms) {
             const until = Date.now() + ms;
@@ -575,7 +461,7 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
         };
         // Chaining through ourselves would loop every plain request and tunnel.
         const via = upstream.viaProxy;
-        const loop = via ? which(via) : null;
+        const loop = via ? door.which(via) : null;
         if (!loop || !via) return resolve(adapter);
         void loop.then(async (kind) => {
           if (!kind) return resolve(adapter);
@@ -597,11 +483,11 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
     // itself never reach the library, which would forward them to us again).
     server.removeAllListeners('request');
     server.on('request', (req: IncomingMessage, res: ServerResponse) =>
-      onRequest(null, false, req, res),
+      door.request(null, false, req, res),
     );
     server.removeAllListeners('upgrade');
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      onUpgrade(null, false, req, socket, head),
+      door.upgrade(null, false, req, socket, head),
     );
     limits.watch(server);
   });
