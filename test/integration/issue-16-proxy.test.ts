@@ -154,6 +154,16 @@ function exchange(s: net.Socket | tls.TLSSocket, text: string, ms = 1500): Promi
   });
 }
 
+/** Polls `count` until it is at most `want` (or 5 s passed); returns the last count. */
+async function settled(count: () => Promise<number>, want: number): Promise<number> {
+  let n = await count();
+  for (let i = 0; i < 50 && n > want; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    n = await count();
+  }
+  return n;
+}
+
 const closedWithin = (s: net.Socket, ms: number): Promise<boolean> =>
   new Promise((resolve) => {
     if (s.destroyed) return resolve(true);
@@ -203,8 +213,7 @@ describe('a request for the proxy itself (issue 16 item 2)', () => {
     expect(page).toMatch(/^HTTP\/1\.1 200/);
     expect(page).toContain('/ca.pem');
     // Nothing is left behind: no loop holds sockets (before the fix: 512 per spelling).
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await a.connections()).toBeLessThanOrEqual(2);
+    expect(await settled(() => a.connections(), 2)).toBeLessThanOrEqual(2);
   }, 120_000);
 
   it('serves the CA certificate, never the key', async () => {
@@ -223,8 +232,7 @@ describe('a request for the proxy itself (issue 16 item 2)', () => {
     expect(res.body).toMatch(/map-remote/);
     const tunneled = await curl(['-p', '-x', `http://127.0.0.1:${a.port}`, 'http://loop.test/x']);
     expect(tunneled.connect).toBe('508');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await a.connections()).toBeLessThanOrEqual(2);
+    expect(await settled(() => a.connections(), 2)).toBeLessThanOrEqual(2);
   });
 
   it('refuses to start chained to itself (--upstream-proxy)', async () => {
@@ -383,7 +391,8 @@ describe('silent and idle connections (issue 16 item 6a)', () => {
       await new Promise((r) => s.once('connect', r));
       flood.push(s);
     }
-    await new Promise((r) => setTimeout(r, 300));
+    const stillOpen = (): number => flood.filter((s) => !s.destroyed && !s.readableEnded).length;
+    await settled(() => Promise.resolve(stillOpen()), 3);
     const open = flood.filter((s) => !s.destroyed && !s.readableEnded);
     // The worker's connection counts, so at most 3 silent ones stay; the oldest were closed.
     expect(open.length).toBeLessThanOrEqual(3);
