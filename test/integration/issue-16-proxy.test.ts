@@ -288,6 +288,19 @@ describe('requests inside a tunnel go to the CONNECT target only (issue 16 item 
     expect(up.seen.map((s) => s.url)).not.toContain('/other');
   });
 
+  it('refuses a WebSocket upgrade naming another host with 421', async () => {
+    const a = await adapter();
+    const t = await tlsTunnel(a.port, 'login.microsoftonline.com');
+    const res = await exchange(
+      t,
+      'GET /socket HTTP/1.1\r\nhost: login.microsoftonline.us\r\nconnection: Upgrade\r\n' +
+        'upgrade: websocket\r\nsec-websocket-version: 13\r\n' +
+        'sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    t.destroy();
+    expect(res).toMatch(/^HTTP\/1\.1 421/);
+  });
+
   it('pins plain HTTP inside a CONNECT too', async () => {
     const a = await adapter();
     const { socket, line } = await connectRaw(a.port, `127.0.0.1:${plain.port}`);
