@@ -18,6 +18,12 @@ export interface WorkerInit {
   readonly intercept?: readonly string[];
   /** Where a worker may write (CA folders, session log). */
   readonly tmpDir?: string;
+  /** bas: start the live dashboard too. */
+  readonly ui?: boolean;
+  /** bas: record this many exchanges of the mix (mix.ts) before `ready`, straight into the recorder. */
+  readonly prefill?: number;
+  /** bas: the proxy/server.js of another build to run instead of this one (before/after runs). */
+  readonly proxyModule?: string;
 }
 
 export interface WorkerReady {
@@ -27,6 +33,8 @@ export interface WorkerReady {
   readonly caPem: string;
   /** What startup cost, in ms (CA creation etc.), for the record. */
   readonly startupMs: number;
+  /** bas with `ui`: the dashboard's URL. */
+  readonly dashboardUrl?: string | null;
 }
 
 export interface WorkerStats {

@@ -26,7 +26,12 @@ export interface BenchConfig {
   readonly freshHosts: number;
   readonly harEntries: number;
   readonly classifyMs: number;
-  /** Section 7: sign-in log records generated per export shape. */
+  /** Section 7: exchanges in the session, parallel downloads, report format, another build. */
+  readonly downloadExchanges: number;
+  readonly downloads: number;
+  readonly downloadFormat: string;
+  readonly proxyModule: string | null;
+  /** Section 8: sign-in log records generated per export shape. */
   readonly signIns: number;
   readonly tmpDir: string;
   readonly quick: boolean;

@@ -1,5 +1,5 @@
 /**
- * The floor of section 7: what reading a sign-in export costs with nothing else done. Graph pages
+ * The floor of section 8: what reading a sign-in export costs with nothing else done. Graph pages
  * one per line: split lines and JSON.parse each page. CSV: split lines and fields (a naive split:
  * no quotes handled, so a floor). Prints the rows counted. Run as a child by signin-section.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * Section 7: `classify` of a realistic sign-in log export (Graph beta JSON pages and the
+ * Section 8: `classify` of a realistic sign-in log export (Graph beta JSON pages and the
  * admin-center CSV, 1,000,000 records by default) with the real CLI to JSON + HTML, against a floor
  * measured in the same run on the same file: a bare read + JSON.parse / CSV split (signin-floor.ts).
  * Targets: at least 100,000 records/s, at least 0.5x the floor's rate, peak RSS under 300 MB.
@@ -30,7 +30,7 @@ export async function sectionSignIns(cfg: BenchConfig): Promise<Omit<SectionResu
       cfg.tmpDir,
       kind === 'json' ? 'signins.json' : 'InteractiveSignIns_bench.csv',
     );
-    cfg.progress(`7 sign-ins: writing ${n} records as ${kind}`);
+    cfg.progress(`8 sign-ins: writing ${n} records as ${kind}`);
     const g0 = performance.now();
     const gen = (function* () {
       for (const x of tenantRows(tenant, n, 2)) yield x.row;
@@ -41,9 +41,9 @@ export async function sectionSignIns(cfg: BenchConfig): Promise<Omit<SectionResu
     notes.push(
       `${kind}: ${n} records of ${tenant.length} apps, ${mib.toFixed(0)} MiB, written in ${((performance.now() - g0) / 1000).toFixed(0)} s`,
     );
-    cfg.progress(`7 sign-ins: floor (${kind})`);
+    cfg.progress(`8 sign-ins: floor (${kind})`);
     const floor = await run([FLOOR, file, kind], cfg.tmpDir, TIMEOUT_MS);
-    cfg.progress(`7 sign-ins: classify (${kind})`);
+    cfg.progress(`8 sign-ins: classify (${kind})`);
     const out = path.join(cfg.tmpDir, `s-${kind}`);
     const ours = await run(
       [CLI, 'classify', file, '--out', `${out}.json`, '--out', `${out}.html`],
@@ -74,10 +74,10 @@ export async function sectionSignIns(cfg: BenchConfig): Promise<Omit<SectionResu
       notes.push(
         `${kind}: HTML report ${(statSync(html).size / 1048576).toFixed(1)} MiB (per-application roll-ups, one row per folded record)`,
       );
-    targets.push(target('7', `classify ${kind}: records/s`, rate, '/s', '>=', 100_000));
-    targets.push(target('7', `classify ${kind}: rate vs floor`, rate / floorRate, 'x', '>=', 0.5));
+    targets.push(target('8', `classify ${kind}: records/s`, rate, '/s', '>=', 100_000));
+    targets.push(target('8', `classify ${kind}: rate vs floor`, rate / floorRate, 'x', '>=', 0.5));
     targets.push(
-      target('7', `classify ${kind}: peak RSS`, ok ? ours.peakRssMb : Number.NaN, 'MB', '<', 300),
+      target('8', `classify ${kind}: peak RSS`, ok ? ours.peakRssMb : Number.NaN, 'MB', '<', 300),
     );
     data[kind] = {
       mib: round(mib, 1),
@@ -91,7 +91,7 @@ export async function sectionSignIns(cfg: BenchConfig): Promise<Omit<SectionResu
     rmSync(file, { force: true });
   }
   return {
-    id: '7',
+    id: '8',
     title: `classify of sign-in log exports (${n} records, Graph JSON and admin-center CSV)`,
     error: null,
     header: ['command', 'status', 'wall s', 'records/s', 'peak RSS MB'],

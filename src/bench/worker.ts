@@ -5,14 +5,18 @@
  */
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as ProxyServer from '../proxy/server.js';
 import type { FromWorker, ToWorker, WorkerInit } from './common.js';
 import { errorText, sleep } from './common.js';
+import { entraSpec, toRawExchange } from './mix.js';
 import { startBareMitm, startNetTunnel, startUpstream, type Listening } from './targets.js';
 
 const counter = { n: 0, connections: 0 };
 const errors = { n: 0, first: null as string | null };
 let target: Listening | null = null;
 let countFn: () => number = () => counter.n;
+let dashboardUrl: string | null = null;
 
 function send(m: FromWorker): void {
   process.send?.(m);
@@ -39,7 +43,11 @@ async function start(init: WorkerInit): Promise<void> {
       target = await startNetTunnel({ upstreamPort, hosts: init.mapHosts ?? [] });
       break;
     case 'bas': {
-      const { startProxy } = await import('../proxy/server.js');
+      const { startProxy } = (
+        init.proxyModule
+          ? await import(pathToFileURL(init.proxyModule).href)
+          : await import('../proxy/server.js')
+      ) as typeof ProxyServer;
       const origin = `https://127.0.0.1:${upstreamPort}`;
       const mapRemote: Record<string, string> = {};
       for (const h of init.mapHosts ?? []) mapRemote[h] = origin;
@@ -51,10 +59,18 @@ async function start(init: WorkerInit): Promise<void> {
         upstreamCa: [upstreamCa],
         intercept: init.intercept ?? [],
         sessionLogPath: path.join(tmp, `session-${process.pid}.ndjson`),
-        ui: false,
+        ui: init.ui ?? false,
         baseEnv: {},
       });
       countFn = () => proxy.recorder.count();
+      dashboardUrl = proxy.dashboardUrl;
+      // A long session made quickly: exchanges of the mix go straight into the real recorder
+      // (classification worker, session log, aggregates), as if they had been proxied.
+      for (let i = 0; i < (init.prefill ?? 0); i++) {
+        proxy.recorder.submit(toRawExchange(entraSpec(i), i));
+        if (i % 1000 === 999) await proxy.recorder.backlog(4000);
+      }
+      await proxy.settle();
       target = {
         port: proxy.port,
         caPem: proxy.caPem,
@@ -68,6 +84,7 @@ async function start(init: WorkerInit): Promise<void> {
     port: target.port,
     caPem: target.caPem,
     startupMs: performance.now() - t0,
+    dashboardUrl,
   });
 }
 

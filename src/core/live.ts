@@ -27,6 +27,12 @@ export interface LiveSession {
    * without their evidence (`get` has it).
    */
   subscribe(listener: (record: ExchangeRecord) => void): () => void;
-  /** The full report of the session so far, rendered in a format. */
+  /** The full report of the session so far, rendered in a format (whole, in memory: small sessions). */
   render(format: ReportFormat): Promise<string>;
+  /**
+   * The same as chunks to stream, in bounded memory whatever the session's length: the head is
+   * taken when the promise settles, the exchanges are those recorded by then (read back from the
+   * session log as the chunks are pulled). Stop early with the iterator's `return()` (a `break`).
+   */
+  renderStream(format: ReportFormat): Promise<AsyncIterable<string | Uint8Array>>;
 }

@@ -1,24 +1,31 @@
 /**
- * The CA on disk: `DIR/ca.pem` (public, 0644) and `DIR/ca-key.pem` (private, 0600) in a folder of
- * mode 0700. Created on first use, reused after. Nothing else is ever written here: leaf
- * certificates live in memory only.
+ * The CA on disk: `DIR/ca.pem` (public, 0644), `DIR/ca-key.pem` (private, 0600) and
+ * `DIR/leaf-key.pem` (the key every leaf shares, 0600, so the leaves' SPKI hash is stable across
+ * restarts) in a folder of mode 0700. Created on first use, reused after. A folder this module
+ * creates gets a `.gitignore` of `*`, so `git add -A` in a project never picks up the keys. Leaf
+ * certificates are never written: they live in memory.
  */
 import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { chmod, open, readFile, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ToolError } from '../core/errors.js';
-import { createCertificateAuthority, type CertPair } from './certs.js';
+import { checkLeafKey, createCertificateAuthority, createLeafKey, type CertPair } from './certs.js';
+import { ensureDir } from './ensure-dir.js';
 
 export interface CaFiles extends CertPair {
   readonly dir: string;
   readonly certPath: string;
   readonly keyPath: string;
+  /** The shared leaf key (PKCS#8 PEM) and its file. */
+  readonly leafKeyPem: string;
+  readonly leafKeyPath: string;
   /** True when this call created the CA. */
   readonly created: boolean;
 }
 
 export const CA_CERT_FILE = 'ca.pem';
 export const CA_KEY_FILE = 'ca-key.pem';
+export const LEAF_KEY_FILE = 'leaf-key.pem';
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -31,8 +38,8 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Writes `text` to `path` with `mode`, atomically (temp file + rename), never group/world readable first. */
-async function writeFileMode(path: string, text: string, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
+export async function writeFileMode(path: string, text: string, mode: number): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
   const fh = await open(tmp, 'wx', mode);
   try {
     await fh.writeFile(text);
@@ -43,19 +50,21 @@ async function writeFileMode(path: string, text: string, mode: number): Promise<
   await rename(tmp, path);
 }
 
+/** Reads a private key file, tightening it to 0600 when it is ours and open to others. */
+async function readPrivate(path: string): Promise<string> {
+  const text = await readFile(path, 'utf8');
+  const st = await stat(path);
+  if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) await chmod(path, 0o600);
+  return text;
+}
+
 /** Loads the CA from `dir`, creating it (and the folder) when missing. */
 export async function loadOrCreateCa(dirArg: string): Promise<CaFiles> {
   const dir = resolve(dirArg);
   const certPath = join(dir, CA_CERT_FILE);
   const keyPath = join(dir, CA_KEY_FILE);
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const st = await stat(dir);
-    // Tighten a folder we own that is open to others (the CA key lives here).
-    if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) await chmod(dir, 0o700);
-  } catch (err) {
-    throw new ToolError('ERR_CA_LOAD', `--certs ${dir}: cannot create the folder`, { cause: err });
-  }
+  const leafKeyPath = join(dir, LEAF_KEY_FILE);
+  await ensureDir(dir, `--certs ${dir}`);
   const haveCert = await exists(certPath);
   const haveKey = await exists(keyPath);
   if (haveCert !== haveKey) {
@@ -65,22 +74,21 @@ export async function loadOrCreateCa(dirArg: string): Promise<CaFiles> {
     );
   }
   if (!haveCert) {
-    const ca = await createCertificateAuthority();
+    // A new CA gets a new leaf key too: whoever removed the CA wants a fresh start.
+    const [ca, leafKeyPem] = await Promise.all([createCertificateAuthority(), createLeafKey()]);
     try {
       await writeFileMode(keyPath, ca.keyPem, 0o600);
+      await writeFileMode(leafKeyPath, leafKeyPem, 0o600);
       await writeFileMode(certPath, ca.certPem, 0o644);
     } catch (err) {
       throw new ToolError('ERR_CA_LOAD', `${dir}: cannot write the CA`, { cause: err });
     }
-    return { ...ca, dir, certPath, keyPath, created: true };
+    return { ...ca, dir, certPath, keyPath, leafKeyPem, leafKeyPath, created: true };
   }
   let certPem: string;
   let keyPem: string;
   try {
-    [certPem, keyPem] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
-    const keyStat = await stat(keyPath);
-    if ((keyStat.mode & 0o077) !== 0 && keyStat.uid === process.getuid?.())
-      await chmod(keyPath, 0o600);
+    [certPem, keyPem] = await Promise.all([readFile(certPath, 'utf8'), readPrivate(keyPath)]);
   } catch (err) {
     throw new ToolError('ERR_CA_LOAD', `${dir}: cannot read the CA`, { cause: err });
   }
@@ -98,7 +106,32 @@ export async function loadOrCreateCa(dirArg: string): Promise<CaFiles> {
       { cause: err },
     );
   }
-  return { certPem, keyPem, dir, certPath, keyPath, created: false };
+  const leafKeyPem = await loadOrCreateLeafKey(leafKeyPath);
+  return { certPem, keyPem, dir, certPath, keyPath, leafKeyPem, leafKeyPath, created: false };
+}
+
+/** The shared leaf key: read and checked, or made once (a CA folder from before it was kept). */
+async function loadOrCreateLeafKey(path: string): Promise<string> {
+  if (!(await exists(path))) {
+    const pem = await createLeafKey();
+    try {
+      await writeFileMode(path, pem, 0o600);
+    } catch (err) {
+      throw new ToolError('ERR_CA_LOAD', `${path}: cannot write the leaf key`, { cause: err });
+    }
+    return pem;
+  }
+  try {
+    const pem = await readPrivate(path);
+    checkLeafKey(pem);
+    return pem;
+  } catch (err) {
+    throw new ToolError(
+      'ERR_CA_LOAD',
+      `${path}: unusable leaf key (${err instanceof Error ? err.message : String(err)}); remove it to make a new one (the leaf SPKI hash changes with it)`,
+      { cause: err },
+    );
+  }
 }
 
 /** base64 SHA-256 of a certificate's SubjectPublicKeyInfo (Chromium's --ignore-certificate-errors-spki-list). */

@@ -3,10 +3,12 @@
  *
  * Keys come from node:crypto's async key generation (libuv thread pool, off the main thread).
  * The CA is made once with @peculiar/x509; leaves are assembled in DER and signed natively
- * (leaf-der.ts). All leaves share ONE key pair, generated once per issuer, so a leaf for a new
- * host costs one RSA signature (~1 ms). Leaves live in memory only.
+ * (leaf-der.ts). All leaves share ONE key pair (kept beside the CA key by ca-store.ts, so its
+ * SPKI hash is stable across restarts), so a leaf for a new host costs one RSA signature (~1 ms).
+ * Leaf certificates live in memory only.
  */
 import {
+  createHash,
   createPrivateKey,
   createPublicKey,
   generateKeyPair,
@@ -46,6 +48,43 @@ async function newRsaKeys(): Promise<{ keyPem: string; keys: CryptoKeyPair }> {
     publicKey: await subtle.importKey('spki', publicKey, SIGN_ALG, true, ['verify']),
   };
   return { keyPem: derToPem(privateKey, 'PRIVATE KEY'), keys };
+}
+
+/**
+ * A new key for the leaves (RSA-2048, PKCS#8 PEM). Kept beside the CA key so that the leaves'
+ * SPKI hash (Chromium's --ignore-certificate-errors-spki-list) survives restarts.
+ */
+export async function createLeafKey(): Promise<string> {
+  return (await newRsaKeys()).keyPem;
+}
+
+/** Throws unless `keyPem` is an RSA private key of at least 2048 bits (what leaves are signed for). */
+export function checkLeafKey(keyPem: string): void {
+  const key = createPrivateKey(keyPem);
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (key.asymmetricKeyType !== 'rsa' || bits < 2048) {
+    throw new Error(
+      `not an RSA key of 2048 bits or more (${key.asymmetricKeyType ?? '?'}, ${bits})`,
+    );
+  }
+}
+
+/** base64 SHA-256 of the SubjectPublicKeyInfo of a private key's public half. */
+export function keySpkiSha256(keyPem: string): string {
+  const spki = createPublicKey(keyPem).export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
+}
+
+/** The WebCrypto keys of an existing RSA private key (PEM). */
+async function importRsaKeys(keyPem: string): Promise<{ keyPem: string; keys: CryptoKeyPair }> {
+  const priv = createPrivateKey(keyPem);
+  const pkcs8 = priv.export({ type: 'pkcs8', format: 'der' });
+  const spki = createPublicKey(priv).export({ type: 'spki', format: 'der' });
+  const keys: CryptoKeyPair = {
+    privateKey: await subtle.importKey('pkcs8', pkcs8, SIGN_ALG, true, ['sign']),
+    publicKey: await subtle.importKey('spki', spki, SIGN_ALG, true, ['verify']),
+  };
+  return { keyPem: derToPem(pkcs8, 'PRIVATE KEY'), keys };
 }
 
 function derToPem(der: Uint8Array, label: string): string {
@@ -119,14 +158,17 @@ export class LeafIssuer {
     this.#leafKeyPem = leafKeyPem;
   }
 
-  /** Loads the CA (throws on unreadable PEM) and generates the shared leaf key pair. */
-  static async create(ca: CertPair): Promise<LeafIssuer> {
+  /**
+   * Loads the CA (throws on unreadable PEM); the shared leaf key is `leafKeyPem` when given (the
+   * one kept beside the CA, so the leaves' SPKI is stable), else a new one.
+   */
+  static async create(ca: CertPair, leafKeyPem?: string): Promise<LeafIssuer> {
     const caCert = new x509.X509Certificate(ca.certPem);
     const caSki = caCert.getExtension(x509.SubjectKeyIdentifierExtension);
     const caKeyId =
       caSki?.keyId ?? (await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey)).keyId;
     if (!caKeyId) throw new Error('CA certificate: no key identifier');
-    const leaf = await newRsaKeys();
+    const leaf = leafKeyPem === undefined ? await newRsaKeys() : await importRsaKeys(leafKeyPem);
     const leafSki = await x509.SubjectKeyIdentifierExtension.create(leaf.keys.publicKey);
     const now = Date.now();
     const template = leafTemplate({

@@ -2,7 +2,7 @@
 import type { LiveSession } from '../core/live.js';
 import type { ExchangeRecord, ReportSource } from '../core/types.js';
 import type { Recorder } from '../session/recorder.js';
-import { renderSession } from '../session/finish.js';
+import { renderSession, streamSession } from '../session/finish.js';
 import { readSessionLog } from '../sources/session-log.js';
 
 export function createLiveSession(
@@ -23,6 +23,7 @@ export function createLiveSession(
     },
     subscribe: (listener) => recorder.subscribe(listener),
     render: (format) => renderSession(recorder, sources(), format),
+    renderStream: (format) => streamSession(recorder, sources(), format),
   };
 }
 

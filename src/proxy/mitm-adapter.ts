@@ -3,18 +3,26 @@
  * not intercept become raw byte tunnels; intercepted requests are routed upstream (map-remote,
  * keep-alive agents) and, when the policy records them, copied into a CapturedExchange.
  * Classification happens elsewhere (the `onExchange` callback).
+ *
+ * Every CONNECT, request and upgrade is admitted before the library sees it (front-door.ts): a
+ * request inside a tunnel goes only to the CONNECT's target, one for the proxy itself gets its
+ * page, one for the dashboard a 403, and nothing is forwarded or tunneled to ourselves.
  */
 import { createRequire } from 'node:module';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Proxy, type IContext } from 'http-mitm-proxy';
 import type { Logger } from '../core/logger.js';
 import type { CapturedExchange } from '../core/captured.js';
+import { ToolError } from '../core/errors.js';
 import type { ExchangeError } from '../core/types.js';
+import { authorityText, type Target, type Tunnel } from './admission.js';
 import { BodyTap, exchangeError } from './capture.js';
 import './console-filter.js';
 import type { LeafIssuer } from './certs.js';
+import { createConnectionLimits } from './connection-limits.js';
 import type { InterceptionPolicy } from './policy.js';
+import { createFrontDoor } from './front-door.js';
 import { createTlsTerminator } from './tls-terminator.js';
 import type { Upstream } from './upstream.js';
 
@@ -29,6 +37,12 @@ export interface MitmAdapterOptions {
   readonly logger: Logger;
   readonly nextId: () => string;
   readonly onExchange: (exchange: CapturedExchange) => void;
+  /** The CA's public certificate, offered on the proxy's own page. */
+  readonly caPem: string;
+  /** How long a new connection or an answered CONNECT may stay silent (default 30 s). */
+  readonly firstBytesTimeoutMs?: number;
+  /** Client connections kept idle or silent at most (default 2048); the oldest go first. */
+  readonly maxIdleConnections?: number;
   /**
    * Asked before a recorded request is forwarded: a promise holds it until it settles (the recorder
    * is too far behind: backpressure under sustained overload), null lets it through at once.
@@ -39,6 +53,10 @@ export interface MitmAdapterOptions {
 export interface MitmAdapter {
   readonly port: number;
   inFlight(): number;
+  /** The dashboard's URL: requests for it through the proxy are refused, its page links to it. */
+  setDashboard(url: string | null): void;
+  /** Client connections open now (plain and decrypted). */
+  connections(): Promise<number>;
   /** Waits until no recorded exchange is in flight, or `ms` elapsed. */
   drain(ms: number): Promise<void>;
   close(): Promise<void>;
@@ -92,8 +110,6 @@ const { WebSocketServer } = requireFromLibrary('ws') as {
 interface LibraryInternals {
   /** Its WebSocket relay (frame handlers, the upstream WebSocket). */
   _onWebSocketServerConnect(isSSL: boolean, ws: unknown, req: IncomingMessage): void;
-  /** Its routing of a CONNECT's first bytes: plain HTTP goes to its HTTP server. */
-  _onHttpServerConnectData(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Its request pipeline (onRequest/onResponse handlers, the upstream request). */
   _onHttpServerRequest(isSSL: boolean, req: IncomingMessage, res: ServerResponse): void;
 }
@@ -111,31 +127,77 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
   const mitm = new Mitm();
   const flights = new Map<IContext, Flight>();
   const tunnels = new Set<Duplex>();
+  const limits = createConnectionLimits({
+    logger: log,
+    ...(opts.firstBytesTimeoutMs !== undefined ? { firstBytesMs: opts.firstBytesTimeoutMs } : {}),
+    ...(opts.maxIdleConnections !== undefined ? { max: opts.maxIdleConnections } : {}),
+  });
+  /** Where each admitted request (or WebSocket) goes: the library's own parse is not used. */
+  const pins = new WeakMap<IncomingMessage, Target>();
+  const wsPins = new WeakMap<object, Target>();
 
   const lib = mitm as unknown as LibraryInternals;
   const upgrades = new WebSocketServer({ noServer: true });
-  const terminator = createTlsTerminator({
+  const door = createFrontDoor({
+    caPem: opts.caPem,
+    logger: log,
+    route: (t) => upstream.route(t.host, t.port, false),
+    forward(tls, req, res, to) {
+      pins.set(req, to);
+      lib._onHttpServerRequest(tls, req, res);
+    },
+    relay(tls, req, socket, head, to) {
+      upgrades.handleUpgrade(req, socket, head, (ws) => {
+        wsPins.set(ws as object, to);
+        lib._onWebSocketServerConnect(tls, ws, req);
+      });
+    },
+  });
+  const terminator = createTlsTerminator<Tunnel>({
     issuer: opts.issuer,
     logger: log,
-    onRequest: (req, res) => lib._onHttpServerRequest(true, req, res),
-    onUpgrade: (req, socket, head) =>
-      upgrades.handleUpgrade(req, socket, head, (ws) =>
-        lib._onWebSocketServerConnect(true, ws, req),
-      ),
+    limits,
+    onRequest: (req, res, tunnel) => door.request(tunnel, true, req, res),
+    onUpgrade: (req, socket, head, tunnel) => door.upgrade(tunnel, true, req, socket, head),
   });
+  // Plain HTTP inside a CONNECT tunnel: read here, on the client's socket, like decrypted TLS.
+  const plainTunnels = new WeakMap<Duplex, Tunnel>();
+  const tunneledHttp = createServer((req, res) => {
+    const tunnel = plainTunnels.get(req.socket);
+    if (tunnel) door.request(tunnel, false, req, res);
+    else res.destroy();
+  });
+  tunneledHttp.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const tunnel = plainTunnels.get(socket);
+    if (tunnel) door.upgrade(tunnel, false, req, socket, head);
+    else socket.destroy();
+  });
+  // It never listens; 'listening' starts Node's checks of its header and request timeouts.
+  tunneledHttp.emit('listening');
+  limits.watch(tunneledHttp);
 
   // WebSockets (relayed, not recorded) go where their requests would: map-remote and our agents.
   mitm.onWebSocketConnection((ctx, callback) => {
     const o = ctx.proxyToServerWebSocketOptions as { url: string; agent?: unknown } | undefined;
+    const pin = wsPins.get(ctx.clientToProxyWebSocket as object);
     if (o) {
       try {
         const u = new URL(o.url);
         const tls = u.protocol === 'wss:';
-        const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-        const r = upstream.route(host, u.port ? Number(u.port) : tls ? 443 : 80, tls);
-        const authority = r.host.includes(':') ? `[${r.host}]` : r.host;
-        o.url = `${r.tls ? 'wss' : 'ws'}://${authority}:${r.port}${u.pathname}${u.search}`;
+        const host = pin?.host ?? u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+        const port = pin?.port ?? (u.port ? Number(u.port) : tls ? 443 : 80);
+        const r = upstream.route(host, port, tls);
+        o.url = `${r.tls ? 'wss' : 'ws'}://${authorityText(r)}${u.pathname}${u.search}`;
         o.agent = r.tls ? upstream.httpsAgent : upstream.httpAgent;
+        // --map-remote pointing at us: the client's WebSocket is closed (onWebSocketError).
+        const loop = door.loop({ host, port }, r);
+        if (loop) {
+          loop.then(
+            (kind) => callback(kind ? new Error('--map-remote points at this proxy') : undefined),
+            () => callback(new Error('cannot route')),
+          );
+          return;
+        }
       } catch {
         // Not a URL we can route: the library connects as it would.
       }
@@ -150,24 +212,35 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
   });
 
   // The library's own CONNECT continuation (its callback) is never called: every CONNECT is ours.
-  mitm.onConnect((req, socket, head) => {
-    const [host, port] = splitAuthority(req.url ?? '');
-    const decision = policy.connect(host, port);
-    if (decision === 'tunnel') return rawTunnel(socket, host, port, head, false);
+  mitm.onConnect((req, socket, head) =>
+    door.connect(req.url ?? '', socket, (tunnel) => connect(tunnel, socket, head)),
+  );
+
+  function connect(tunnel: Tunnel, socket: Duplex, head: Buffer): void {
+    const decision = tunnel.self ? 'intercept' : policy.connect(tunnel.host, tunnel.port);
+    if (decision === 'tunnel') return rawTunnel(socket, tunnel.host, tunnel.port, head, false);
     // Answer the CONNECT, then decide on the first bytes the client sends: TLS is decrypted here
     // (intercept) or tunneled (peek: a host whose TLS we do not touch), anything else is plain
-    // HTTP for the library's HTTP server.
+    // HTTP, read here too.
     const onFirst = (chunk: Buffer): void => {
+      limits.busy(socket);
       socket.pause();
-      if (chunk[0] !== 0x16) lib._onHttpServerConnectData(req, socket, chunk);
-      else if (decision === 'intercept') terminator.accept(socket, host, chunk);
-      else rawTunnel(socket, host, port, chunk, true);
+      if (chunk[0] === 0x16 && decision === 'intercept')
+        terminator.accept(socket, tunnel.host, chunk, tunnel);
+      else if (chunk[0] === 0x16) rawTunnel(socket, tunnel.host, tunnel.port, chunk, true);
+      else {
+        plainTunnels.set(socket, tunnel);
+        socket.unshift(chunk);
+        tunneledHttp.emit('connection', socket);
+        socket.resume();
+      }
     };
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     // The client may have sent its first bytes along with the CONNECT.
     if (head.length > 0) return onFirst(head);
+    limits.waiting(socket);
     socket.once('data', onFirst);
-  });
+  }
 
   /** Not ours: a raw byte tunnel; the client sees the real server's certificate. */
   function rawTunnel(
@@ -208,33 +281,48 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
   mitm.onRequest((ctx, callback) => {
     const o = ctx.proxyToServerRequestOptions!;
     const isTls = ctx.isSSL;
-    const host = String(o.host).toLowerCase();
-    const port = Number(o.port);
+    // Admitted before the library saw it (onRequest above): the pin is the only route.
+    const pin = pins.get(ctx.clientToProxyRequest);
+    const host = pin?.host ?? String(o.host).toLowerCase();
+    const port = pin?.port ?? Number(o.port);
     const url = originForm(ctx.clientToProxyRequest.url ?? '/');
     const r = upstream.route(host, port, isTls);
-    o.host = r.host;
-    o.port = r.port;
-    o.path = url;
-    if (r.tls !== isTls) ctx.isSSL = r.tls;
-    o.agent = r.tls ? upstream.httpsAgent : upstream.httpAgent;
-    if (!r.tls && upstream.viaProxy) {
-      o.host = upstream.viaProxy.host;
-      o.port = upstream.viaProxy.port;
-      o.path = `http://${r.host}:${r.port}${url}`;
+    // The target itself was checked on admission; --map-remote may still point at us.
+    const loop = door.loop({ host, port }, r);
+    if (!loop) return forward();
+    loop.then(
+      (kind) => {
+        if (!kind) return forward();
+        door.refuseLoop(kind, host, ctx.clientToProxyRequest, ctx.proxyToClientResponse);
+      },
+      () => ctx.proxyToClientResponse.destroy(),
+    );
+
+    function forward(): void {
+      o.host = r.host;
+      o.port = r.port;
+      o.path = url;
+      if (r.tls !== isTls) ctx.isSSL = r.tls;
+      o.agent = r.tls ? upstream.httpsAgent : upstream.httpAgent;
+      if (!r.tls && upstream.viaProxy) {
+        o.host = upstream.viaProxy.host;
+        o.port = upstream.viaProxy.port;
+        o.path = `http://${authorityText(r)}${url}`;
+      }
+      if (!policy.record(host, port, url.split('?', 1)[0] ?? '/')) return callback();
+      const wait = opts.gate?.();
+      if (wait) {
+        void wait.then(() => {
+          // The client may have given up while it waited: nothing to record then.
+          if (ctx.proxyToClientResponse.closed) return callback();
+          track(ctx, host, port, isTls, url);
+          callback();
+        });
+        return;
+      }
+      track(ctx, host, port, isTls, url);
+      return callback();
     }
-    if (!policy.record(host, port, url.split('?', 1)[0] ?? '/')) return callback();
-    const wait = opts.gate?.();
-    if (wait) {
-      void wait.then(() => {
-        // The client may have given up while it waited: nothing to record then.
-        if (ctx.proxyToClientResponse.closed) return callback();
-        track(ctx, host, port, isTls, url);
-        callback();
-      });
-      return;
-    }
-    track(ctx, host, port, isTls, url);
-    return callback();
   });
 
   /** Copy a recorded request and its response as they stream through; finish() at the end. */
@@ -350,9 +438,12 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
       () => {
         server.off('error', reject);
         server.on('error', (e) => log.error({ err: e.message }, 'proxy server error'));
-        resolve({
+        door.listening(mitm.httpPort);
+        const adapter: MitmAdapter = {
           port: mitm.httpPort,
           inFlight: () => flights.size,
+          setDashboard: (url) => door.setDashboard(url),
+          connections: () => new Promise((r) => server.getConnections((err, n) => r(err ? 0 : n))),
           async drain(ms) {
             const until = Date.now() + ms;
             while (flights.size > 0 && Date.now() < until)
@@ -363,8 +454,24 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
             terminator.close();
             upgrades.close();
             mitm.close();
+            limits.close();
+            tunneledHttp.closeAllConnections();
             server.closeAllConnections();
           },
+        };
+        // Chaining through ourselves would loop every plain request and tunnel.
+        const via = upstream.viaProxy;
+        const loop = via ? door.which(via) : null;
+        if (!loop || !via) return resolve(adapter);
+        void loop.then(async (kind) => {
+          if (!kind) return resolve(adapter);
+          await adapter.close();
+          reject(
+            new ToolError(
+              'ERR_USAGE',
+              `--upstream-proxy ${authorityText(via)} is this proxy itself (it would loop)`,
+            ),
+          );
         });
       },
     );
@@ -372,12 +479,18 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
     // arrive only as an 'error' event on it.
     const server = (mitm as unknown as { httpServer: Server }).httpServer;
     server.once('error', reject);
+    // Every request and upgrade on the listening port is admitted first (requests for the proxy
+    // itself never reach the library, which would forward them to us again).
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) =>
+      door.request(null, false, req, res),
+    );
+    server.removeAllListeners('upgrade');
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      door.upgrade(null, false, req, socket, head),
+    );
+    limits.watch(server);
   });
-}
-
-function splitAuthority(authority: string): [string, number] {
-  const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(authority);
-  return [(m?.[1] ?? authority).toLowerCase(), m?.[2] ? Number(m[2]) : 443];
 }
 
 /** `http://h/p?q` (absolute form, plain-HTTP proxying) -> `/p?q`. */

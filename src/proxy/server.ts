@@ -9,15 +9,17 @@ import type { LiveSession } from '../core/live.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { ToolError } from '../core/errors.js';
 import type { RawExchange, Report, ReportSource } from '../core/types.js';
-import { childEnv, managedIdentityHosts, writeCaBundle } from '../child-env.js';
+import { managedIdentityHosts } from '../child-env.js';
+import { prepareChild, type ChildSetup } from '../child/prepare.js';
+import { javaTrustStore } from '../child/java-truststore.js';
 import { BAS_SUPPORTED_HOSTS } from '../core/hosts.js';
 import type { Recorder } from '../session/recorder.js';
 import { createWorkerRecorder } from '../session/worker-recorder.js';
 import { renderSession, writeSessionReports } from '../session/finish.js';
 import { startDashboard } from '../ui/server.js';
-import { loadOrCreateCa, spkiSha256 } from './ca-store.js';
+import { loadOrCreateCa } from './ca-store.js';
 import { DEFAULT_CAPTURE_LIMIT } from './capture.js';
-import { LeafIssuer } from './certs.js';
+import { LeafIssuer, keySpkiSha256 } from './certs.js';
 import { createLiveSession } from './live-session.js';
 import { startMitm } from './mitm-adapter.js';
 import { createPolicy } from './policy.js';
@@ -52,6 +54,11 @@ export interface ProxyOptions {
   readonly onRawExchange?: (raw: RawExchange) => void;
   /** The environment a child inherits before the proxy variables are added (default process.env). */
   readonly baseEnv?: NodeJS.ProcessEnv;
+  /**
+   * Route Java children too (default true): a copy of the JDK's cacerts plus our CA, built with
+   * keytool once per CA when a JDK is found, named in `env.JAVA_TOOL_OPTIONS`.
+   */
+  readonly javaTrustStore?: boolean;
 }
 
 export interface RunningProxy {
@@ -62,12 +69,18 @@ export interface RunningProxy {
   /** The CA's public certificate (trust it) and its PEM text. */
   readonly caPath: string;
   readonly caPem: string;
+  /** True when this start created the CA (a new one to trust). */
+  readonly caCreated: boolean;
   /** System roots plus the proxy CA, for tools that replace their trust store (Python requests, curl). */
   readonly bundlePath: string;
   /** base64 SHA-256 of the shared leaf key's SPKI (Chromium: --ignore-certificate-errors-spki-list). */
   readonly leafSpkiSha256: string;
   /** The environment to give a child process so its traffic goes through the proxy. */
   readonly env: Readonly<Record<string, string>>;
+  /** Which ecosystems `env` routes (`ready`) and which it does not, with why (`skipped`). */
+  readonly routing: { readonly ready: readonly string[]; readonly skipped: readonly string[] };
+  /** The Java truststore (the JDK's roots plus our CA) named in `env`, when a JDK was found. */
+  readonly javaTrustStore: string | null;
   readonly live: LiveSession;
   readonly recorder: Recorder;
   readonly dashboardUrl: string | null;
@@ -85,10 +98,16 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
   const logger = options.logger ?? silentLogger();
   const host = options.host ?? '127.0.0.1';
   const ca = await loadOrCreateCa(options.certsDir ?? './certs');
-  const issuer = await LeafIssuer.create(ca);
+  const base = options.baseEnv ?? process.env;
+  // keytool (a JVM start, once per CA) runs while the rest starts up.
+  const java =
+    (options.javaTrustStore ?? true)
+      ? javaTrustStore({ certsDir: ca.dir, caPath: ca.certPath, caPem: ca.certPem, base })
+      : false;
+  const issuer = await LeafIssuer.create(ca, ca.leafKeyPem);
   const policy = createPolicy({
     intercept: options.intercept ?? [],
-    managedIdentityHosts: managedIdentityHosts(options.baseEnv ?? process.env),
+    managedIdentityHosts: managedIdentityHosts(base),
   });
   // Leaves for the hosts nearly every session meets, made before the first client arrives.
   await Promise.all(BAS_SUPPORTED_HOSTS.map((h) => issuer.issue([h])));
@@ -114,6 +133,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
       captureLimit: options.captureLimit ?? DEFAULT_CAPTURE_LIMIT,
       upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000,
       logger,
+      caPem: ca.certPem,
       nextId: () => `${tag}-${(++n).toString().padStart(6, '0')}`,
       gate: () => recorder.throttle?.() ?? null,
       onExchange: (exchange) => {
@@ -124,6 +144,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
   } catch (err) {
     await recorder.close();
     upstream.destroy();
+    if (err instanceof ToolError) throw err;
     const code = (err as { code?: string }).code ?? 'error';
     throw new ToolError('ERR_LISTEN', `cannot listen on ${host}:${options.port ?? 0} (${code})`, {
       cause: err,
@@ -133,15 +154,24 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
   const sources: ReportSource[] = [{ kind: 'proxy', name: url }];
   const live = createLiveSession(recorder, () => sources);
   let dashboard: { url: string; close(): Promise<void> } | null = null;
-  let bundlePath: string;
-  let leafSpki: string;
+  let child: ChildSetup;
   try {
     if (options.ui) {
       const uiPort = typeof options.ui === 'object' ? (options.ui.port ?? 0) : 0;
       dashboard = await startDashboard({ live, host: '127.0.0.1', port: uiPort, logger });
+      // Requests for it through the proxy are refused; the proxy's own page links to it.
+      mitm.setDashboard(dashboard.url);
     }
-    bundlePath = writeCaBundle(ca.dir, ca.certPem);
-    leafSpki = spkiSha256((await issuer.issue([BAS_SUPPORTED_HOSTS[0]])).certPem);
+    child = await prepareChild({
+      certsDir: ca.dir,
+      caPath: ca.certPath,
+      caPem: ca.certPem,
+      proxyUrl: url,
+      port: mitm.port,
+      interceptHosts: policy.extraHosts,
+      base,
+      java,
+    });
   } catch (err) {
     await mitm.close();
     await dashboard?.close();
@@ -149,13 +179,8 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     await recorder.close();
     throw err;
   }
-  const env: Record<string, string> = childEnv({
-    proxyUrl: url,
-    caPath: ca.certPath,
-    bundlePath,
-    interceptHosts: policy.extraHosts,
-    base: options.baseEnv ?? process.env,
-  });
+  const leafSpki = keySpkiSha256(ca.leafKeyPem);
+  const env = child.env;
   // For browsers launched by the child (Chromium: --ignore-certificate-errors-spki-list).
   env.ENTRA_BAS_LEAF_SPKI = leafSpki;
   let closed: Promise<void> | null = null;
@@ -165,9 +190,12 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     port: mitm.port,
     caPath: ca.certPath,
     caPem: ca.certPem,
-    bundlePath,
+    caCreated: ca.created,
+    bundlePath: child.bundlePath,
     leafSpkiSha256: leafSpki,
     env,
+    routing: { ready: child.ready, skipped: child.skipped },
+    javaTrustStore: child.javaTrustStore,
     live,
     recorder,
     dashboardUrl: dashboard ? dashboard.url : null,
@@ -185,6 +213,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
         await dashboard?.close();
         upstream.destroy();
         await recorder.close();
+        child.dispose();
       })();
       return closed;
     },

@@ -12,27 +12,29 @@ import type { Duplex } from 'node:stream';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import type { Logger } from '../core/logger.js';
 import type { LeafIssuer } from './certs.js';
+import type { ConnectionLimits } from './connection-limits.js';
 
 /** A client that opens a tunnel and never completes the TLS handshake is dropped after this. */
 export const HANDSHAKE_TIMEOUT_MS = 30_000;
 /** Bound on cached TLS contexts (one per host); far above what a sign-in session touches. */
 const CONTEXT_CACHE_MAX = 2000;
 
-export interface TlsTerminator {
+export interface TlsTerminator<T = undefined> {
   /**
    * Takes over a client socket whose CONNECT to `host` was answered and whose next bytes start a
-   * TLS handshake; `head` holds the bytes already read from it.
+   * TLS handshake; `head` holds the bytes already read from it. `tag` (what the CONNECT named)
+   * comes back with each request on the connection.
    */
-  accept(socket: Duplex, host: string, head: Buffer): void;
+  accept(socket: Duplex, host: string, head: Buffer, tag: T): void;
   /** Client connections currently open. */
   connections(): number;
   /** Destroys every client connection. */
   close(): void;
 }
 
-export function createTlsTerminator(opts: {
+export function createTlsTerminator<T = undefined>(opts: {
   readonly issuer: LeafIssuer;
-  readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly onRequest: (req: IncomingMessage, res: ServerResponse, tag: T) => void;
   readonly logger: Logger;
   readonly handshakeTimeoutMs?: number;
   /** Node's header and request timeouts (defaults 60 s and 300 s), and how often they are checked. */
@@ -40,9 +42,14 @@ export function createTlsTerminator(opts: {
   readonly requestTimeoutMs?: number;
   readonly checkIntervalMs?: number;
   /** An HTTP upgrade (WebSocket) on a decrypted connection; without it the connection is closed. */
-  readonly onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-}): TlsTerminator {
+  readonly onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, tag: T) => void;
+  /** Silent and idle connections: closed after a while, and counted (connection-limits.ts). */
+  readonly limits?: ConnectionLimits;
+}): TlsTerminator<T> {
   const { logger: log } = opts;
+  const tags = new WeakMap<Duplex, T>();
+  /** Each connection's response in flight: a malformed request after it gets no 400. */
+  const responding = new WeakMap<Duplex, ServerResponse>();
   const server = createServer(
     {
       ...(opts.headersTimeoutMs !== undefined ? { headersTimeout: opts.headersTimeoutMs } : {}),
@@ -51,15 +58,32 @@ export function createTlsTerminator(opts: {
         ? { connectionsCheckingInterval: opts.checkIntervalMs }
         : {}),
     },
-    opts.onRequest,
+    (req, res) => {
+      responding.set(req.socket, res);
+      opts.onRequest(req, res, tags.get(req.socket) as T);
+    },
   );
   // The server never listens, but Node starts the checks of its header and request timeouts (a
   // client that opens a request and never finishes it) on 'listening'.
   server.emit('listening');
-  if (opts.onUpgrade) server.on('upgrade', opts.onUpgrade);
+  const onUpgrade = opts.onUpgrade;
+  if (onUpgrade)
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      onUpgrade(req, socket, head, tags.get(socket) as T),
+    );
+  opts.limits?.watch(server);
   // A malformed request or a handshake the client aborted (it did not trust the CA, say): the
-  // connection goes, the proxy stays.
+  // connection goes, the proxy stays. A malformed request is answered first, as Node's HTTP
+  // server answers one on a plain connection.
   server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
+    const reply = httpErrorReply(err.code);
+    const busy = responding.get(socket);
+    if (reply && socket.writable && !(busy && busy.headersSent && !busy.writableFinished)) {
+      log.debug({ code: err.code }, `malformed request on an intercepted connection: ${reply}`);
+      socket.end(`HTTP/1.1 ${reply}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
     log.debug({ code: err.code ?? err.message }, 'intercepted client connection failed');
     socket.destroy();
   });
@@ -88,11 +112,12 @@ export function createTlsTerminator(opts: {
     return p;
   }
 
-  function wrap(socket: Duplex, head: Buffer, sc: SecureContext): void {
+  function wrap(socket: Duplex, head: Buffer, sc: SecureContext, tag: T): void {
     if (socket.destroyed) return;
     // TLSSocket reads what is already buffered on the socket before anything new.
     if (head.length > 0) socket.unshift(head);
     const tls = new TLSSocket(socket as Socket, { isServer: true, secureContext: sc });
+    tags.set(tls, tag);
     open.add(tls);
     const timer = setTimeout(() => tls.destroy(), opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
     timer.unref();
@@ -106,12 +131,12 @@ export function createTlsTerminator(opts: {
   }
 
   return {
-    accept(socket, host, head) {
+    accept(socket, host, head, tag) {
       const sc = context(host);
-      if (!(sc instanceof Promise)) return wrap(socket, head, sc);
+      if (!(sc instanceof Promise)) return wrap(socket, head, sc, tag);
       socket.pause();
       sc.then(
-        (ready) => wrap(socket, head, ready),
+        (ready) => wrap(socket, head, ready, tag),
         (err: unknown) => {
           log.warn(
             { host, err: err instanceof Error ? err.message : String(err) },
@@ -127,4 +152,14 @@ export function createTlsTerminator(opts: {
       for (const s of open) s.destroy();
     },
   };
+}
+
+/**
+ * Node's answer to an HTTP parse error (lib/_http_server.js socketOnError); null for the others
+ * (TLS failures, resets, timeouts: those connections are just closed).
+ */
+function httpErrorReply(code: string | undefined): string | null {
+  if (code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large';
+  if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return '413 Payload Too Large';
+  return code?.startsWith('HPE_') ? '400 Bad Request' : null;
 }

@@ -2,13 +2,21 @@
  * Turning a recorded session into reports: the aggregates come from the recorder, the exchanges are
  * streamed back from the session log, so a session of any length renders in bounded memory.
  */
+import { stat } from 'node:fs/promises';
 import type { ReportFormat } from '../core/live.js';
 import type { ExchangeRecord, ReportSource } from '../core/types.js';
 import { VERSION } from '../version.js';
-import { buildReportHead, type ReportBodies, type ReportInput } from '../report/build.js';
-import { renderToString, writeReports } from '../report/writer.js';
+import {
+  buildReportHead,
+  type ReportBodies,
+  type ReportChunk,
+  type ReportHead,
+  type ReportInput,
+} from '../report/build.js';
+import { renderReport, renderToString, writeReports } from '../report/writer.js';
 import { readSessionLog } from '../sources/session-log.js';
 import type { Recorder } from './recorder.js';
+import { renderInWorker, renderWorkerAvailable } from './render-thread.js';
 
 /** What reports need of a recording: a live Recorder, or the result of classifying HAR files. */
 export type RecordedSession = Pick<
@@ -24,6 +32,18 @@ export async function reportInput(
   sources: readonly ReportSource[],
   endedAt: string = new Date().toISOString(),
 ): Promise<ReportInput> {
+  const { head, logPath, end } = await reportPlan(recorder, sources, endedAt);
+  const exchanges = (): AsyncIterable<ExchangeRecord> =>
+    logPath ? readSessionLog(logPath, end !== null ? { end } : {}) : held(recorder);
+  return { head, exchanges, ...(recorder.bodies ? { bodies: recorder.bodies } : {}) };
+}
+
+/** The head, and where its exchanges are: the session log up to `end`. */
+async function reportPlan(
+  recorder: RecordedSession,
+  sources: readonly ReportSource[],
+  endedAt: string,
+): Promise<{ head: ReportHead; logPath: string | null; end: number | null }> {
   const { applications, summary } = await recorder.aggregates();
   const head = buildReportHead({
     applications,
@@ -34,9 +54,24 @@ export async function reportInput(
     version: VERSION,
   });
   const logPath = recorder.sessionLogPath;
-  const exchanges = (): AsyncIterable<ExchangeRecord> =>
-    logPath ? readSessionLog(logPath) : held(recorder);
-  return { head, exchanges, ...(recorder.bodies ? { bodies: recorder.bodies } : {}) };
+  // The log as it is now holds every record the aggregates count (a worker appends before it
+  // answers; a writer in this thread flushes on the next turn, awaited here): a report read while
+  // traffic goes on stops there, so its exchanges match its head.
+  let end: number | null = null;
+  if (logPath) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    end = await sizeOf(logPath);
+  }
+  return { head, logPath, end };
+}
+
+/** The file's size now; null when it cannot be had (the reader then reports the problem). */
+async function sizeOf(path: string): Promise<number | null> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return null;
+  }
 }
 
 /** Without a session log every record is held in memory (see recorderCore). */
@@ -53,6 +88,25 @@ export async function writeSessionReports(
   const input = await reportInput(recorder, sources);
   await writeReports(input, files);
   return input;
+}
+
+/**
+ * The report so far as chunks to stream (see LiveSession.renderStream). With a session log (and
+ * the worker module), rendered in a worker thread (render-thread.ts): the caller's thread only
+ * passes bytes on.
+ */
+export async function streamSession(
+  recorder: RecordedSession,
+  sources: readonly ReportSource[],
+  format: ReportFormat,
+  opts: { readonly workerUrl?: URL } = {},
+): Promise<AsyncIterable<ReportChunk>> {
+  await recorder.settle();
+  if (recorder.sessionLogPath && !recorder.bodies && renderWorkerAvailable(opts.workerUrl)) {
+    const { head, logPath, end } = await reportPlan(recorder, sources, new Date().toISOString());
+    if (logPath) return renderInWorker({ format, head, logPath, end }, opts);
+  }
+  return renderReport(format, await reportInput(recorder, sources));
 }
 
 export async function renderSession(

@@ -286,6 +286,11 @@ export interface SessionLogReadStats {
 export interface SessionLogReadOptions {
   /** Called for each skipped line (1-based line number and why). */
   onSkip?(line: number, reason: string): void;
+  /**
+   * Read only the bytes before this offset (the log's size at some moment): the records written
+   * by then, however much the log has grown since. A line cut there counts as a torn tail.
+   */
+  end?: number;
 }
 
 function isRecord(v: unknown): v is ExchangeRecord {
@@ -346,7 +351,12 @@ export function readSessionLog(
     };
 
     // 'utf8' decoding in the stream keeps multi-byte characters split across chunks whole.
-    const stream = createReadStream(path, { highWaterMark: 256 * 1024, encoding: 'utf8' });
+    const stream = createReadStream(path, {
+      highWaterMark: 256 * 1024,
+      encoding: 'utf8',
+      // `end` of createReadStream is inclusive.
+      ...(opts.end !== undefined ? { end: Math.max(0, opts.end - 1) } : {}),
+    });
     let lineNo = 0;
     let pending: string[] = [];
     let pendingLen = 0;

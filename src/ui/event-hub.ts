@@ -4,6 +4,12 @@
  * written to every client. Aggregates go out as throttled `snapshot` events; comments keep idle
  * connections alive. A client that stops reading is dropped rather than buffered without bound
  * (its EventSource reconnects and the page refetches /api/snapshot).
+ *
+ * Clients are capped (default 32), and a new client is always let in: beyond the cap the client
+ * that is furthest behind (unsent output), else the oldest, is let go to make room. Stale tabs
+ * and idle scripts cannot shut the page the user is looking at out of live updates. The one let
+ * go is asked to wait before it reconnects (`retry:`), so clients over the cap take turns slowly
+ * rather than churn.
  */
 import type { ServerResponse } from 'node:http';
 import type { LiveSession } from '../core/live.js';
@@ -20,8 +26,10 @@ export interface EventHubOptions {
   readonly snapshotThrottleMs?: number;
   /** Drop a client whose unsent output exceeds this (default 8 MiB). */
   readonly maxBufferedBytes?: number;
-  /** Refuse more concurrent clients than this (default 32). */
+  /** At most this many concurrent clients; a new one replaces the laggiest/oldest (default 32). */
   readonly maxClients?: number;
+  /** How long a client let go for a newer one is asked to wait before reconnecting (default 30 s). */
+  readonly evictedRetryMs?: number;
 }
 
 export function sseFrame(event: string, data: unknown): string {
@@ -35,6 +43,7 @@ export class EventHub {
   readonly #throttleMs: number;
   readonly #maxBuffered: number;
   readonly #maxClients: number;
+  readonly #evictedRetryMs: number;
   readonly #clients = new Set<ServerResponse>();
   #unsubscribe: (() => void) | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -48,20 +57,25 @@ export class EventHub {
     this.#heartbeatMs = opts.heartbeatMs ?? 15_000;
     this.#throttleMs = opts.snapshotThrottleMs ?? 500;
     this.#maxBuffered = opts.maxBufferedBytes ?? 8 * 1024 * 1024;
-    this.#maxClients = opts.maxClients ?? 32;
+    this.#maxClients = Math.max(1, opts.maxClients ?? 32);
+    this.#evictedRetryMs = opts.evictedRetryMs ?? 30_000;
   }
 
   get clientCount(): number {
     return this.#clients.size;
   }
 
-  /** Turns `res` into an event stream; returns false (and answers 503) when full or closed. */
+  /**
+   * Turns `res` into an event stream; returns false (and answers 503) once closed. At the cap, an
+   * older client is let go first (see the module comment).
+   */
   attach(res: ServerResponse): boolean {
-    if (this.#closed || this.#clients.size >= this.#maxClients) {
+    if (this.#closed) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
-      res.end('too many dashboard clients\n');
+      res.end('the dashboard is closing\n');
       return false;
     }
+    while (this.#clients.size >= this.#maxClients) this.#evictOne();
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -108,6 +122,19 @@ export class EventHub {
   #detach(res: ServerResponse): void {
     if (!this.#clients.delete(res)) return;
     if (this.#clients.size === 0) this.#stop();
+  }
+
+  /** Lets go of the client furthest behind (unsent bytes), else the oldest (insertion order). */
+  #evictOne(): void {
+    let victim: ServerResponse | undefined;
+    for (const res of this.#clients) {
+      if (victim === undefined || res.writableLength > victim.writableLength) victim = res;
+    }
+    if (victim === undefined) return;
+    this.#clients.delete(victim);
+    this.#log.debug('dashboard event clients at the cap; letting the oldest go');
+    if (victim.writableLength > 0 || victim.writableEnded || victim.destroyed) victim.destroy();
+    else victim.end(`retry: ${this.#evictedRetryMs}\n\n`);
   }
 
   #onRecord(record: ExchangeRecord): void {

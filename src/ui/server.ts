@@ -5,7 +5,8 @@
  *   /api/snapshot          compact aggregates + the most recent compact records (?limit=, max 2000)
  *   /api/events            server-sent events: `record` (compact) and throttled `snapshot`
  *   /api/exchanges/:id     one full record (already redacted upstream, evidence included)
- *   /report.{json,md,html,xml,har}   the report so far, as a download
+ *   /report.{json,md,html,xml,har}   the report so far, as a download (streamed, a few at a
+ *                                    time: downloads.ts)
  *
  * Refused before routing (guard.ts): other methods, non-loopback Host headers, foreign origins.
  */
@@ -16,7 +17,8 @@ import type { LiveSession, ReportFormat } from '../core/live.js';
 import { ToolError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { compactRecord } from './compact.js';
-import { EventHub } from './event-hub.js';
+import { Downloads, type DownloadsOptions } from './downloads.js';
+import { EventHub, type EventHubOptions } from './event-hub.js';
 import { refusal, securityHeaders } from './guard.js';
 import { isLoopbackBindAddress, urlHost } from './loopback.js';
 import { REPORT_FORMATS, renderPage } from './page.js';
@@ -28,6 +30,10 @@ export interface DashboardOptions {
   /** Listen port; 0 (the default) picks a free one. */
   readonly port?: number;
   readonly logger: Logger;
+  /** Limits of the event streams (tests). */
+  readonly events?: Pick<EventHubOptions, 'maxClients' | 'maxBufferedBytes' | 'heartbeatMs'>;
+  /** Limits of the report downloads (tests). */
+  readonly downloads?: Pick<DownloadsOptions, 'maxActive' | 'maxQueued' | 'queueTimeoutMs'>;
 }
 
 export interface RunningDashboard {
@@ -38,14 +44,6 @@ export interface RunningDashboard {
 
 const DEFAULT_RECENT = 500;
 const MAX_RECENT = 2000;
-
-const CONTENT_TYPES: Readonly<Record<ReportFormat, string>> = {
-  json: 'application/json; charset=utf-8',
-  md: 'text/markdown; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-  xml: 'application/xml; charset=utf-8',
-  har: 'application/json; charset=utf-8',
-};
 
 function send(res: ServerResponse, status: number, type: string, body: string, nonce?: string) {
   res.writeHead(status, {
@@ -94,7 +92,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
   }
   const { live } = opts;
   const log = opts.logger.child({ component: 'dashboard' });
-  const hub = new EventHub({ live, logger: log });
+  const hub = new EventHub({ live, logger: log, ...opts.events });
+  const downloads = new Downloads({ live, logger: log, ...opts.downloads });
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname;
@@ -131,9 +130,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
     }
     const format = reportFormat(path);
     if (format !== undefined) {
-      const body = await live.render(format);
-      res.setHeader('content-disposition', `attachment; filename="entra-bas-report.${format}"`);
-      send(res, 200, CONTENT_TYPES[format], body);
+      await downloads.serve(req.method, res, format);
       return;
     }
     if (path === '/favicon.ico') {
@@ -195,6 +192,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
     close() {
       closing ??= new Promise<void>((resolve) => {
         hub.close();
+        downloads.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });

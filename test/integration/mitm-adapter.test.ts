@@ -89,6 +89,7 @@ beforeAll(async () => {
     captureLimit: 64,
     upstreamTimeoutMs: 1_000,
     logger: silentLogger(),
+    caPem: ca.certPem,
     nextId: () => `t-${++n}`,
     onExchange: (c) => exchanges.push(toRawExchange(c)),
     gate: () => gateNow,

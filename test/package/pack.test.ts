@@ -98,6 +98,26 @@ describe('the packed package, installed in an empty folder', () => {
     expect(statSync(join(certs, 'ca-key.pem')).mode & 0o077).toBe(0);
   });
 
+  it('run gives a Node child the fetch preload, loading undici from the installed package', async () => {
+    const script =
+      "process.stdout.write(String(globalThis[Symbol.for('undici.globalDispatcher.1')]?.constructor?.name))";
+    const r = await npx(
+      'run',
+      '--certs',
+      join(work, 'certs'),
+      '--no-ui',
+      '--out',
+      join(work, 'run.json'),
+      '--',
+      process.execPath,
+      '-e',
+      script,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('EnvHttpProxyAgent');
+    expect(r.stderr).toMatch(/routed for .*Node \(https, fetch\)/);
+  });
+
   it('classify of a HAR writes a report', async () => {
     const out = join(work, 'review.json');
     const r = await npx('classify', HAR, '--out', out);

@@ -68,6 +68,7 @@ export async function demoCommand(p: Parsed): Promise<number> {
   const proxy = await startProxy({
     port: o.portGiven ? o.port : 0,
     certsDir: o.certs,
+    javaTrustStore: false, // demo starts no child: no keytool run
     mapRemote,
     upstreamCa: [sim.caPem],
     sessionLogPath: session,

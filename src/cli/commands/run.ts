@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import { ToolError } from '../../core/errors.js';
 import { finishCliProxy, startCliProxy } from '../common.js';
 import type { Parsed } from '../options.js';
+import { chatty } from './start.js';
 
 export async function runCommand(p: Parsed, rest: readonly string[]): Promise<number> {
   const o = p.options;
@@ -17,6 +18,12 @@ export async function runCommand(p: Parsed, rest: readonly string[]): Promise<nu
     port: o.portGiven ? o.port : 0,
     announce: process.stderr,
   });
+  if (chatty(o)) {
+    const { ready, skipped } = proxy.routing;
+    process.stderr.write(
+      `entra-bas-proxy: routed for ${cmd}: ${ready.join(', ')}${skipped.length > 0 ? `; not set up: ${skipped.join('; ')}` : ''}\n`,
+    );
+  }
   const status = await new Promise<number>((resolve) => {
     const child = spawn(cmd, args, { stdio: 'inherit', env: proxy.env });
     const forward = (sig: NodeJS.Signals): void => {

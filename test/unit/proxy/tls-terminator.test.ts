@@ -27,7 +27,7 @@ beforeAll(async () => {
     checkIntervalMs: 100,
   });
   front = net.createServer((s) =>
-    terminator.accept(s, 'login.microsoftonline.com', Buffer.alloc(0)),
+    terminator.accept(s, 'login.microsoftonline.com', Buffer.alloc(0), undefined),
   );
   await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
   port = (front.address() as AddressInfo).port;

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/logger.js';
 import { EventHub, sseFrame, type EventHubOptions } from '../../../src/ui/event-hub.js';
 import { createFakeLive, makeRecord, type FakeLive } from './fake-live.js';
-import { get, openEvents } from './http.js';
+import { openEvents } from './http.js';
 
 let server: Server | undefined;
 let hub: EventHub | undefined;
@@ -40,16 +40,70 @@ describe('sseFrame', () => {
 });
 
 describe('EventHub', () => {
-  it('refuses clients beyond maxClients with 503', async () => {
-    const { url } = await serve(createFakeLive(), { maxClients: 1 });
-    const first = await openEvents(url);
+  it('lets the oldest client go for a new one at maxClients, asking it to wait before reconnecting', async () => {
+    const live = createFakeLive();
+    const { url, hub: h } = await serve(live, { maxClients: 2, evictedRetryMs: 30_000 });
+    const a = await openEvents(url);
+    const b = await openEvents(url);
+    let c: Awaited<ReturnType<typeof openEvents>> | undefined;
     try {
-      await first.next('snapshot');
-      const second = await get(url, '/api/events');
-      expect(second.status).toBe(503);
-      expect(second.headers['retry-after']).toBe('5');
+      await a.next('snapshot');
+      await b.next('snapshot');
+      let aText = '';
+      a.res.on('data', (chunk: string) => (aText += chunk));
+      const aEnded = new Promise<void>((resolve) => a.res.once('end', resolve));
+      c = await openEvents(url);
+      expect(c.res.statusCode).toBe(200);
+      await c.next('snapshot');
+      await aEnded;
+      expect(aText).toContain('retry: 30000\n\n');
+      expect(h.clientCount).toBe(2);
+      live.add(makeRecord({ id: 'after-eviction' }));
+      expect(JSON.parse((await b.next('record')).data)).toMatchObject({ id: 'after-eviction' });
+      expect(JSON.parse((await c.next('record')).data)).toMatchObject({ id: 'after-eviction' });
+      expect(a.events.some((e) => e.event === 'record')).toBe(false);
     } finally {
-      first.close();
+      a.close();
+      b.close();
+      c?.close();
+    }
+  });
+
+  it('lets a client that stopped reading go before an older one that keeps up', async () => {
+    const live = createFakeLive();
+    const { url, hub: h } = await serve(live, {
+      maxClients: 2,
+      maxBufferedBytes: 256 * 1024 * 1024,
+    });
+    const reader = await openEvents(url);
+    const stuck = await openEvents(url);
+    let fresh: Awaited<ReturnType<typeof openEvents>> | undefined;
+    try {
+      await reader.next('snapshot');
+      await stuck.next('snapshot');
+      stuck.res.pause();
+      stuck.res.socket.pause();
+      // Enough output (about 16 MB) that the stuck client's socket buffers fill and the server
+      // holds the rest.
+      const path = `/${'y'.repeat(280)}`;
+      const host = `${'h'.repeat(240)}.example`;
+      for (let i = 0; i < 20_000; i++) live.add(makeRecord({ id: `fill-${i}`, path, host }));
+      await expect
+        .poll(() => reader.events.filter((e) => e.event === 'record').length, { timeout: 20_000 })
+        .toBe(20_000);
+      fresh = await openEvents(url);
+      await fresh.next('snapshot');
+      expect(h.clientCount).toBe(2);
+      // The reader (the oldest) was kept: it still gets what comes next, and so does the new one.
+      live.add(makeRecord({ id: 'last' }));
+      expect(JSON.parse((await fresh.next('record')).data)).toMatchObject({ id: 'last' });
+      await expect
+        .poll(() => reader.events.some((e) => e.event === 'record' && e.data.includes('"last"')))
+        .toBe(true);
+    } finally {
+      reader.close();
+      stuck.close();
+      fresh?.close();
     }
   });
 

@@ -111,6 +111,11 @@ export function createFakeLive(opts: { findings?: (app: string) => Finding[] } =
     };
   }
 
+  function fakeReport(format: ReportFormat): string {
+    const head = { format, summary: snapshot().summary };
+    return format === 'md' ? `# report\n\n${records.length} exchanges\n` : JSON.stringify(head);
+  }
+
   return {
     records,
     listenerCount: () => listeners.size,
@@ -139,9 +144,14 @@ export function createFakeLive(opts: { findings?: (app: string) => Finding[] } =
       return () => listeners.delete(listener);
     },
     render(format: ReportFormat) {
-      const head = { format, summary: snapshot().summary };
+      return Promise.resolve(fakeReport(format));
+    },
+    renderStream(format: ReportFormat) {
+      const text = fakeReport(format);
       return Promise.resolve(
-        format === 'md' ? `# report\n\n${records.length} exchanges\n` : JSON.stringify(head),
+        (async function* () {
+          yield text;
+        })(),
       );
     },
   };

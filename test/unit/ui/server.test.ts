@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ToolError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
@@ -139,11 +140,44 @@ describe('routes', () => {
 
   it('answers 500 without details when rendering fails', async () => {
     const live = createFakeLive();
-    live.render = () => Promise.reject(new Error('secret-ish internal detail'));
+    live.renderStream = () => Promise.reject(new Error('secret-ish internal detail'));
     const { url } = await start(live);
     const res = await get(url, '/report.json');
     expect(res.status).toBe(500);
     expect(res.body).not.toContain('secret-ish');
+  });
+
+  it('keeps live updates for a real page with 40 idle event-stream clients connected', async () => {
+    const live = createFakeLive();
+    const { url } = await start(live);
+    const u = new URL(url);
+    const idle: Socket[] = [];
+    try {
+      // Clients that open the event stream, take its first bytes and then never read again.
+      for (let i = 0; i < 40; i++) {
+        const s = connect(Number(u.port), u.hostname);
+        idle.push(s);
+        await new Promise<void>((resolve, reject) => {
+          s.once('error', reject);
+          s.once('data', () => {
+            s.pause();
+            resolve();
+          });
+          s.write(`GET /api/events HTTP/1.1\r\nHost: ${u.host}\r\n\r\n`);
+        });
+      }
+      const page = await openEvents(url);
+      try {
+        expect(page.res.statusCode).toBe(200);
+        await page.next('snapshot');
+        live.add(makeRecord({ id: 'seen-live' }));
+        expect(JSON.parse((await page.next('record')).data)).toMatchObject({ id: 'seen-live' });
+      } finally {
+        page.close();
+      }
+    } finally {
+      for (const s of idle) s.destroy();
+    }
   });
 });
 
