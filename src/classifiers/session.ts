@@ -258,7 +258,9 @@ function fold(app: AppAgg, r: ExchangeRecord): void {
     if (ids) ids.push(r.id);
     else if (app.aliasIds.size < MAX_HOSTS) app.aliasIds.set(r.host, [r.id]);
   }
+  // A sign-in log row rarely names the library: only captured requests tell an MSAL client.
   if (
+    r.source !== 'signin-log' &&
     (r.protocol === 'oauth2' || r.protocol === 'oidc') &&
     (r.endpoint === 'authorize' || r.endpoint === 'token' || r.endpoint === 'devicecode')
   ) {
