@@ -84,6 +84,8 @@ interface AppAgg {
   oauthCalls: number;
   msalSeen: boolean;
   readonly otherLibraries: Set<string>;
+  /** The first display name an exchange of this application carried (record.appName). */
+  name: string | null;
   cached: ApplicationRecord | null;
 }
 
@@ -108,6 +110,7 @@ function newApp(key: string, order: number): AppAgg {
     oauthCalls: 0,
     msalSeen: false,
     otherLibraries: new Set(),
+    name: null,
     cached: null,
   };
 }
@@ -200,6 +203,8 @@ function fold(app: AppAgg, r: ExchangeRecord): void {
     inc(app.libraries, r.library);
   }
   app.exchangeIds.push(r.id);
+  // Records read back from a log may carry anything: only a non-empty string is a name.
+  if (app.name === null && typeof r.appName === 'string' && r.appName !== '') app.name = r.appName;
   app.byVerdict[Object.hasOwn(app.byVerdict, r.verdict) ? r.verdict : 'unknown']++;
   if (r.grantType !== null) inc(app.flows, r.grantType);
   if (r.samlInitiation !== null) inc(app.flows, `saml:${r.samlInitiation}`);
@@ -328,6 +333,7 @@ function buildApp(app: AppAgg): ApplicationRecord {
       : 'unknown';
   return {
     clientId: app.key,
+    name: app.name,
     hosts: [...app.hosts],
     appType,
     clientType,

@@ -254,6 +254,11 @@ export interface ExchangeRecord {
   readonly appType: AppType;
   readonly samlInitiation: SamlInitiation | null;
   readonly clientId: string | null;
+  /**
+   * The client's display name, when the exchange carries it (`app_displayname` of a v1 access token
+   * issued to this client). Absent otherwise: optional, added after schemaVersion 1.
+   */
+  readonly appName?: string;
   readonly tenant: string | null;
   readonly scopes: readonly string[] | null;
   readonly library: string | null;
@@ -300,6 +305,11 @@ export interface ApplicationRecord {
   readonly findings: readonly Finding[];
   /** Exchanges of this application per verdict (all five keys). */
   readonly exchangesByVerdict?: Readonly<Record<Verdict, number>>;
+  /**
+   * The application's display name (CONTRACT: from sign-in logs' appDisplayName, or the
+   * `app_displayname` its exchanges carry), else null. Optional for reports of older versions.
+   */
+  readonly name?: string | null;
 }
 
 export interface ReportSource {

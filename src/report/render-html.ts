@@ -36,11 +36,16 @@ export async function* renderHtml(input: ReportInput): AsyncIterable<ReportChunk
   const apps = sortApps(head.applications);
   const appIndex = indexApplications(apps);
   const stats = statsFromHead(head, apps) ?? (await collectStats(input, appIndex, apps.length));
-  yield pageHead(head);
-  yield summarySection(head);
-  yield chartSection(apps, stats.counts);
-  yield applicationsSection(apps);
-  yield exchangesSection(head, apps, stats.hosts);
+  // The page's blocks, top to bottom: each is one self-contained <header>/<section>; a new block
+  // (e.g. session-level findings) is one more entry here.
+  const blocks = [
+    pageHead(head),
+    summarySection(head),
+    chartSection(apps, stats.counts),
+    applicationsSection(apps),
+    exchangesSection(head, apps, stats.hosts),
+  ];
+  yield* blocks;
   yield '<script type="application/json" id="ebp-rows">[';
   const prebuilt = input.bodies?.htmlRows?.();
   let strings: readonly string[];
@@ -57,7 +62,7 @@ export async function* renderHtml(input: ReportInput): AsyncIterable<ReportChunk
     strings = interner.values();
   }
   yield ']</script>\n';
-  const meta = { strings, verdicts: VERDICTS, pageSize: 100 };
+  const meta = { strings, verdicts: VERDICTS, pageSize: 100, names: namesByKey(apps) };
   yield `<script type="application/json" id="ebp-meta">${jsonForScript(meta)}</script>\n`;
   yield `<script>${HTML_SCRIPT}</script>\n`;
   yield notesSection();
@@ -150,62 +155,73 @@ function summarySection(head: ReportHead): string {
   const sources = head.session.sources
     .map((src) => `<li>${esc(src.kind)}: <code>${esc(src.name)}</code></li>`)
     .join('');
-  return `<header>
+  return `<header class="summary">
+<div class="lead">
 <h1>Entra backup authentication (BAS) coverage</h1>
 <p class="overall">Overall verdict: ${badge(s.verdict)}</p>
 <p>${s.applications} application${s.applications === 1 ? '' : 's'}, ${s.exchanges} exchange${s.exchanges === 1 ? '' : 's'}, from <time>${esc(head.session.startedAt)}</time> to <time>${esc(head.session.endedAt)}</time>.</p>
+${sources ? `<details><summary>Sources</summary><ul>${sources}</ul></details>` : ''}
+</div>
 <table class="counts"><caption>Counts by verdict</caption>
 <thead><tr><th scope="col">Verdict</th><th scope="col">Applications</th><th scope="col">Exchanges</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>
-${sources ? `<details><summary>Sources</summary><ul>${sources}</ul></details>` : ''}
 </header>
 `;
 }
+
+/** Geometry of the per-application chart (SVG user units; the SVG scales to the page width). */
+const CHART = { labelW: 340, barW: 440, countW: 70, rowH: 26, barH: 18, top: 52 } as const;
 
 function chartSection(apps: readonly ApplicationRecord[], counts: Stats['counts']): string {
   if (apps.length === 0)
     return '<section id="chart"><h2>Verdicts per application</h2><p>No application signed in during this session.</p></section>\n';
   const shown = apps.slice(0, HTML_LIMITS.chartApplications);
-  const labelW = 250;
-  const barW = 440;
-  const rowH = 24;
-  const top = 34;
-  const width = labelW + barW + 70;
-  const height = top + shown.length * rowH + 8;
+  const { labelW, barW, countW, rowH, barH, top } = CHART;
+  const totals = shown.map((_, i) => total(counts[i] ?? zeroCounts()));
+  const max = Math.max(1, ...totals);
+  const step = tickStep(max);
+  const scale = barW / (Math.ceil(max / step) * step);
+  const width = labelW + barW + countW;
+  const height = top + shown.length * rowH + 6;
   const legend = WORST_FIRST.map((v, i) => {
-    const x = i * 130;
-    return `<g transform="translate(${x},6)"><rect class="v-${v}" width="14" height="14" rx="2"/><text x="20" y="12">${v}</text></g>`;
+    const x = i * 140;
+    return `<g transform="translate(${x},4)"><rect class="v-${v}" width="14" height="14" rx="2"/><text x="20" y="12">${v}</text></g>`;
   }).join('');
+  // Axis: exchanges, ticks at round numbers, grid lines through the bars.
+  const ticks: string[] = [];
+  for (let t = 0; t * scale <= barW + 0.01; t += step) {
+    const x = (labelW + t * scale).toFixed(1);
+    ticks.push(
+      `<line class="grid" x1="${x}" y1="${top - 4}" x2="${x}" y2="${height - 4}"/><text class="tick" x="${x}" y="${top - 8}" text-anchor="middle">${t}</text>`,
+    );
+  }
   const bars = shown
     .map((a, i) => {
       const c = counts[i] ?? zeroCounts();
-      const total = VERDICTS.reduce((n, v) => n + c[v], 0);
-      const y = top + i * rowH;
+      const n = totals[i] ?? 0;
+      const y = top + i * rowH + (rowH - barH) / 2;
+      const ty = y + barH / 2 + 4;
+      const full = fullLabel(a);
       let x = labelW;
       const segs = WORST_FIRST.filter((v) => c[v] > 0)
         .map((v) => {
-          const w = (c[v] / total) * barW;
-          const seg = `<rect class="v-${v}" x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowH - 6}"><title>${esc(a.clientId)}: ${c[v]} ${v}</title></rect>`;
+          const w = c[v] * scale;
+          const seg = `<rect class="v-${v}" x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${barH}"><title>${esc(full)}: ${c[v]} ${v}</title></rect>`;
           x += w;
           return seg;
         })
         .join('');
-      // Client ids (GUIDs) differ at both ends: keep the start and the end, elide the middle.
-      const label =
-        a.clientId.length > 30
-          ? `${a.clientId.slice(0, 14)}\u2026${a.clientId.slice(-15)}`
-          : a.clientId;
       const empty =
-        total === 0
-          ? `<rect class="empty" x="${labelW}" y="${y}" width="${barW}" height="${rowH - 6}"/>`
+        n === 0
+          ? `<rect class="empty" x="${labelW}" y="${y}" width="${barW}" height="${barH}"/>`
           : '';
-      return `<g class="bar" data-app="${i}"><text x="${labelW - 8}" y="${y + 13}" text-anchor="end">${esc(label)}<title>${esc(a.clientId)}</title></text>${empty}${segs}<text x="${labelW + barW + 8}" y="${y + 13}">${total}</text></g>`;
+      return `<g class="bar" data-app="${i}"><text x="${labelW - 10}" y="${ty}" text-anchor="end">${chartLabel(a)}<title>${esc(full)}: ${esc(describe(c))}</title></text>${empty}${segs}<text class="count" x="${(x + 6).toFixed(1)}" y="${ty}">${n}</text></g>`;
     })
     .join('\n');
   const summary = shown
-    .map((a, i) => `${a.clientId}: ${describe(counts[i] ?? zeroCounts())}.`)
+    .map((a, i) => `${fullLabel(a)}: ${describe(counts[i] ?? zeroCounts())}.`)
     .join(' ');
   const more =
     apps.length > shown.length
@@ -215,8 +231,9 @@ function chartSection(apps: readonly ApplicationRecord[], counts: Stats['counts'
 <h2>Verdicts per application</h2>
 <svg role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMinYMin meet">
 <title id="chart-title">Exchange verdicts per application</title>
-<desc id="chart-desc">One stacked bar per application, worst verdict first; each segment is the share of its exchanges with that verdict, and the number after the bar is the exchange count. ${esc(summary)}</desc>
+<desc id="chart-desc">One stacked bar per application, worst verdict first: each segment is the number of its exchanges with that verdict, on a common scale of exchanges, and the number after the bar is the application's exchange count. ${esc(summary)}</desc>
 <g class="legend">${legend}</g>
+<g class="axis">${ticks.join('')}</g>
 <g>
 ${bars}
 </g>
@@ -224,6 +241,31 @@ ${bars}
 ${more}
 </section>
 `;
+}
+
+function total(c: Record<Verdict, number>): number {
+  return VERDICTS.reduce((n, v) => n + c[v], 0);
+}
+
+/** A round step (1, 2 or 5 times a power of ten) that gives at most 5 intervals up to `max`. */
+function tickStep(max: number): number {
+  const raw = max / 5;
+  const p = 10 ** Math.floor(Math.log10(Math.max(1, raw)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
+  return 10 * p;
+}
+
+/** "Name (client id)" when the application has a display name, else the client id. */
+function fullLabel(a: ApplicationRecord): string {
+  const name = nameOf(a);
+  return name === null ? a.clientId : `${name} (${a.clientId})`;
+}
+
+/** The chart's label: the name in bold and a short client id, or the client id alone (escaped). */
+function chartLabel(a: ApplicationRecord): string {
+  const name = nameOf(a);
+  if (name === null) return `<tspan class="cid">${esc(clipMiddle(a.clientId, 44))}</tspan>`;
+  return `<tspan class="name">${esc(clipEnd(name, 30))}</tspan> <tspan class="cid">${esc(shortId(a.clientId))}</tspan>`;
 }
 
 function describe(c: Record<Verdict, number>): string {
@@ -238,7 +280,7 @@ function applicationsSection(apps: readonly ApplicationRecord[]): string {
     apps.length > shown.length
       ? `<p>${apps.length - shown.length} more applications are in the JSON report.</p>`
       : '';
-  return `<section id="applications"><h2>Applications</h2>\n${sections || '<p>None.</p>'}\n${more}</section>\n`;
+  return `<section id="applications"><h2>Applications</h2>\n${sections ? `<div class="apps">\n${sections}\n</div>` : '<p>None.</p>'}\n${more}</section>\n`;
 }
 
 function applicationHtml(a: ApplicationRecord, i: number): string {
@@ -246,14 +288,20 @@ function applicationHtml(a: ApplicationRecord, i: number): string {
     .map(([k, n]) => `${esc(k)} \u00d7${n}`)
     .join(', ');
   const findings = a.findings.map(findingHtml).join('\n');
+  const name = nameOf(a);
+  const n = a.exchangeIds.length;
+  const facts = [
+    `${esc(a.appType)} app`,
+    `${esc(a.clientType)} client`,
+    a.library ? esc(a.library) : '<em>no library seen</em>',
+    `${n} exchange${n === 1 ? '' : 's'}`,
+  ].join(' \u00b7 ');
   return `<section class="app" id="app-${i}">
-<h3>${badge(a.verdict)} <code>${esc(a.clientId)}</code></h3>
+<h3>${badge(a.verdict)} ${name === null ? '' : `<span class="app-name">${esc(name)}</span> `}<code class="cid">${esc(a.clientId)}</code></h3>
+<p class="facts">${facts}</p>
 <dl>
-<dt>App type</dt><dd>${esc(a.appType)} (${esc(a.clientType)} client)</dd>
-<dt>Library</dt><dd>${a.library ? esc(a.library) : '<em>not seen</em>'}</dd>
 <dt>Hosts</dt><dd>${a.hosts.map((h) => `<code>${esc(h)}</code>`).join(', ')}</dd>
 <dt>Flows</dt><dd>${flows || '<em>none</em>'}</dd>
-<dt>Exchanges</dt><dd>${a.exchangeIds.length}</dd>
 </dl>
 ${findings ? `<ul class="findings">\n${findings}\n</ul>` : '<p>No findings.</p>'}
 </section>`;
@@ -273,6 +321,19 @@ function findingHtml(f: Finding): string {
 <p class="ids">Exchanges: ${ids}${moreIds}</p></li>`;
 }
 
+/** The exchange table's columns: header and <col> class (widths in HTML_STYLE). */
+const EXCHANGE_COLUMNS: readonly (readonly [string, string])[] = [
+  ['Time', 'c-time'],
+  ['Verdict', 'c-verdict'],
+  ['Method', 'c-method'],
+  ['Host', 'c-host'],
+  ['Path', 'c-path'],
+  ['Status', 'c-status'],
+  ['Application', 'c-app'],
+  ['Flow', 'c-flow'],
+  ['Reasons', 'c-reasons'],
+];
+
 function exchangesSection(
   head: ReportHead,
   apps: readonly ApplicationRecord[],
@@ -282,11 +343,11 @@ function exchangesSection(
     `<option value="${esc(value)}">${esc(label)}</option>`;
   const verdicts = WORST_FIRST.map((v) => opt(v, v)).join('');
   // An option's value is the application key that the rows carry (see html-rows.ts).
-  const appOptions = apps.map((a) => opt(a.clientId, a.clientId)).join('');
+  const appOptions = apps.map((a) => opt(a.clientId, fullLabel(a))).join('');
   const hostOptions = hosts.map((h) => opt(h, h)).join('');
   return `<section id="exchanges">
 <h2>Exchanges</h2>
-<p>${head.summary.exchanges} exchanges. Select a row to see its reasons and redacted evidence.</p>
+<p>${head.summary.exchanges} exchanges. Long ids are shortened: hover a cell for its full value, or select a row to expand its reasons, full ids and redacted evidence.</p>
 <form class="controls" role="search" aria-label="Filter exchanges">
 <label>Verdict <select id="f-verdict"><option value="">all</option>${verdicts}</select></label>
 <label>Application <select id="f-app"><option value="">all</option>${appOptions}</select></label>
@@ -295,7 +356,8 @@ function exchangesSection(
 </form>
 <noscript><p>The exchange table needs JavaScript; the JSON report holds the same data.</p></noscript>
 <table id="ex-table" class="exchanges">
-<thead><tr><th scope="col">Started</th><th scope="col">Verdict</th><th scope="col">Method</th><th scope="col">Host</th><th scope="col">Path</th><th scope="col">Status</th><th scope="col">Client ID</th><th scope="col">Flow</th><th scope="col">Reasons</th></tr></thead>
+<colgroup>${EXCHANGE_COLUMNS.map(([, cls]) => `<col class="${cls}">`).join('')}</colgroup>
+<thead><tr>${EXCHANGE_COLUMNS.map(([label]) => `<th scope="col">${label}</th>`).join('')}</tr></thead>
 <tbody id="ex-rows"></tbody>
 </table>
 <nav class="pager" aria-label="Pages"><button type="button" id="p-prev">Previous</button> <span id="p-info" aria-live="polite"></span> <button type="button" id="p-next">Next</button></nav>
@@ -328,6 +390,39 @@ function sortApps(apps: readonly ApplicationRecord[]): ApplicationRecord[] {
     (a, b) =>
       verdictRank(b.verdict) - verdictRank(a.verdict) || a.clientId.localeCompare(b.clientId),
   );
+}
+
+/** An application's display name, when one is known. */
+function nameOf(a: ApplicationRecord): string | null {
+  return typeof a.name === 'string' && a.name !== '' ? a.name : null;
+}
+
+/** Display names by application key, for the client script (rows carry the key). */
+function namesByKey(apps: readonly ApplicationRecord[]): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const a of apps) {
+    const n = nameOf(a);
+    if (n !== null) out[a.clientId] = n;
+  }
+  return out;
+}
+
+const GUID = /^([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{8}([0-9a-f]{4})$/i;
+
+/** A GUID as its first 8 and last 4 hex digits (ids differ at either end); other ids clipped. */
+function shortId(id: string): string {
+  const m = GUID.exec(id);
+  return m ? `${m[1] ?? ''}\u2026${m[2] ?? ''}` : clipMiddle(id, 24);
+}
+
+function clipMiddle(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const head = Math.ceil((max - 1) / 2);
+  return `${s.slice(0, head)}\u2026${s.slice(s.length - (max - 1 - head))}`;
+}
+
+function clipEnd(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}\u2026` : s;
 }
 
 function badge(v: Verdict): string {
