@@ -136,8 +136,11 @@ function appFindings(a: ApplicationRecord): string {
   return out;
 }
 
-/** A message that already ends with its count, "(3 exchanges)", as the session's findings do. */
-const COUNTED = /\(\d+ exchanges?\)\s*$/;
+/**
+ * A message that already states its count, "(3 exchanges)" or "(1 call)", as the session's findings
+ * do (at the end, or inside the sentence).
+ */
+const COUNTED = /\(\d+ (?:exchanges?|calls?)\)/;
 
 function finding(f: Finding): string {
   const n = f.exchangeIds.length;

@@ -106,6 +106,16 @@ describe('renderMarkdown', () => {
     expect(md).toContain('(2 exchanges)');
     expect(md).not.toMatch(/\(2 exchanges\)\s*\(2 exchanges\)/);
     expect(md).not.toMatch(/\(\d+ exchanges?\)\s*\(\d+ exchanges?\)/);
+    // A count inside the sentence counts too (the session's native-interactive and userinfo texts).
+    const inside = {
+      ...app,
+      findings: app.findings.map((f) => ({
+        ...f,
+        message: `Seen (2 exchanges) but never silently.`,
+      })),
+    };
+    const md2 = await renderToString('md', makeInput(records, [inside]));
+    expect(md2).toMatch(/`ropc`: Seen \(2 exchanges\) but never silently\.\n/);
     // A message without a count still gets one.
     const plain = await renderToString('md', makeInput(records, [app]));
     expect(plain).toMatch(/`ropc`: [^\n]*\(2 exchanges\)\n/);
