@@ -398,6 +398,7 @@ export function dashboardClient(): void {
         'clientCredential',
         'appType',
         'samlInitiation',
+        'appName',
         'clientId',
         'tenant',
         'scopes',
