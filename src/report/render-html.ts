@@ -15,7 +15,10 @@ import {
 } from '../core/types.js';
 import { verdictRank } from '../core/verdict.js';
 import type { ReportChunk, ReportHead, ReportInput } from './build.js';
+import { appLabel, appName } from './app-label.js';
 import { HTML_CSP, HTML_SCRIPT, HTML_STYLE } from './html-assets.js';
+import { WORST_FIRST, chartSection, zeroCounts } from './html-chart.js';
+import { esc } from './html-escape.js';
 import { INTERNED_STRINGS, Interner, jsonForScript, rowText } from './html-rows.js';
 import { WIRE_LIMITS } from './wire-limits.js';
 
@@ -28,9 +31,6 @@ export const HTML_LIMITS = {
   internedStrings: INTERNED_STRINGS,
 } as const;
 
-/** Worst first: the order of stacked segments, legends and counts. */
-const WORST_FIRST: readonly Verdict[] = [...VERDICTS].reverse();
-
 export async function* renderHtml(input: ReportInput): AsyncIterable<ReportChunk> {
   const { head } = input;
   const apps = sortApps(head.applications);
@@ -41,7 +41,7 @@ export async function* renderHtml(input: ReportInput): AsyncIterable<ReportChunk
   const blocks = [
     pageHead(head),
     summarySection(head),
-    chartSection(apps, stats.counts),
+    chartSection(apps, stats.counts, HTML_LIMITS.chartApplications),
     applicationsSection(apps),
     exchangesSection(head, apps, stats.hosts),
   ];
@@ -120,10 +120,6 @@ async function collectStats(input: ReportInput, index: AppIndex, n: number): Pro
   return { counts, hosts: [...hosts].sort() };
 }
 
-function zeroCounts(): Record<Verdict, number> {
-  return Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
-}
-
 // ------------------------------------------------------------------------------------------------
 // Static parts.
 
@@ -171,108 +167,6 @@ ${rows}
 `;
 }
 
-/** Geometry of the per-application chart (SVG user units; the SVG scales to the page width). */
-const CHART = { labelW: 340, barW: 440, countW: 70, rowH: 26, barH: 18, top: 52 } as const;
-
-function chartSection(apps: readonly ApplicationRecord[], counts: Stats['counts']): string {
-  if (apps.length === 0)
-    return '<section id="chart"><h2>Verdicts per application</h2><p>No application signed in during this session.</p></section>\n';
-  const shown = apps.slice(0, HTML_LIMITS.chartApplications);
-  const { labelW, barW, countW, rowH, barH, top } = CHART;
-  const totals = shown.map((_, i) => total(counts[i] ?? zeroCounts()));
-  const max = Math.max(1, ...totals);
-  const step = tickStep(max);
-  const scale = barW / (Math.ceil(max / step) * step);
-  const width = labelW + barW + countW;
-  const height = top + shown.length * rowH + 6;
-  const legend = WORST_FIRST.map((v, i) => {
-    const x = i * 140;
-    return `<g transform="translate(${x},4)"><rect class="v-${v}" width="14" height="14" rx="2"/><text x="20" y="12">${v}</text></g>`;
-  }).join('');
-  // Axis: exchanges, ticks at round numbers, grid lines through the bars.
-  const ticks: string[] = [];
-  for (let t = 0; t * scale <= barW + 0.01; t += step) {
-    const x = (labelW + t * scale).toFixed(1);
-    ticks.push(
-      `<line class="grid" x1="${x}" y1="${top - 4}" x2="${x}" y2="${height - 4}"/><text class="tick" x="${x}" y="${top - 8}" text-anchor="middle">${t}</text>`,
-    );
-  }
-  const bars = shown
-    .map((a, i) => {
-      const c = counts[i] ?? zeroCounts();
-      const n = totals[i] ?? 0;
-      const y = top + i * rowH + (rowH - barH) / 2;
-      const ty = y + barH / 2 + 4;
-      const full = fullLabel(a);
-      let x = labelW;
-      const segs = WORST_FIRST.filter((v) => c[v] > 0)
-        .map((v) => {
-          const w = c[v] * scale;
-          const seg = `<rect class="v-${v}" x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${barH}"><title>${esc(full)}: ${c[v]} ${v}</title></rect>`;
-          x += w;
-          return seg;
-        })
-        .join('');
-      const empty =
-        n === 0
-          ? `<rect class="empty" x="${labelW}" y="${y}" width="${barW}" height="${barH}"/>`
-          : '';
-      return `<g class="bar" data-app="${i}"><text x="${labelW - 10}" y="${ty}" text-anchor="end">${chartLabel(a)}<title>${esc(full)}: ${esc(describe(c))}</title></text>${empty}${segs}<text class="count" x="${(x + 6).toFixed(1)}" y="${ty}">${n}</text></g>`;
-    })
-    .join('\n');
-  const summary = shown
-    .map((a, i) => `${fullLabel(a)}: ${describe(counts[i] ?? zeroCounts())}.`)
-    .join(' ');
-  const more =
-    apps.length > shown.length
-      ? `<p>${apps.length - shown.length} more applications are not drawn; see the sections below.</p>`
-      : '';
-  return `<section id="chart">
-<h2>Verdicts per application</h2>
-<svg role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMinYMin meet">
-<title id="chart-title">Exchange verdicts per application</title>
-<desc id="chart-desc">One stacked bar per application, worst verdict first: each segment is the number of its exchanges with that verdict, on a common scale of exchanges, and the number after the bar is the application's exchange count. ${esc(summary)}</desc>
-<g class="legend">${legend}</g>
-<g class="axis">${ticks.join('')}</g>
-<g>
-${bars}
-</g>
-</svg>
-${more}
-</section>
-`;
-}
-
-function total(c: Record<Verdict, number>): number {
-  return VERDICTS.reduce((n, v) => n + c[v], 0);
-}
-
-/** A round step (1, 2 or 5 times a power of ten) that gives at most 5 intervals up to `max`. */
-function tickStep(max: number): number {
-  const raw = max / 5;
-  const p = 10 ** Math.floor(Math.log10(Math.max(1, raw)));
-  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
-  return 10 * p;
-}
-
-/** "Name (client id)" when the application has a display name, else the client id. */
-function fullLabel(a: ApplicationRecord): string {
-  const name = nameOf(a);
-  return name === null ? a.clientId : `${name} (${a.clientId})`;
-}
-
-/** The chart's label: the name in bold and a short client id, or the client id alone (escaped). */
-function chartLabel(a: ApplicationRecord): string {
-  const name = nameOf(a);
-  if (name === null) return `<tspan class="cid">${esc(clipMiddle(a.clientId, 44))}</tspan>`;
-  return `<tspan class="name">${esc(clipEnd(name, 30))}</tspan> <tspan class="cid">${esc(shortId(a.clientId))}</tspan>`;
-}
-
-function describe(c: Record<Verdict, number>): string {
-  const parts = WORST_FIRST.filter((v) => c[v] > 0).map((v) => `${c[v]} ${v}`);
-  return parts.length > 0 ? parts.join(', ') : 'no exchanges';
-}
-
 function applicationsSection(apps: readonly ApplicationRecord[]): string {
   const shown = apps.slice(0, HTML_LIMITS.applicationSections);
   const sections = shown.map((a, i) => applicationHtml(a, i)).join('\n');
@@ -288,7 +182,7 @@ function applicationHtml(a: ApplicationRecord, i: number): string {
     .map(([k, n]) => `${esc(k)} \u00d7${n}`)
     .join(', ');
   const findings = a.findings.map(findingHtml).join('\n');
-  const name = nameOf(a);
+  const name = appName(a);
   const n = a.exchangeIds.length;
   const facts = [
     `${esc(a.appType)} app`,
@@ -343,7 +237,7 @@ function exchangesSection(
     `<option value="${esc(value)}">${esc(label)}</option>`;
   const verdicts = WORST_FIRST.map((v) => opt(v, v)).join('');
   // An option's value is the application key that the rows carry (see html-rows.ts).
-  const appOptions = apps.map((a) => opt(a.clientId, fullLabel(a))).join('');
+  const appOptions = apps.map((a) => opt(a.clientId, appLabel(a))).join('');
   const hostOptions = hosts.map((h) => opt(h, h)).join('');
   return `<section id="exchanges">
 <h2>Exchanges</h2>
@@ -392,48 +286,16 @@ function sortApps(apps: readonly ApplicationRecord[]): ApplicationRecord[] {
   );
 }
 
-/** An application's display name, when one is known. */
-function nameOf(a: ApplicationRecord): string | null {
-  return typeof a.name === 'string' && a.name !== '' ? a.name : null;
-}
-
 /** Display names by application key, for the client script (rows carry the key). */
 function namesByKey(apps: readonly ApplicationRecord[]): Record<string, string> {
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const a of apps) {
-    const n = nameOf(a);
+    const n = appName(a);
     if (n !== null) out[a.clientId] = n;
   }
   return out;
 }
 
-const GUID = /^([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{8}([0-9a-f]{4})$/i;
-
-/** A GUID as its first 8 and last 4 hex digits (ids differ at either end); other ids clipped. */
-function shortId(id: string): string {
-  const m = GUID.exec(id);
-  return m ? `${m[1] ?? ''}\u2026${m[2] ?? ''}` : clipMiddle(id, 24);
-}
-
-function clipMiddle(s: string, max: number): string {
-  if (s.length <= max) return s;
-  const head = Math.ceil((max - 1) / 2);
-  return `${s.slice(0, head)}\u2026${s.slice(s.length - (max - 1 - head))}`;
-}
-
-function clipEnd(s: string, max: number): string {
-  return s.length > max ? `${s.slice(0, max - 1)}\u2026` : s;
-}
-
 function badge(v: Verdict): string {
   return `<span class="badge v-${v}">${v}</span>`;
-}
-
-function esc(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }

@@ -18,6 +18,7 @@
  */
 import type { ApplicationRecord, Finding, Verdict } from '../core/types.js';
 import { atLeastAsBad } from '../core/verdict.js';
+import { appLabel } from './app-label.js';
 import type { ReportInput } from './build.js';
 
 /** The threshold when the run gave no --fail-on: what JUnit always failed. */
@@ -55,9 +56,7 @@ export async function* renderJunit(input: ReportInput): AsyncIterable<string> {
 }
 
 /** The test case's name: the display name with the client id, or the client id alone. */
-export function caseName(a: ApplicationRecord): string {
-  return typeof a.name === 'string' && a.name !== '' ? `${a.name} (${a.clientId})` : a.clientId;
-}
+const caseName = appLabel;
 
 const NO_FINDING: Readonly<Record<Verdict, string>> = {
   'not-covered': 'not covered by the backup authentication system',

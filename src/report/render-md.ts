@@ -12,6 +12,7 @@ import {
   type Verdict,
 } from '../core/types.js';
 import { verdictRank } from '../core/verdict.js';
+import { appName } from './app-label.js';
 import type { ReportInput } from './build.js';
 import { WIRE_LIMITS } from './wire-limits.js';
 
@@ -95,7 +96,7 @@ function* headParts(input: ReportInput): Iterable<string> {
     for (const a of apps.slice(0, MD_LIMITS.applicationRows)) {
       const top = topFinding(a);
       yield (
-        `| ${cell(nameOf(a) ?? '-')} | ${cell(a.clientId)} | ${a.appType} | ${a.verdict} | ${cell(flows(a))} | ` +
+        `| ${cell(appName(a) ?? '-')} | ${cell(a.clientId)} | ${a.appType} | ${a.verdict} | ${cell(flows(a))} | ` +
         `${top ? cell(`${top.code}: ${top.message}`) : ''} |\n`
       );
     }
@@ -126,7 +127,7 @@ function topFinding(a: ApplicationRecord): Finding | undefined {
 
 function appFindings(a: ApplicationRecord): string {
   const lib = a.library ? `, ${text(a.library)}` : '';
-  const name = nameOf(a);
+  const name = appName(a);
   const title = name === null ? text(a.clientId) : `${text(name)} (${text(a.clientId)})`;
   let out = `\n### ${title} (${a.appType}${lib}): ${a.verdict}\n\n`;
   for (const f of a.findings.slice(0, MD_LIMITS.findingsPerApplication)) out += finding(f);
@@ -179,16 +180,11 @@ function noteText(s: string): string {
     .join('');
 }
 
-/** An application's display name, when one is known. */
-function nameOf(a: ApplicationRecord): string | null {
-  return typeof a.name === 'string' && a.name !== '' ? a.name : null;
-}
-
 /** Display names by client id (the exchanges name their client by id). */
 function namesOf(apps: readonly ApplicationRecord[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const a of apps) {
-    const n = nameOf(a);
+    const n = appName(a);
     if (n !== null) out.set(a.clientId, n);
   }
   return out;
