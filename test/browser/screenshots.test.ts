@@ -6,7 +6,7 @@
  * docs/screenshots/ when UPDATE_SCREENSHOTS=1, else to a temporary directory, so a normal test run
  * checks they can be made without touching the tree.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,10 +17,10 @@ import { hasChromium } from './chromium.js';
 import { startRig, type Rig } from './harness.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const OUT =
-  process.env.UPDATE_SCREENSHOTS === '1'
-    ? join(ROOT, 'docs', 'screenshots')
-    : mkdtempSync(join(tmpdir(), 'bas-screens-'));
+const UPDATE = process.env.UPDATE_SCREENSHOTS === '1';
+const OUT = UPDATE
+  ? join(ROOT, 'docs', 'screenshots')
+  : mkdtempSync(join(tmpdir(), 'bas-screens-'));
 const VIEWPORT = { width: 1280, height: 800 };
 /** Tall enough for the application cards and the first exchanges below them. */
 const DASHBOARD_VIEWPORT = { width: 1280, height: 1000 };
@@ -108,6 +108,7 @@ describe.skipIf(!hasChromium)('README screenshots', () => {
   });
   afterAll(async () => {
     await rig?.close();
+    if (!UPDATE) rmSync(OUT, { recursive: true, force: true });
   });
 
   it('dashboard.png: the live dashboard with several applications', async () => {
@@ -131,7 +132,8 @@ describe.skipIf(!hasChromium)('README screenshots', () => {
   });
 
   it('report-html.png: the HTML report opened in Chromium', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'bas-report-')), 'entra-bas-report.html');
+    const dir = mkdtempSync(join(tmpdir(), 'bas-report-'));
+    const file = join(dir, 'entra-bas-report.html');
     writeFileSync(file, await rig.proxy.live.render('html'));
     const page = await rig.browser.newPage({ viewport: VIEWPORT });
     try {
@@ -155,6 +157,7 @@ describe.skipIf(!hasChromium)('README screenshots', () => {
       await page.screenshot({ path: join(OUT, 'report-html-exchanges.png') });
     } finally {
       await page.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
