@@ -8,6 +8,7 @@
  */
 import { hostFacts } from '../core/hosts.js';
 import type { ExchangeRecord } from '../core/types.js';
+import { appNameOf } from './app-name.js';
 import { clientOf } from './client.js';
 import { buildEvidence } from './evidence.js';
 import { grantOf } from './grant.js';
@@ -173,6 +174,7 @@ export function classify(px: ParsedExchange): ExchangeRecord {
   };
 
   const { verdict, reasons } = judge(facts, hf, host, px.problems);
+  const appName = appNameOf(px, clientId);
 
   return {
     id: raw.id,
@@ -193,6 +195,8 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     appType,
     samlInitiation: saml.initiation,
     clientId,
+    // Only when the exchange carries one (CONTRACT: optional), so records without a name keep their shape.
+    ...(appName !== null ? { appName } : {}),
     tenant,
     scopes,
     library: sku,

@@ -381,6 +381,8 @@ function buildApp(app: AppAgg, basHours: BasHours): ApplicationRecord {
       : 'unknown';
   return {
     clientId: app.key,
+    // The logs' name wins: it is what the tenant calls the app (CONTRACT `name`).
+    name: app.logName ?? app.tokenName,
     hosts: [...app.hosts],
     appType,
     clientType,
@@ -390,7 +392,6 @@ function buildApp(app: AppAgg, basHours: BasHours): ApplicationRecord {
     verdict: app.verdict,
     findings: buildFindings(app, appType, basHours),
     exchangesByVerdict: { ...app.byVerdict },
-    name: app.logName ?? app.tokenName,
     signIns: app.signIns === null ? null : signInCounts(app.signIns),
   };
 }

@@ -125,7 +125,7 @@ export async function finishCliProxy(
   otherwise: number,
 ): Promise<number> {
   await proxy.close({ drainMs: 5_000 });
-  await proxy.writeReports(o.out);
+  await proxy.writeReports(o.out, { failOn: o.failOn });
   const snap = await proxy.live.snapshot();
   process.stderr.write(summaryLine(snap.summary, o.out));
   return failOnStatus(snap.applications, o.failOn, otherwise);

@@ -15,7 +15,7 @@ import { javaTrustStore } from '../child/java-truststore.js';
 import { BAS_SUPPORTED_HOSTS } from '../core/hosts.js';
 import type { Recorder } from '../session/recorder.js';
 import { createWorkerRecorder } from '../session/worker-recorder.js';
-import { renderSession, writeSessionReports } from '../session/finish.js';
+import { renderSession, writeSessionReports, type ReportOptions } from '../session/finish.js';
 import { startDashboard } from '../ui/server.js';
 import { loadOrCreateCa } from './ca-store.js';
 import { DEFAULT_CAPTURE_LIMIT } from './capture.js';
@@ -88,8 +88,8 @@ export interface RunningProxy {
   settle(): Promise<void>;
   /** The report of the session so far. */
   report(): Promise<Report>;
-  /** Writes report files (format by extension). */
-  writeReports(files: readonly string[]): Promise<void>;
+  /** Writes report files (format by extension); `failOn`: the run's --fail-on (JUnit failures). */
+  writeReports(files: readonly string[], options?: ReportOptions): Promise<void>;
   /** Stops accepting, waits for in-flight exchanges (default up to 5 s), closes everything. */
   close(opts?: { readonly drainMs?: number }): Promise<void>;
 }
@@ -203,8 +203,8 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     async report() {
       return JSON.parse(await renderSession(recorder, sources, 'json')) as Report;
     },
-    async writeReports(files) {
-      await writeSessionReports(recorder, sources, files);
+    async writeReports(files, reportOptions) {
+      await writeSessionReports(recorder, sources, files, reportOptions);
     },
     close(opts) {
       closed ??= (async () => {

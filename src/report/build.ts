@@ -24,6 +24,11 @@ export interface ReportInput {
   readonly exchanges: () => AsyncIterable<ExchangeRecord>;
   /** Parts of some reports already made while the session was recorded (faster to copy). */
   readonly bodies?: ReportBodies;
+  /**
+   * The `--fail-on` threshold of the run, when one was given: JUnit fails every application at or
+   * past it. Absent or null: the renderers' default (JUnit fails `not-covered` only).
+   */
+  readonly failOn?: Verdict | null;
 }
 
 /** What a renderer yields: text, or bytes that are already UTF-8 (copied as they are). */

@@ -15,7 +15,10 @@ import {
 } from '../core/types.js';
 import { verdictRank } from '../core/verdict.js';
 import type { ReportChunk, ReportHead, ReportInput } from './build.js';
+import { appLabel, appName } from './app-label.js';
 import { HTML_CSP, HTML_SCRIPT, HTML_STYLE } from './html-assets.js';
+import { WORST_FIRST, chartSection, zeroCounts } from './html-chart.js';
+import { esc } from './html-escape.js';
 import { INTERNED_STRINGS, Interner, jsonForScript, rowText } from './html-rows.js';
 import { WIRE_LIMITS } from './wire-limits.js';
 
@@ -28,19 +31,21 @@ export const HTML_LIMITS = {
   internedStrings: INTERNED_STRINGS,
 } as const;
 
-/** Worst first: the order of stacked segments, legends and counts. */
-const WORST_FIRST: readonly Verdict[] = [...VERDICTS].reverse();
-
 export async function* renderHtml(input: ReportInput): AsyncIterable<ReportChunk> {
   const { head } = input;
   const apps = sortApps(head.applications);
   const appIndex = indexApplications(apps);
   const stats = statsFromHead(head, apps) ?? (await collectStats(input, appIndex, apps.length));
-  yield pageHead(head);
-  yield summarySection(head);
-  yield chartSection(apps, stats.counts);
-  yield applicationsSection(apps);
-  yield exchangesSection(head, apps, stats.hosts);
+  // The page's blocks, top to bottom: each is one self-contained <header>/<section>; a new block
+  // (e.g. session-level findings) is one more entry here.
+  const blocks = [
+    pageHead(head),
+    summarySection(head),
+    chartSection(apps, stats.counts, HTML_LIMITS.chartApplications),
+    applicationsSection(apps),
+    exchangesSection(head, apps, stats.hosts),
+  ];
+  yield* blocks;
   yield '<script type="application/json" id="ebp-rows">[';
   const prebuilt = input.bodies?.htmlRows?.();
   let strings: readonly string[];
@@ -57,7 +62,7 @@ export async function* renderHtml(input: ReportInput): AsyncIterable<ReportChunk
     strings = interner.values();
   }
   yield ']</script>\n';
-  const meta = { strings, verdicts: VERDICTS, pageSize: 100 };
+  const meta = { strings, verdicts: VERDICTS, pageSize: 100, names: namesByKey(apps) };
   yield `<script type="application/json" id="ebp-meta">${jsonForScript(meta)}</script>\n`;
   yield `<script>${HTML_SCRIPT}</script>\n`;
   yield notesSection();
@@ -115,10 +120,6 @@ async function collectStats(input: ReportInput, index: AppIndex, n: number): Pro
   return { counts, hosts: [...hosts].sort() };
 }
 
-function zeroCounts(): Record<Verdict, number> {
-  return Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
-}
-
 // ------------------------------------------------------------------------------------------------
 // Static parts.
 
@@ -150,85 +151,20 @@ function summarySection(head: ReportHead): string {
   const sources = head.session.sources
     .map((src) => `<li>${esc(src.kind)}: <code>${esc(src.name)}</code></li>`)
     .join('');
-  return `<header>
+  return `<header class="summary">
+<div class="lead">
 <h1>Entra backup authentication (BAS) coverage</h1>
 <p class="overall">Overall verdict: ${badge(s.verdict)}</p>
 <p>${s.applications} application${s.applications === 1 ? '' : 's'}, ${s.exchanges} exchange${s.exchanges === 1 ? '' : 's'}, from <time>${esc(head.session.startedAt)}</time> to <time>${esc(head.session.endedAt)}</time>.</p>
+${sources ? `<details><summary>Sources</summary><ul>${sources}</ul></details>` : ''}
+</div>
 <table class="counts"><caption>Counts by verdict</caption>
 <thead><tr><th scope="col">Verdict</th><th scope="col">Applications</th><th scope="col">Exchanges</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>
-${sources ? `<details><summary>Sources</summary><ul>${sources}</ul></details>` : ''}
 </header>
 `;
-}
-
-function chartSection(apps: readonly ApplicationRecord[], counts: Stats['counts']): string {
-  if (apps.length === 0)
-    return '<section id="chart"><h2>Verdicts per application</h2><p>No application signed in during this session.</p></section>\n';
-  const shown = apps.slice(0, HTML_LIMITS.chartApplications);
-  const labelW = 250;
-  const barW = 440;
-  const rowH = 24;
-  const top = 34;
-  const width = labelW + barW + 70;
-  const height = top + shown.length * rowH + 8;
-  const legend = WORST_FIRST.map((v, i) => {
-    const x = i * 130;
-    return `<g transform="translate(${x},6)"><rect class="v-${v}" width="14" height="14" rx="2"/><text x="20" y="12">${v}</text></g>`;
-  }).join('');
-  const bars = shown
-    .map((a, i) => {
-      const c = counts[i] ?? zeroCounts();
-      const total = VERDICTS.reduce((n, v) => n + c[v], 0);
-      const y = top + i * rowH;
-      let x = labelW;
-      const segs = WORST_FIRST.filter((v) => c[v] > 0)
-        .map((v) => {
-          const w = (c[v] / total) * barW;
-          const seg = `<rect class="v-${v}" x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowH - 6}"><title>${esc(a.clientId)}: ${c[v]} ${v}</title></rect>`;
-          x += w;
-          return seg;
-        })
-        .join('');
-      // Client ids (GUIDs) differ at both ends: keep the start and the end, elide the middle.
-      const label =
-        a.clientId.length > 30
-          ? `${a.clientId.slice(0, 14)}\u2026${a.clientId.slice(-15)}`
-          : a.clientId;
-      const empty =
-        total === 0
-          ? `<rect class="empty" x="${labelW}" y="${y}" width="${barW}" height="${rowH - 6}"/>`
-          : '';
-      return `<g class="bar" data-app="${i}"><text x="${labelW - 8}" y="${y + 13}" text-anchor="end">${esc(label)}<title>${esc(a.clientId)}</title></text>${empty}${segs}<text x="${labelW + barW + 8}" y="${y + 13}">${total}</text></g>`;
-    })
-    .join('\n');
-  const summary = shown
-    .map((a, i) => `${a.clientId}: ${describe(counts[i] ?? zeroCounts())}.`)
-    .join(' ');
-  const more =
-    apps.length > shown.length
-      ? `<p>${apps.length - shown.length} more applications are not drawn; see the sections below.</p>`
-      : '';
-  return `<section id="chart">
-<h2>Verdicts per application</h2>
-<svg role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMinYMin meet">
-<title id="chart-title">Exchange verdicts per application</title>
-<desc id="chart-desc">One stacked bar per application, worst verdict first; each segment is the share of its exchanges with that verdict, and the number after the bar is the exchange count. ${esc(summary)}</desc>
-<g class="legend">${legend}</g>
-<g>
-${bars}
-</g>
-</svg>
-${more}
-</section>
-`;
-}
-
-function describe(c: Record<Verdict, number>): string {
-  const parts = WORST_FIRST.filter((v) => c[v] > 0).map((v) => `${c[v]} ${v}`);
-  return parts.length > 0 ? parts.join(', ') : 'no exchanges';
 }
 
 function applicationsSection(apps: readonly ApplicationRecord[]): string {
@@ -238,7 +174,7 @@ function applicationsSection(apps: readonly ApplicationRecord[]): string {
     apps.length > shown.length
       ? `<p>${apps.length - shown.length} more applications are in the JSON report.</p>`
       : '';
-  return `<section id="applications"><h2>Applications</h2>\n${sections || '<p>None.</p>'}\n${more}</section>\n`;
+  return `<section id="applications"><h2>Applications</h2>\n${sections ? `<div class="apps">\n${sections}\n</div>` : '<p>None.</p>'}\n${more}</section>\n`;
 }
 
 function applicationHtml(a: ApplicationRecord, i: number): string {
@@ -246,14 +182,20 @@ function applicationHtml(a: ApplicationRecord, i: number): string {
     .map(([k, n]) => `${esc(k)} \u00d7${n}`)
     .join(', ');
   const findings = a.findings.map(findingHtml).join('\n');
+  const name = appName(a);
+  const n = a.exchangeIds.length;
+  const facts = [
+    `${esc(a.appType)} app`,
+    `${esc(a.clientType)} client`,
+    a.library ? esc(a.library) : '<em>no library seen</em>',
+    `${n} exchange${n === 1 ? '' : 's'}`,
+  ].join(' \u00b7 ');
   return `<section class="app" id="app-${i}">
-<h3>${badge(a.verdict)} <code>${esc(a.clientId)}</code></h3>
+<h3>${badge(a.verdict)} ${name === null ? '' : `<span class="app-name">${esc(name)}</span> `}<code class="cid">${esc(a.clientId)}</code></h3>
+<p class="facts">${facts}</p>
 <dl>
-<dt>App type</dt><dd>${esc(a.appType)} (${esc(a.clientType)} client)</dd>
-<dt>Library</dt><dd>${a.library ? esc(a.library) : '<em>not seen</em>'}</dd>
 <dt>Hosts</dt><dd>${a.hosts.map((h) => `<code>${esc(h)}</code>`).join(', ')}</dd>
 <dt>Flows</dt><dd>${flows || '<em>none</em>'}</dd>
-<dt>Exchanges</dt><dd>${a.exchangeIds.length}</dd>
 </dl>
 ${findings ? `<ul class="findings">\n${findings}\n</ul>` : '<p>No findings.</p>'}
 </section>`;
@@ -273,6 +215,19 @@ function findingHtml(f: Finding): string {
 <p class="ids">Exchanges: ${ids}${moreIds}</p></li>`;
 }
 
+/** The exchange table's columns: header and <col> class (widths in HTML_STYLE). */
+const EXCHANGE_COLUMNS: readonly (readonly [string, string])[] = [
+  ['Time', 'c-time'],
+  ['Verdict', 'c-verdict'],
+  ['Method', 'c-method'],
+  ['Host', 'c-host'],
+  ['Path', 'c-path'],
+  ['Status', 'c-status'],
+  ['Application', 'c-app'],
+  ['Flow', 'c-flow'],
+  ['Reasons', 'c-reasons'],
+];
+
 function exchangesSection(
   head: ReportHead,
   apps: readonly ApplicationRecord[],
@@ -282,11 +237,11 @@ function exchangesSection(
     `<option value="${esc(value)}">${esc(label)}</option>`;
   const verdicts = WORST_FIRST.map((v) => opt(v, v)).join('');
   // An option's value is the application key that the rows carry (see html-rows.ts).
-  const appOptions = apps.map((a) => opt(a.clientId, a.clientId)).join('');
+  const appOptions = apps.map((a) => opt(a.clientId, appLabel(a))).join('');
   const hostOptions = hosts.map((h) => opt(h, h)).join('');
   return `<section id="exchanges">
 <h2>Exchanges</h2>
-<p>${head.summary.exchanges} exchanges. Select a row to see its reasons and redacted evidence.</p>
+<p>${head.summary.exchanges} exchanges. Long ids are shortened: hover a cell for its full value, or select a row to expand its reasons, full ids and redacted evidence.</p>
 <form class="controls" role="search" aria-label="Filter exchanges">
 <label>Verdict <select id="f-verdict"><option value="">all</option>${verdicts}</select></label>
 <label>Application <select id="f-app"><option value="">all</option>${appOptions}</select></label>
@@ -295,7 +250,8 @@ function exchangesSection(
 </form>
 <noscript><p>The exchange table needs JavaScript; the JSON report holds the same data.</p></noscript>
 <table id="ex-table" class="exchanges">
-<thead><tr><th scope="col">Started</th><th scope="col">Verdict</th><th scope="col">Method</th><th scope="col">Host</th><th scope="col">Path</th><th scope="col">Status</th><th scope="col">Client ID</th><th scope="col">Flow</th><th scope="col">Reasons</th></tr></thead>
+<colgroup>${EXCHANGE_COLUMNS.map(([, cls]) => `<col class="${cls}">`).join('')}</colgroup>
+<thead><tr>${EXCHANGE_COLUMNS.map(([label]) => `<th scope="col">${label}</th>`).join('')}</tr></thead>
 <tbody id="ex-rows"></tbody>
 </table>
 <nav class="pager" aria-label="Pages"><button type="button" id="p-prev">Previous</button> <span id="p-info" aria-live="polite"></span> <button type="button" id="p-next">Next</button></nav>
@@ -330,15 +286,16 @@ function sortApps(apps: readonly ApplicationRecord[]): ApplicationRecord[] {
   );
 }
 
-function badge(v: Verdict): string {
-  return `<span class="badge v-${v}">${v}</span>`;
+/** Display names by application key, for the client script (rows carry the key). */
+function namesByKey(apps: readonly ApplicationRecord[]): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const a of apps) {
+    const n = appName(a);
+    if (n !== null) out[a.clientId] = n;
+  }
+  return out;
 }
 
-function esc(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+function badge(v: Verdict): string {
+  return `<span class="badge v-${v}">${v}</span>`;
 }

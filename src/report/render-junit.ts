@@ -1,23 +1,39 @@
 /**
- * JUnit XML, so CI systems show one test case per application.
+ * JUnit XML, so CI systems show one test case per application, named by its display name when one
+ * is known, with its client id beside it: `Contoso Desktop (04b07795-...)`, else the client id.
  *
- * Mapping of verdicts (a decision, kept stable for users' CI dashboards):
- * - `not-covered`    -> <failure>: message = the top finding, body = every finding with its remediation.
- * - `conditional`    -> passes, with the findings in <system-out>: BAS may serve it, depending on
- *                       conditions the wire cannot show (recent sign-in, Conditional Access).
- * - `unknown`        -> passes, with the findings in <system-out>: the traffic could not be judged,
- *                       which is not evidence of a gap. `--fail-on unknown` makes the run fail instead.
- * - `covered`        -> passes (findings, if any, in <system-out>).
+ * Mapping of verdicts (a decision, kept stable for users' CI dashboards). The threshold is the
+ * run's `--fail-on` (ReportInput.failOn); without one it is `not-covered`:
+ * - at or past the threshold -> <failure type="VERDICT">: message = the top finding, body = every
+ *                       finding with its remediation. `not-applicable` applications never fail,
+ *                       as with the exit status (cli/common.ts failing()).
+ * - `conditional`    -> below the threshold: passes, with the findings in <system-out>: BAS may
+ *                       serve it, depending on conditions the wire cannot show (recent sign-in,
+ *                       Conditional Access).
+ * - `unknown`        -> below the threshold: passes, with the findings in <system-out>: the traffic
+ *                       could not be judged, which is not evidence of a gap.
+ * - `covered`        -> below the threshold: passes (findings, if any, in <system-out>).
  * - `not-applicable` -> <skipped>: no sign-in flow to judge (metadata only).
  * No <error> elements: errors are failures of the tool itself, which end the run instead.
  */
-import type { ApplicationRecord, Finding } from '../core/types.js';
+import type { ApplicationRecord, Finding, Verdict } from '../core/types.js';
+import { atLeastAsBad } from '../core/verdict.js';
+import { appLabel } from './app-label.js';
 import type { ReportInput } from './build.js';
+
+/** The threshold when the run gave no --fail-on: what JUnit always failed. */
+export const JUNIT_DEFAULT_FAIL_ON: Verdict = 'not-covered';
+
+/** True when this application is a JUnit failure under `failOn`. */
+export function failsAt(a: ApplicationRecord, failOn: Verdict): boolean {
+  return a.verdict !== 'not-applicable' && atLeastAsBad(a.verdict, failOn);
+}
 
 export async function* renderJunit(input: ReportInput): AsyncIterable<string> {
   const { head } = input;
   const apps = head.applications;
-  const failures = apps.filter((a) => a.verdict === 'not-covered').length;
+  const failOn = input.failOn ?? JUNIT_DEFAULT_FAIL_ON;
+  const failures = apps.filter((a) => failsAt(a, failOn)).length;
   const skipped = apps.filter((a) => a.verdict === 'not-applicable').length;
   const seconds = Math.max(
     0,
@@ -33,21 +49,38 @@ export async function* renderJunit(input: ReportInput): AsyncIterable<string> {
   yield prop('schemaVersion', String(head.schemaVersion));
   yield prop('verdict', head.summary.verdict);
   yield prop('exchanges', String(head.summary.exchanges));
+  yield prop('failOn', failOn);
   yield '    </properties>\n';
-  for (const a of apps) yield testcase(a);
+  for (const a of apps) yield testcase(a, failOn);
   yield '  </testsuite>\n</testsuites>\n';
 }
 
-function testcase(a: ApplicationRecord): string {
-  const open = `    <testcase classname="entra-bas-proxy.${attr(a.appType)}" name="${attr(a.clientId)}">\n`;
+/** The test case's name: the display name with the client id, or the client id alone. */
+const caseName = appLabel;
+
+const NO_FINDING: Readonly<Record<Verdict, string>> = {
+  'not-covered': 'not covered by the backup authentication system',
+  unknown: 'BAS coverage could not be judged',
+  conditional: 'covered by BAS only under conditions the traffic cannot show',
+  covered: 'covered by the backup authentication system',
+  'not-applicable': 'no sign-in flow seen',
+};
+
+function testcase(a: ApplicationRecord, failOn: Verdict): string {
+  const open = `    <testcase classname="entra-bas-proxy.${attr(a.appType)}" name="${attr(caseName(a))}">\n`;
   const details = findingsText(a);
   let body = '';
-  if (a.verdict === 'not-covered') {
-    const top = a.findings.find((f) => f.severity === 'error') ?? a.findings[0];
-    const message = top
-      ? `${top.code}: ${top.message}`
-      : 'not covered by the backup authentication system';
-    body = `      <failure message="${attr(message)}" type="not-covered">${text(details)}</failure>\n`;
+  if (failsAt(a, failOn)) {
+    const top =
+      a.findings.find((f) => f.severity === 'error') ??
+      a.findings.find((f) => f.severity === 'warning') ??
+      a.findings[0];
+    const message = top ? `${top.code}: ${top.message}` : NO_FINDING[a.verdict];
+    const why =
+      failOn === JUNIT_DEFAULT_FAIL_ON
+        ? ''
+        : `verdict ${a.verdict}, at or past --fail-on ${failOn}\n`;
+    body = `      <failure message="${attr(message)}" type="${attr(a.verdict)}">${text(why + details)}</failure>\n`;
   } else if (a.verdict === 'not-applicable') {
     body = '      <skipped message="not applicable: no sign-in flow seen"/>\n';
   } else {
@@ -61,7 +94,7 @@ function findingsText(a: ApplicationRecord): string {
     .map(([k, n]) => `${k} x${n}`)
     .join(', ');
   const lines = [
-    `application: ${a.clientId} (${a.appType}, ${a.clientType}${a.library ? `, ${a.library}` : ''})`,
+    `application: ${caseName(a)} (${a.appType}, ${a.clientType}${a.library ? `, ${a.library}` : ''})`,
     `hosts: ${a.hosts.join(', ')}`,
     `flows: ${flows || 'none'}`,
     `exchanges: ${a.exchangeIds.length}`,

@@ -12,6 +12,7 @@ import {
   type Verdict,
 } from '../core/types.js';
 import { verdictRank } from '../core/verdict.js';
+import { appName } from './app-label.js';
 import type { ReportInput } from './build.js';
 import { WIRE_LIMITS } from './wire-limits.js';
 
@@ -44,6 +45,7 @@ export async function* renderMarkdown(input: ReportInput): AsyncIterable<string>
     }
     yield part;
   }
+  const names = namesOf(input.head.applications);
   let shown = 0;
   let more = 0;
   let truncated = false;
@@ -53,7 +55,7 @@ export async function* renderMarkdown(input: ReportInput): AsyncIterable<string>
       more += 1;
       continue;
     }
-    const row = (shown === 0 ? exchangeTableHeader() : '') + exchangeRow(r);
+    const row = (shown === 0 ? exchangeTableHeader() : '') + exchangeRow(r, names);
     if (!budget.take(row)) {
       truncated = true;
       more += 1;
@@ -87,11 +89,14 @@ function* headParts(input: ReportInput): Iterable<string> {
   if (apps.length === 0) {
     yield 'No application signed in during this session.\n';
   } else {
-    yield '| Client ID | App type | Verdict | Flows | Top finding |\n| --- | --- | --- | --- | --- |\n';
+    yield (
+      '| Application | Client ID | App type | Verdict | Flows | Top finding |\n' +
+      '| --- | --- | --- | --- | --- | --- |\n'
+    );
     for (const a of apps.slice(0, MD_LIMITS.applicationRows)) {
       const top = topFinding(a);
       yield (
-        `| ${cell(a.clientId)} | ${a.appType} | ${a.verdict} | ${cell(flows(a))} | ` +
+        `| ${cell(appName(a) ?? '-')} | ${cell(a.clientId)} | ${a.appType} | ${a.verdict} | ${cell(flows(a))} | ` +
         `${top ? cell(`${top.code}: ${top.message}`) : ''} |\n`
       );
     }
@@ -122,7 +127,9 @@ function topFinding(a: ApplicationRecord): Finding | undefined {
 
 function appFindings(a: ApplicationRecord): string {
   const lib = a.library ? `, ${text(a.library)}` : '';
-  let out = `\n### ${text(a.clientId)} (${a.appType}${lib}): ${a.verdict}\n\n`;
+  const name = appName(a);
+  const title = name === null ? text(a.clientId) : `${text(name)} (${text(a.clientId)})`;
+  let out = `\n### ${title} (${a.appType}${lib}): ${a.verdict}\n\n`;
   for (const f of a.findings.slice(0, MD_LIMITS.findingsPerApplication)) out += finding(f);
   if (a.findings.length > MD_LIMITS.findingsPerApplication) {
     out += `- ${a.findings.length - MD_LIMITS.findingsPerApplication} more findings not shown.\n`;
@@ -130,9 +137,17 @@ function appFindings(a: ApplicationRecord): string {
   return out;
 }
 
+/**
+ * A message that already states its count, "(3 exchanges)" or "(1 call)", as the session's findings
+ * do (at the end, or inside the sentence).
+ */
+const COUNTED = /\(\d+ (?:exchanges?|calls?)\)/;
+
 function finding(f: Finding): string {
   const n = f.exchangeIds.length;
-  let out = `- **${f.severity}** \`${f.code}\`: ${text(clip(f.message, MD_LIMITS.findingChars))} (${plural(n, 'exchange')})\n`;
+  // The session writes the count into the message; add it only to messages that lack one.
+  const count = COUNTED.test(f.message) ? '' : ` (${plural(n, 'exchange')})`;
+  let out = `- **${f.severity}** \`${f.code}\`: ${text(clip(f.message, MD_LIMITS.findingChars))}${count}\n`;
   if (f.remediation)
     out += `  - Remediation: ${text(clip(f.remediation, MD_LIMITS.findingChars))}\n`;
   if (isWebUrl(f.docUrl)) out += `  - Docs: <${f.docUrl}>\n`;
@@ -141,16 +156,19 @@ function finding(f: Finding): string {
 
 function exchangeTableHeader(): string {
   return (
-    '\n| Started | Verdict | Method | Host | Path | Client ID | Client request id | Reasons |\n' +
+    '\n| Started | Verdict | Method | Host | Path | Application | Client request id | Reasons |\n' +
     '| --- | --- | --- | --- | --- | --- | --- | --- |\n'
   );
 }
 
-function exchangeRow(r: ExchangeRecord): string {
+function exchangeRow(r: ExchangeRecord, names: ReadonlyMap<string, string>): string {
   const reasons = r.reasons.map((x) => x.code).join(', ');
+  const id = r.clientId ?? '';
+  const name = r.appName ?? names.get(id);
+  const client = name === undefined || id === '' ? id : `${name} (${id})`;
   return (
     `| ${cell(r.startedAt)} | ${r.verdict} | ${cell(r.method)} | ${cell(r.host)} | ` +
-    `${cell(r.path)} | ${cell(r.clientId ?? '')} | ${cell(r.clientRequestId ?? '')} | ${cell(reasons)} |\n`
+    `${cell(r.path)} | ${cell(client)} | ${cell(r.clientRequestId ?? '')} | ${cell(reasons)} |\n`
   );
 }
 
@@ -160,6 +178,16 @@ function noteText(s: string): string {
     .split('`')
     .map((part, i) => (i % 2 === 1 ? `\`${part}\`` : text(part)))
     .join('');
+}
+
+/** Display names by client id (the exchanges name their client by id). */
+function namesOf(apps: readonly ApplicationRecord[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const a of apps) {
+    const n = appName(a);
+    if (n !== null) out.set(a.clientId, n);
+  }
+  return out;
 }
 
 function wireNotes(): string {

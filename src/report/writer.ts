@@ -162,6 +162,7 @@ function teeExchanges(
     return {
       head: input.head,
       ...(input.bodies ? { bodies: input.bodies } : {}),
+      ...(input.failOn !== undefined ? { failOn: input.failOn } : {}),
       exchanges: () => {
         if (used || c.state === 'done') return input.exchanges();
         used = true;

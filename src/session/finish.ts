@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { ReportFormat } from '../core/live.js';
-import type { ExchangeRecord, ReportSource } from '../core/types.js';
+import type { ExchangeRecord, ReportSource, Verdict } from '../core/types.js';
 import { VERSION } from '../version.js';
 import {
   buildReportHead,
@@ -27,15 +27,26 @@ export type RecordedSession = Pick<
   readonly bodies?: ReportBodies;
 };
 
+/** How reports are rendered: the run's `--fail-on` threshold (see ReportInput.failOn). */
+export interface ReportOptions {
+  readonly failOn?: Verdict | null;
+}
+
 export async function reportInput(
   recorder: RecordedSession,
   sources: readonly ReportSource[],
   endedAt: string = new Date().toISOString(),
+  options: ReportOptions = {},
 ): Promise<ReportInput> {
   const { head, logPath, end } = await reportPlan(recorder, sources, endedAt);
   const exchanges = (): AsyncIterable<ExchangeRecord> =>
     logPath ? readSessionLog(logPath, end !== null ? { end } : {}) : held(recorder);
-  return { head, exchanges, ...(recorder.bodies ? { bodies: recorder.bodies } : {}) };
+  return {
+    head,
+    exchanges,
+    ...(recorder.bodies ? { bodies: recorder.bodies } : {}),
+    ...(options.failOn !== undefined ? { failOn: options.failOn } : {}),
+  };
 }
 
 /** The head, and where its exchanges are: the session log up to `end`. */
@@ -83,9 +94,10 @@ export async function writeSessionReports(
   recorder: RecordedSession,
   sources: readonly ReportSource[],
   files: readonly string[],
+  options: ReportOptions = {},
 ): Promise<ReportInput> {
   await recorder.settle();
-  const input = await reportInput(recorder, sources);
+  const input = await reportInput(recorder, sources, undefined, options);
   await writeReports(input, files);
   return input;
 }

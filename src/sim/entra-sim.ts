@@ -16,10 +16,12 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { LeafIssuer, createCertificateAuthority } from '../proxy/certs.js';
+import { FLOW_APP_NAMES, FLOW_CLIENT_IDS } from './flow-types.js';
 import type { SimContext } from './sim-context.js';
 import { aadError, type SimRequest, type SimResponse } from './sim-http.js';
 import { routeHttp, routeHttps } from './sim-router.js';
 import { createSecretLedger, type SecretLedger } from './sim-ledger.js';
+import { SIM_SYSTEM_MI_CLIENT_ID } from './sim-mi.js';
 import { createSimState } from './sim-state.js';
 import { createTokenIssuer, guidFrom } from './sim-tokens.js';
 
@@ -279,16 +281,32 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+export interface EntraSimOptions {
+  readonly host?: string;
+  readonly httpsPort?: number;
+  readonly httpPort?: number;
+  readonly onServed?: (s: SimServed) => void;
+  /**
+   * Display names of registered applications by client id, put in v1 access tokens as
+   * `app_displayname`; added to the names of the flows' clients (FLOW_APP_NAMES).
+   */
+  readonly appNames?: Readonly<Record<string, string>>;
+}
+
+/** The names the sim knows without being told: the flows' clients and the VM's own identity. */
+function defaultAppNames(): Record<string, string> {
+  const out: Record<string, string> = { [SIM_SYSTEM_MI_CLIENT_ID]: 'vm-orders-prod-01' };
+  for (const [k, id] of Object.entries(FLOW_CLIENT_IDS)) {
+    out[id] = FLOW_APP_NAMES[k as keyof typeof FLOW_CLIENT_IDS];
+  }
+  return out;
+}
+
 /**
  * Starts the simulated Entra ID (HTTPS + plain HTTP) on loopback, on ports picked by the OS unless
  * given. `onServed` hears of every request answered (method, host, path, status).
  */
-export async function startEntraSim(opts?: {
-  host?: string;
-  httpsPort?: number;
-  httpPort?: number;
-  onServed?: (s: SimServed) => void;
-}): Promise<EntraSim> {
+export async function startEntraSim(opts?: EntraSimOptions): Promise<EntraSim> {
   const host = opts?.host ?? '127.0.0.1';
   const ca = await createCertificateAuthority({
     commonName: 'entra-bas-proxy Entra simulator TEST CA',
@@ -298,7 +316,12 @@ export async function startEntraSim(opts?: {
   const leaf = await issuer.issue(SIM_TLS_HOSTNAMES);
   const tenantId = guidFrom(`sim-tenant|${randomUUID()}`);
   const ledger = createSecretLedger();
-  const ctx: SimContext = { tenantId, tokens: await createTokenIssuer(), state: createSimState() };
+  const appNames = { ...defaultAppNames(), ...opts?.appNames };
+  const ctx: SimContext = {
+    tenantId,
+    tokens: await createTokenIssuer(appNames),
+    state: createSimState(),
+  };
 
   const https = createHttpsServer(
     { key: leaf.keyPem, cert: leaf.certPem },

@@ -60,6 +60,31 @@ export const FLOW_CLIENT_IDS = {
   vianetMi: 'b45c1d00-0000-4000-8000-000000000012',
 } as const;
 
+/**
+ * Display names the simulated Entra ID registers for the flows' clients: like Entra, it puts them
+ * in v1 access tokens (`app_displayname`), so reports can name the applications.
+ */
+export const FLOW_APP_NAMES: Readonly<Record<keyof typeof FLOW_CLIENT_IDS, string>> = {
+  ropc: 'Legacy Payroll Sync (ROPC)',
+  deviceCode: 'Contoso Ops CLI',
+  nativeAuthCode: 'Contoso Desktop',
+  nativeSilent: 'Contoso Desktop (silent)',
+  ccSecret: 'Nightly Export Daemon',
+  ccCertificate: 'Billing Worker',
+  ccFederated: 'GitHub Deploy Pipeline',
+  webAuthCode: 'Contoso Intranet Portal',
+  oboApi: 'Orders API (on-behalf-of)',
+  implicitIdToken: 'Marketing Site',
+  implicitAccessToken: 'Legacy Dashboard SPA',
+  spaAuthCode: 'Contoso Web App (SPA)',
+  userInfo: 'Profile Widget',
+  aliasHost: 'Inventory Service (alias host)',
+  samlApp: 'HR Portal (SAML)',
+  userAssignedMi: 'id-orders-prod',
+  guestUser: 'Partner Extranet (guest sign-in)',
+  vianetMi: 'id-orders-21vianet',
+};
+
 /** Static consent everywhere (`/.default`), so no flow trips the dynamic-consent heuristics. */
 export const GRAPH_DEFAULT = 'https://graph.microsoft.com/.default';
 

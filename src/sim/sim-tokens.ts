@@ -135,7 +135,13 @@ function pairwiseSub(oid: string, clientId: string): string {
   return createHash('sha256').update(`${oid}|${clientId}`).digest('base64url').slice(0, 43);
 }
 
-export async function createTokenIssuer(): Promise<TokenIssuer> {
+/**
+ * `appNames`: display names of registered applications by client id; a v1 access token issued to
+ * one carries it as `app_displayname`, as Entra's do.
+ */
+export async function createTokenIssuer(
+  appNames: Readonly<Record<string, string>> = {},
+): Promise<TokenIssuer> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const pub = await exportJWK(publicKey);
   const kid = createHash('sha1').update(JSON.stringify(pub)).digest('base64url').slice(0, 27);
@@ -180,6 +186,10 @@ export async function createTokenIssuer(): Promise<TokenIssuer> {
       if (v1) {
         common['appid'] = spec.clientId;
         common['appidacr'] = String(spec.clientAuth);
+        const appName = Object.hasOwn(appNames, spec.clientId)
+          ? appNames[spec.clientId]
+          : undefined;
+        if (appName !== undefined) common['app_displayname'] = appName;
       } else {
         common['azp'] = spec.clientId;
         common['azpacr'] = String(spec.clientAuth);

@@ -16,6 +16,8 @@ export function dashboardClient(): void {
   const MAX_CARDS = 60;
   const VERDICTS = ['not-covered', 'unknown', 'conditional', 'covered', 'not-applicable'];
   const SEVERITY = ['error', 'warning', 'info'];
+  /** A tenant GUID in a path is shortened to its first 8 digits (the full path is on hover). */
+  const GUID_IN_PATH = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
   interface Filters {
     verdict: string;
@@ -36,6 +38,8 @@ export function dashboardClient(): void {
   let selected: string | null = null;
   const hosts = new Set<string>();
   const apps = new Set<string>();
+  /** Display names by client id, from the applications of the latest snapshot. */
+  const names = new Map<string, string>();
   let optionsDirty = false;
   const filters: Filters = { verdict: '', host: '', app: '', text: '' };
 
@@ -110,13 +114,20 @@ export function dashboardClient(): void {
     }
     if (snapshotDirty) {
       snapshotDirty = false;
+      if (learnNames()) {
+        optionsDirty = true;
+        tableDirty = true;
+      }
       renderSummary();
       renderCards();
     }
     if (optionsDirty) {
       optionsDirty = false;
-      fillSelect('f-host', hosts, filters.host);
-      fillSelect('f-app', apps, filters.app);
+      fillSelect('f-host', hosts, filters.host, (v) => v);
+      fillSelect('f-app', apps, filters.app, (v) => {
+        const name = names.get(v);
+        return name === undefined ? v : `${name} (${v})`;
+      });
     }
     if (tableDirty) {
       tableDirty = false;
@@ -124,13 +135,43 @@ export function dashboardClient(): void {
     }
   }
 
-  function fillSelect(id: string, values: Set<string>, current: string): void {
+  /** Takes the names of the snapshot's applications; true when one is new or changed. */
+  function learnNames(): boolean {
+    let changed = false;
+    for (const a of snapshot?.applications ?? []) {
+      if (typeof a.name !== 'string' || a.name === '' || names.get(a.clientId) === a.name) continue;
+      names.set(a.clientId, a.name);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** An exchange's application: its display name when known, and the client id. */
+  function appOf(r: CompactRecord): { name: string | null; id: string } {
+    const id = r.clientId ?? '';
+    const name = r.appName ?? names.get(id) ?? null;
+    return { name, id };
+  }
+
+  function shortId(id: string): string {
+    const m = /^([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{8}([0-9a-f]{4})$/i.exec(
+      id,
+    );
+    return m ? `${m[1] ?? ''}…${m[2] ?? ''}` : id;
+  }
+
+  function fillSelect(
+    id: string,
+    values: Set<string>,
+    current: string,
+    label: (v: string) => string,
+  ): void {
     const select = byId<HTMLSelectElement>(id);
     const all = el('option', '', 'all') as HTMLOptionElement;
     all.value = '';
     const options: HTMLElement[] = [all];
     for (const v of [...values].sort()) {
-      const o = el('option', '', v) as HTMLOptionElement;
+      const o = el('option', '', label(v)) as HTMLOptionElement;
       o.value = v;
       options.push(o);
     }
@@ -166,12 +207,22 @@ export function dashboardClient(): void {
     card.dataset.clientId = a.clientId;
     card.dataset.verdict = a.verdict;
     const head = el('header');
-    head.append(badge(a.verdict), el('h3', '', a.clientId));
+    const title = el('h3');
+    if (typeof a.name === 'string' && a.name !== '')
+      title.append(el('span', 'name', a.name), document.createTextNode(' '));
+    title.append(el('span', 'cid', a.clientId));
+    head.append(badge(a.verdict), title);
     card.append(head);
     const count = `${a.exchangeCount} exchange${a.exchangeCount === 1 ? '' : 's'}`;
-    const meta = [a.appType, a.clientType, a.library ?? 'no library', count];
+    const meta = [
+      a.appType,
+      a.clientType,
+      a.library ?? 'no library',
+      count,
+      ...a.hosts.slice(0, 3),
+    ];
+    if (a.hosts.length > 3) meta.push(`+${a.hosts.length - 3} hosts`);
     card.append(el('p', 'meta', meta.join(' · ')));
-    if (a.hosts.length > 0) card.append(el('p', 'meta', a.hosts.join(', ')));
     const flows = el('p', 'flows');
     for (const [flow, n] of Object.entries(a.flows))
       flows.append(el('span', 'chip', `${flow} ×${n}`));
@@ -228,15 +279,27 @@ export function dashboardClient(): void {
     if (filters.app !== '' && r.clientId !== filters.app) return false;
     if (filters.text !== '') {
       const t = filters.text.toLowerCase();
-      const hay = `${r.path} ${r.clientId ?? ''} ${r.reasonCodes.join(' ')} ${r.grantType ?? ''} ${r.library ?? ''}`;
+      const hay = `${r.path} ${r.clientId ?? ''} ${appOf(r).name ?? ''} ${r.reasonCodes.join(' ')} ${r.grantType ?? ''} ${r.library ?? ''}`;
       if (!hay.toLowerCase().includes(t)) return false;
     }
     return true;
   }
 
-  function cell(text: string, cls?: string): HTMLElement {
+  /** A cell showing `text`, with `full` (default: the text) on hover. */
+  function cell(text: string, cls?: string, full?: string): HTMLElement {
     const td = el('td', cls, text);
-    td.title = text;
+    td.title = full ?? text;
+    return td;
+  }
+
+  /** The application cell: the name (or a short client id), the full client id on hover. */
+  function appCell(r: CompactRecord): HTMLElement {
+    const { name, id } = appOf(r);
+    const td = el('td');
+    if (name !== null)
+      td.append(document.createTextNode(`${name} `), el('span', 'cid', shortId(id)));
+    else td.append(el('span', 'cid', shortId(id)));
+    td.title = name === null ? id : `${name} (${id})`;
     return td;
   }
 
@@ -251,12 +314,15 @@ export function dashboardClient(): void {
       verdict,
       cell(r.method),
       cell(r.host),
-      cell(r.path, 'path'),
+      cell(
+        r.path.replace(GUID_IN_PATH, (g) => `${g.slice(0, 8)}…`),
+        'path',
+        r.path,
+      ),
       cell(r.status === null ? (r.error ?? '—') : String(r.status)),
       cell(r.endpoint),
       cell(r.grantType ?? ''),
-      cell(r.appType),
-      cell(r.clientId ?? ''),
+      appCell(r),
       cell(r.library ?? ''),
       cell(r.reasonCodes.join(', '), 'reasons'),
     );
@@ -332,6 +398,7 @@ export function dashboardClient(): void {
         'clientCredential',
         'appType',
         'samlInitiation',
+        'appName',
         'clientId',
         'tenant',
         'scopes',

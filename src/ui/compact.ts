@@ -37,6 +37,8 @@ export interface CompactRecord {
   readonly grantType: string | null;
   readonly appType: string;
   readonly clientId: string | null;
+  /** The client's display name when the exchange carried one (record.appName). */
+  readonly appName?: string;
   readonly library: string | null;
   readonly verdict: Verdict;
   readonly reasonCodes: readonly ReasonCode[];
@@ -56,6 +58,7 @@ export function compactRecord(r: ExchangeRecord): CompactRecord {
     grantType: r.grantType,
     appType: r.appType,
     clientId: clipOrNull(r.clientId),
+    ...(typeof r.appName === 'string' ? { appName: clip(r.appName, 200) } : {}),
     library: clipOrNull(r.library),
     verdict: r.verdict,
     reasonCodes: r.reasons.map((x) => x.code),

@@ -41,7 +41,11 @@ h2 { font-size: 14px; margin: 16px 0 8px; }
 .card[data-verdict=not-covered] { border-left-color: var(--not-covered); }
 .card[data-verdict=not-applicable] { border-left-color: var(--not-applicable); }
 .card header { display: flex; gap: 8px; align-items: center; }
-.card h3 { font-size: 13px; margin: 0; overflow-wrap: anywhere; font-family: ui-monospace, monospace; }
+.card h3 { font-size: 14px; margin: 0; overflow-wrap: anywhere; }
+.card header { align-items: flex-start; }
+.card h3 .cid, td .cid { font: 12px ui-monospace, monospace; color: var(--muted); font-weight: 400; }
+.card h3 .cid { display: block; }
+.card h3 .cid:only-child { font-size: 13px; color: var(--fg); }
 .meta { color: var(--muted); margin: 4px 0; overflow-wrap: anywhere; }
 .findings { margin: 6px 0; padding-left: 16px; }
 .findings li { margin-bottom: 4px; font-size: 12px; }
@@ -75,15 +79,14 @@ pre.evidence { background: var(--bg); padding: 8px; overflow: auto; font-size: 1
 const COLUMNS: readonly [string, string][] = [
   ['time', '70px'],
   ['verdict', '116px'],
-  ['method', '56px'],
+  ['method', '64px'],
   ['host', '150px'],
   ['path', 'auto'],
-  ['status', '52px'],
+  ['status', '60px'],
   ['endpoint', '76px'],
   ['grant', '130px'],
-  ['app', '56px'],
-  ['client id', '130px'],
-  ['library', '80px'],
+  ['application', '190px'],
+  ['library', '90px'],
   ['reasons', '150px'],
 ];
 
@@ -115,7 +118,7 @@ function body(): string {
     <label>verdict <select id="f-verdict"></select></label>
     <label>host <select id="f-host"><option value="">all</option></select></label>
     <label>app <select id="f-app"><option value="">all</option></select></label>
-    <label>search <input id="f-text" type="search" placeholder="path, client id, reason…"></label>
+    <label>search <input id="f-text" type="search" placeholder="path, app name, client id, reason…"></label>
     <button id="f-clear" type="button">clear filters</button>
     <span id="t-count" class="meta"></span>
   </div>

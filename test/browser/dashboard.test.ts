@@ -114,6 +114,26 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('names applications (as text) in cards, rows and the filter, with the client id beside', async () => {
+    await open();
+    const id = '0a1b2c3d-0000-4000-8000-00000000c1e7';
+    live.add(makeRecord({ id: 'named-1', clientId: id, appName: 'Payroll <b>Sync</b>' }));
+    const card = page.locator(`.card[data-client-id="${id}"]`);
+    await card.waitFor();
+    expect(await card.locator('h3 .name').textContent()).toBe('Payroll <b>Sync</b>');
+    expect(await card.locator('h3 .cid').textContent()).toBe(id);
+    expect(await card.locator('b').count()).toBe(0);
+    const cell = page.locator('#rows tr[data-id="named-1"] td').nth(8);
+    expect(await cell.textContent()).toBe('Payroll <b>Sync</b> 0a1b2c3d…c1e7');
+    expect(await cell.getAttribute('title')).toBe(`Payroll <b>Sync</b> (${id})`);
+    await expect
+      .poll(() => page.locator(`#f-app option[value="${id}"]`).textContent())
+      .toBe(`Payroll <b>Sync</b> (${id})`);
+    // A record whose client has no name shows its client id.
+    expect(await page.locator('#rows tr[data-id="s1"] td').nth(8).textContent()).toBe('app-spa');
+    expect(problems).toEqual([]);
+  });
+
   it('filters by verdict and by application', async () => {
     await open();
     await page.locator('#f-verdict').selectOption('conditional');

@@ -12,7 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
-import { simMapRemote, startEntraSim, type EntraSim } from '../../src/sim/entra-sim.js';
+import {
+  simMapRemote,
+  startEntraSim,
+  type EntraSim,
+  type EntraSimOptions,
+} from '../../src/sim/entra-sim.js';
 import { launch } from './chromium.js';
 
 export interface Rig {
@@ -22,9 +27,9 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(): Promise<Rig> {
+export async function startRig(simOptions?: EntraSimOptions): Promise<Rig> {
   const certsDir = mkdtempSync(join(tmpdir(), 'bas-browser-certs-'));
-  const sim = await startEntraSim();
+  const sim = await startEntraSim(simOptions);
   const proxy = await startProxy({
     certsDir,
     mapRemote: simMapRemote(sim),

@@ -1,11 +1,12 @@
 /**
- * The README's screenshots (dashboard.png, dashboard-exchange.png, report-html.png), taken from a
+ * The README's screenshots (dashboard.png, dashboard-exchange.png, report-html.png,
+ * report-html-exchanges.png), taken from a
  * real session: two browser SPAs (msal-browser, msal 1.x) plus a few server-side flows sent through
  * the proxy from Node (a confidential client with a secret, ROPC, managed identity). Written to
  * docs/screenshots/ when UPDATE_SCREENSHOTS=1, else to a temporary directory, so a normal test run
  * checks they can be made without touching the tree.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,11 +17,13 @@ import { hasChromium } from './chromium.js';
 import { startRig, type Rig } from './harness.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const OUT =
-  process.env.UPDATE_SCREENSHOTS === '1'
-    ? join(ROOT, 'docs', 'screenshots')
-    : mkdtempSync(join(tmpdir(), 'bas-screens-'));
+const UPDATE = process.env.UPDATE_SCREENSHOTS === '1';
+const OUT = UPDATE
+  ? join(ROOT, 'docs', 'screenshots')
+  : mkdtempSync(join(tmpdir(), 'bas-screens-'));
 const VIEWPORT = { width: 1280, height: 800 };
+/** Tall enough for the application cards and the first exchanges below them. */
+const DASHBOARD_VIEWPORT = { width: 1280, height: 1000 };
 
 async function spa(rig: Rig, app: 'msal1' | 'msal2', config: AppConfig): Promise<void> {
   const server = await startApp(app, config);
@@ -77,11 +80,19 @@ async function serverFlows(rig: Rig): Promise<void> {
   }
 }
 
+/** Display names the simulated Entra ID puts in v1 access tokens (app_displayname). */
+const APP_NAMES = {
+  '5a1c0de2-0000-4000-8000-0000000005a2': 'Contoso Web App (SPA)',
+  '5a1c0de1-0000-4000-8000-0000000005a1': 'Contoso Marketing Site',
+  '0c0ffee0-5e4f-4000-8000-00000000c0c0': 'Nightly Export Daemon',
+  '0c0ffee0-5e4f-4000-8000-0000000009c0': 'Legacy Payroll Sync',
+};
+
 describe.skipIf(!hasChromium)('README screenshots', () => {
   let rig: Rig;
 
   beforeAll(async () => {
-    rig = await startRig();
+    rig = await startRig({ appNames: APP_NAMES });
     const authority = `https://login.microsoftonline.com/${rig.sim.tenantId}`;
     await spa(rig, 'msal2', {
       clientId: '5a1c0de2-0000-4000-8000-0000000005a2',
@@ -97,10 +108,11 @@ describe.skipIf(!hasChromium)('README screenshots', () => {
   });
   afterAll(async () => {
     await rig?.close();
+    if (!UPDATE) rmSync(OUT, { recursive: true, force: true });
   });
 
   it('dashboard.png: the live dashboard with several applications', async () => {
-    const page = await rig.browser.newPage({ viewport: VIEWPORT });
+    const page = await rig.browser.newPage({ viewport: DASHBOARD_VIEWPORT });
     try {
       await page.goto(rig.proxy.dashboardUrl ?? '');
       await page.locator('#status[data-state=live]').waitFor();
@@ -120,15 +132,32 @@ describe.skipIf(!hasChromium)('README screenshots', () => {
   });
 
   it('report-html.png: the HTML report opened in Chromium', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'bas-report-')), 'entra-bas-report.html');
+    const dir = mkdtempSync(join(tmpdir(), 'bas-report-'));
+    const file = join(dir, 'entra-bas-report.html');
     writeFileSync(file, await rig.proxy.live.render('html'));
     const page = await rig.browser.newPage({ viewport: VIEWPORT });
     try {
       await page.goto(pathToFileURL(file).href);
       expect(await page.title()).not.toBe('');
+      // Applications are named (app_displayname of their v1 access tokens) in the chart.
+      expect(await page.locator('#chart svg').textContent()).toContain('Contoso Web App (SPA)');
       await page.screenshot({ path: join(OUT, 'report-html.png') });
+      // The exchange table: one line per exchange, one row expanded in place.
+      const rows = page.locator('#ex-rows tr.row');
+      await expect
+        .poll(() => rows.count())
+        .toBe((await rig.proxy.live.snapshot()).summary.exchanges);
+      const heights = await rows.evaluateAll((trs) =>
+        trs.map((tr) => tr.getBoundingClientRect().height),
+      );
+      expect(Math.max(...heights)).toBeLessThan(40);
+      await page.evaluate(() => document.getElementById('exchanges')?.scrollIntoView());
+      await rows.filter({ hasText: 'ropc' }).first().click();
+      await page.locator('#detail').waitFor();
+      await page.screenshot({ path: join(OUT, 'report-html-exchanges.png') });
     } finally {
       await page.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

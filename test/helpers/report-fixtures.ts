@@ -513,6 +513,7 @@ export function xssInput(): ReportInput {
     }),
   });
   const app = makeApplication([evil], {
+    name: `app${XSS.script}${XSS.img}`,
     hosts: [evil.host],
     findings: [
       {

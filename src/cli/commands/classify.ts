@@ -40,7 +40,7 @@ export async function classifyCommand(p: Parsed): Promise<number> {
   });
   if (tty) process.stderr.write('\r\x1b[K');
   try {
-    await writeSessionReports(recorded, sources, o.out);
+    await writeSessionReports(recorded, sources, o.out, { failOn: o.failOn });
   } finally {
     recorded.dispose();
   }

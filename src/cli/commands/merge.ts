@@ -81,6 +81,7 @@ export async function mergeCommand(p: Parsed): Promise<number> {
       exchanges: async function* () {
         yield* exchanges;
       },
+      failOn: o.failOn,
     },
     o.out,
   );

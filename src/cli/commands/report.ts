@@ -32,7 +32,7 @@ export async function reportCommand(p: Parsed): Promise<number> {
     sources: [{ kind: 'session', name: file }],
     version: VERSION,
   });
-  await writeReports({ head, exchanges: () => readSessionLog(file) }, o.out);
+  await writeReports({ head, exchanges: () => readSessionLog(file), failOn: o.failOn }, o.out);
   process.stderr.write(summaryLine(head.summary, o.out));
   return failOnStatus(head.applications, o.failOn, 0);
 }

@@ -117,6 +117,13 @@ function str(v: unknown): string | null {
   return null;
 }
 
+/** A display name as reports may show it: no control characters, at most 120 characters. */
+function displayName(v: unknown): string | null {
+  // eslint-disable-next-line no-control-regex
+  const s = str(v)?.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, 120);
+  return s === undefined || s === '' ? null : s;
+}
+
 function bool(v: unknown): boolean | null {
   if (typeof v === 'boolean') return v;
   const t = token(v);
@@ -257,7 +264,7 @@ export function rowFromObject(o: Obj, hint: SignInEventType | null = null): Sign
   return {
     time: isoTime(at('createdDateTime') ?? at('timeGenerated') ?? env('time')),
     appId: str(at('appId'))?.toLowerCase() ?? null,
-    appName: str(at('appDisplayName'))?.slice(0, 200) ?? null,
+    appName: displayName(at('appDisplayName')),
     correlationId: str(at('correlationId') ?? env('correlationId'))?.toLowerCase() ?? null,
     eventType: eventTypeFromFields(
       at('signInEventTypes'),
@@ -347,7 +354,7 @@ export function rowFromAdminCsv(
   return {
     time: isoTime(f('time')),
     appId: f('appId')?.toLowerCase() ?? null,
-    appName: f('appName')?.slice(0, 200) ?? null,
+    appName: displayName(f('appName')),
     correlationId: f('correlationId')?.toLowerCase() ?? null,
     eventType: eventTypeFromFields(
       null,

@@ -12,7 +12,16 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportInput } from '../../../src/report/build.js';
 import { writeReports } from '../../../src/report/writer.js';
-import { manyRecords, resetIds, sampleInput, xssInput } from '../../helpers/report-fixtures.js';
+import {
+  CLIENT,
+  FLOWS,
+  applicationsOf,
+  makeInput,
+  manyRecords,
+  resetIds,
+  sampleInput,
+  xssInput,
+} from '../../helpers/report-fixtures.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -71,10 +80,59 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium', () => {
     await page.close();
   });
 
+  it('keeps every exchange on one line, full values on hover, details expanded under the row', async () => {
+    resetIds();
+    const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+    const records = [FLOWS.ropc(), FLOWS.spaPkce(), FLOWS.nativeSilent()].map((r) => ({
+      ...r,
+      path: `/${tenant}/oauth2/v2.0/token`,
+    }));
+    const apps = applicationsOf(records).map((a) =>
+      a.clientId === CLIENT.legacyCli
+        ? { ...a, name: 'Legacy Payroll Sync (ROPC, do not use)' }
+        : a,
+    );
+    const { page, problems } = await open('fit', makeInput(records, apps));
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const rows = page.locator('#ex-rows tr.row');
+    await expect.poll(() => rows.count()).toBe(3);
+    const heights = await rows.evaluateAll((trs) =>
+      trs.map((tr) => tr.getBoundingClientRect().height),
+    );
+    for (const h of heights) expect(h).toBeLessThan(40);
+    // Shortened on screen, whole on hover.
+    const path = rows.first().locator('td').nth(4);
+    expect(await path.textContent()).toBe('/72f9\u2026/oauth2/v2.0/token');
+    expect(await path.getAttribute('title')).toBe(`/${tenant}/oauth2/v2.0/token`);
+    const app = rows.first().locator('td').nth(6);
+    expect(await app.textContent()).toBe('Legacy Payroll Sync (ROPC, do not use)');
+    expect(await app.getAttribute('title')).toBe(
+      `Legacy Payroll Sync (ROPC, do not use) (${CLIENT.legacyCli})`,
+    );
+    expect(await rows.nth(1).locator('td').nth(6).textContent()).toBe('8f1c2d3e\u20261111');
+    // A click expands the record right under its row; a second click folds it.
+    await rows.nth(1).click();
+    const next = page.locator('#ex-rows tr.row.selected + tr.detail-row #detail');
+    await expect.poll(() => next.isVisible()).toBe(true);
+    expect(await next.innerText()).toContain(CLIENT.spa);
+    expect(await rows.nth(1).getAttribute('aria-expanded')).toBe('true');
+    await rows.nth(1).click();
+    await expect.poll(() => page.locator('#ex-rows tr.detail-row').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('never executes planted payloads', async () => {
     resetIds();
     const { page, problems } = await open('xss', xssInput());
     await expect.poll(() => page.locator('#ex-rows tr').count()).toBe(1);
+    // The application's name (markup inside) is text in its cell and in the chart.
+    expect(await page.locator('#ex-rows tr td').nth(6).textContent()).toContain(
+      'app<script>alert(1)</script>',
+    );
+    expect(await page.locator('#chart svg').textContent()).toContain(
+      'app<script>alert(1)</script>',
+    );
     await page.locator('#ex-rows tr').first().click();
     expect(await page.locator('#detail').innerText()).toContain('<script>alert(1)</script>');
     expect(await page.locator('img').count()).toBe(0);

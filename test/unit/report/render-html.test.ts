@@ -3,9 +3,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { VERDICTS } from '../../../src/core/types.js';
 import { renderToString } from '../../../src/report/writer.js';
 import {
+  CLIENT,
   DOC_URL,
+  FLOWS,
   XSS,
   emptyInput,
+  makeApplication,
+  makeInput,
   resetIds,
   sampleInput,
   sampleRecords,
@@ -73,6 +77,61 @@ describe('renderHtml', () => {
     expect(svg).toContain('<title>04b07795-8ddb-461a-bbee-02f9e1bf7b46: 1 conditional</title>');
   });
 
+  it('draws stacked bars on one scale of exchanges, with round ticks, not full-width bars', async () => {
+    const html = await renderToString('html', sampleInput());
+    const svg = /<svg[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
+    const bars = [...svg.matchAll(/<g class="bar"[\s\S]*?<\/g>/g)].map((m) => {
+      const segs = [...m[0].matchAll(/<rect class="v-([a-z-]+)"[^>]*width="([\d.]+)"/g)].map(
+        (x) => ({ verdict: x[1] ?? '', width: Number(x[2]) }),
+      );
+      const count = Number(/<text class="count"[^>]*>(\d+)<\/text>/.exec(m[0])?.[1]);
+      return { segs, count, width: segs.reduce((n, x) => n + x.width, 0) };
+    });
+    expect(bars).toHaveLength(7);
+    // One scale: a bar's length is proportional to its exchange count, so bars differ.
+    const perExchange = bars.map((b) => b.width / b.count);
+    for (const w of perExchange) expect(w).toBeCloseTo(perExchange[0] ?? 0, 0);
+    expect(new Set(bars.map((b) => Math.round(b.width))).size).toBeGreaterThan(1);
+    // The native app: 1 conditional + 2 covered, stacked worst first.
+    const native = bars.find((b) => b.count === 3);
+    expect(native?.segs.map((x) => x.verdict)).toEqual(['conditional', 'covered']);
+    expect((native?.segs[1]?.width ?? 0) / (native?.segs[0]?.width ?? 1)).toBeCloseTo(2, 2);
+    // An axis of exchanges from 0 to the largest count.
+    const ticks = [...svg.matchAll(/<text class="tick"[^>]*>(\d+)<\/text>/g)].map((m) => m[1]);
+    expect(ticks).toEqual(['0', '1', '2', '3']);
+  });
+
+  it('names applications in the chart, the sections, the filter and the rows, beside their client id', async () => {
+    const records = [FLOWS.ropc(), FLOWS.spaPkce()];
+    const named = makeApplication([records[0]!], { name: 'Payroll Sync' });
+    const unnamed = makeApplication([records[1]!]);
+    const html = await renderToString('html', makeInput(records, [named, unnamed]));
+    const svg = /<svg[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
+    expect(svg).toContain(
+      '<tspan class="name">Payroll Sync</tspan> <tspan class="cid">1950a258\u20265fc2</tspan>',
+    );
+    expect(svg).toContain(`<title>Payroll Sync (${CLIENT.legacyCli}): 1 not-covered</title>`);
+    expect(svg).toContain(`<tspan class="cid">${CLIENT.spa}</tspan>`);
+    expect(html).toContain(
+      `<span class="app-name">Payroll Sync</span> <code class="cid">${CLIENT.legacyCli}</code>`,
+    );
+    expect(html).toContain(
+      `<option value="${CLIENT.legacyCli}">Payroll Sync (${CLIENT.legacyCli})</option>`,
+    );
+    expect(html).toContain(`<option value="${CLIENT.spa}">${CLIENT.spa}</option>`);
+    const meta = JSON.parse(scriptBlock(html, 'ebp-meta')) as { names: Record<string, string> };
+    expect(meta.names).toEqual({ [CLIENT.legacyCli]: 'Payroll Sync' });
+  });
+
+  it('lays the exchange table out in fixed columns', async () => {
+    const html = await renderToString('html', sampleInput());
+    expect(html).toMatch(/<colgroup>(<col class="c-[a-z]+">){9}<\/colgroup>/);
+    expect(html).toContain('table.exchanges{width:100%;table-layout:fixed');
+    expect(html).toMatch(
+      /table\.exchanges th,table\.exchanges td\{white-space:nowrap;overflow:hidden;text-overflow:ellipsis/,
+    );
+  });
+
   it('has per-application sections with findings, severity, remediation and doc links', async () => {
     const html = await renderToString('html', sampleInput());
     expect(html.match(/<section class="app"/g)).toHaveLength(7);
@@ -106,6 +165,11 @@ describe('renderHtml', () => {
     // The embedded JSON still decodes to the original strings.
     const meta = JSON.parse(scriptBlock(html, 'ebp-meta')) as { strings: string[] };
     expect(meta.strings).toContain(`evil${XSS.img}.example`);
+    // The application's name carries markup too: escaped in the page, intact in the JSON.
+    expect(html).toContain('app&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img');
+    const names = (JSON.parse(scriptBlock(html, 'ebp-meta')) as { names: Record<string, string> })
+      .names;
+    expect(Object.values(names)).toEqual([`app${XSS.script}${XSS.img}`]);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   });
 

@@ -168,6 +168,25 @@ describe('schema/report.schema.json', () => {
     expect(validate(badCode)).toBe(false);
   });
 
+  it('types the optional names: an application name (string or null), an exchange appName (string)', async () => {
+    const validate = validator();
+    const good = JSON.parse(await renderToString('json', sampleInput())) as {
+      exchanges: Record<string, unknown>[];
+      applications: Record<string, unknown>[];
+    };
+    const named = structuredClone(good);
+    if (named.applications[0]) named.applications[0].name = 'Contoso Desktop';
+    if (named.applications[1]) named.applications[1].name = null;
+    if (named.exchanges[0]) named.exchanges[0].appName = 'Contoso Desktop';
+    expect(validate(named)).toBe(true);
+    const badName = structuredClone(good);
+    if (badName.applications[0]) badName.applications[0].name = 42;
+    expect(validate(badName)).toBe(false);
+    const nullAppName = structuredClone(good);
+    if (nullAppName.exchanges[0]) nullAppName.exchanges[0].appName = null;
+    expect(validate(nullAppName)).toBe(false);
+  });
+
   it('allows fields added later', async () => {
     const validate = validator();
     const report = JSON.parse(await renderToString('json', sampleInput())) as Record<

@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { Verdict } from '../../../src/core/types.js';
 import { renderToString } from '../../../src/report/writer.js';
 import {
   CLIENT,
@@ -76,6 +77,66 @@ describe('renderJunit', () => {
     expect(byName.get('unknown')?.['system-out']).toContain('verdict: unknown');
     expect(byName.get(CLIENT.webApi)?.['system-out']).toContain('verdict: conditional');
     expect(byName.get('metadata-only')?.skipped).toBeDefined();
+  });
+
+  it('fails every application at or past --fail-on, each with its verdict as the type', async () => {
+    const unknownApp = makeApplication([FLOWS.unparseable()], { clientId: 'unknown' });
+    const naApp = makeApplication([FLOWS.metadata()], { clientId: 'metadata-only' });
+    const cond = makeApplication([FLOWS.onBehalfOf()]);
+    const covered = makeApplication([FLOWS.spaPkce()]);
+    const bad = makeApplication([FLOWS.ropc()]);
+    const apps = [unknownApp, naApp, cond, covered, bad];
+    const run = async (failOn?: Verdict) => {
+      const input = { ...makeInput([], apps), ...(failOn ? { failOn } : {}) };
+      const { suite } = parse(await renderToString('xml', input));
+      const byName = new Map(suite.testcase?.map((t) => [t['@_name'], t]));
+      return { suite, byName, failed: (n: string) => byName.get(n)?.failure?.['@_type'] };
+    };
+    // No --fail-on: as before, only not-covered fails.
+    const plain = await run();
+    expect(plain.suite['@_failures']).toBe('1');
+    expect(plain.failed(CLIENT.legacyCli)).toBe('not-covered');
+    expect(plain.failed(CLIENT.webApi)).toBeUndefined();
+    // --fail-on conditional: conditional, unknown and not-covered fail; covered passes.
+    const conditional = await run('conditional');
+    expect(conditional.suite['@_failures']).toBe('3');
+    expect(conditional.failed(CLIENT.webApi)).toBe('conditional');
+    expect(conditional.failed('unknown')).toBe('unknown');
+    expect(conditional.failed(CLIENT.legacyCli)).toBe('not-covered');
+    expect(conditional.failed(CLIENT.spa)).toBeUndefined();
+    expect(conditional.byName.get(CLIENT.webApi)?.failure?.['@_message']).toContain('on-behalf-of');
+    expect(conditional.byName.get(CLIENT.webApi)?.failure?.['#text']).toContain(
+      'at or past --fail-on conditional',
+    );
+    // --fail-on unknown: unknown and not-covered.
+    expect((await run('unknown')).suite['@_failures']).toBe('2');
+    // --fail-on covered: every judged application; not-applicable ones never fail (as the exit status).
+    const all = await run('covered');
+    expect(all.suite['@_failures']).toBe('4');
+    expect(all.failed(CLIENT.spa)).toBe('covered');
+    expect(all.byName.get('metadata-only')?.skipped).toBeDefined();
+    expect((await run('not-applicable')).suite['@_failures']).toBe('4');
+  });
+
+  it('records the threshold in the suite properties', async () => {
+    const xml = await renderToString('xml', { ...sampleInput(), failOn: 'unknown' });
+    expect(xml).toContain('<property name="failOn" value="unknown"/>');
+    expect(await renderToString('xml', sampleInput())).toContain(
+      '<property name="failOn" value="not-covered"/>',
+    );
+  });
+
+  it('names a test case by the application display name, with its client id', async () => {
+    const named = makeApplication([FLOWS.ropc()], { name: 'Payroll <Sync> & "Legacy"' });
+    const unnamed = makeApplication([FLOWS.spaPkce()]);
+    const xml = await renderToString('xml', makeInput([], [named, unnamed]));
+    const { suite } = parse(xml);
+    const names = suite.testcase?.map((t) => t['@_name']);
+    expect(names).toEqual([`Payroll <Sync> & "Legacy" (${CLIENT.legacyCli})`, CLIENT.spa]);
+    expect(suite.testcase?.[0]?.failure?.['#text']).toContain(
+      `application: Payroll <Sync> & "Legacy" (${CLIENT.legacyCli})`,
+    );
+    expect(xml).not.toContain('<Sync>');
   });
 
   it('escapes markup and drops characters XML cannot carry', async () => {

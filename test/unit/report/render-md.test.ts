@@ -52,16 +52,17 @@ describe('renderMarkdown', () => {
 
   it('has one application row per application, worst first, with flows and top finding', async () => {
     const md = await renderToString('md', sampleInput());
-    const rows = tableRows(md, '| Client ID | App type |').map(cells);
+    const rows = tableRows(md, '| Application | Client ID | App type |').map(cells);
     expect(rows).toHaveLength(7);
     expect(rows[0]).toEqual([
+      '-',
       CLIENT.legacyCli,
       'native',
       'not-covered',
       'password x1, device\\_code x1',
       'ropc: Resource owner password credentials (ROPC) are not served by BAS.',
     ]);
-    expect(rows.at(-1)?.[2]).toBe('covered');
+    expect(rows.at(-1)?.[3]).toBe('covered');
   });
 
   it('lists findings with remediation and doc links, and the notes on what the wire cannot show', async () => {
@@ -85,13 +86,56 @@ describe('renderMarkdown', () => {
 
   it('escapes pipes, newlines and markup from traffic inside table cells', async () => {
     const md = await renderToString('md', xssInput());
-    const row = tableRows(md, '| Client ID | App type |')[0] ?? '';
-    expect(cells(row)).toHaveLength(5);
+    const row = tableRows(md, '| Application | Client ID | App type |')[0] ?? '';
+    expect(cells(row)).toHaveLength(6);
     expect(row).toContain('\\| pipe newline');
     expect(md).not.toContain('<script>');
     expect(md).not.toContain('<img');
     expect(md).toContain('&lt;script&gt;');
     expect(md).not.toContain('javascript:');
+  });
+
+  it('prints a finding count once: the session writes it into the message', async () => {
+    const records = [FLOWS.ropc(), FLOWS.ropc()];
+    const app = makeApplication(records);
+    const counted = {
+      ...app,
+      findings: app.findings.map((f) => ({ ...f, message: `${f.message} (2 exchanges)` })),
+    };
+    const md = await renderToString('md', makeInput(records, [counted]));
+    expect(md).toContain('(2 exchanges)');
+    expect(md).not.toMatch(/\(2 exchanges\)\s*\(2 exchanges\)/);
+    expect(md).not.toMatch(/\(\d+ exchanges?\)\s*\(\d+ exchanges?\)/);
+    // A count inside the sentence counts too (the session's native-interactive and userinfo texts).
+    const inside = {
+      ...app,
+      findings: app.findings.map((f) => ({
+        ...f,
+        message: `Seen (2 exchanges) but never silently.`,
+      })),
+    };
+    const md2 = await renderToString('md', makeInput(records, [inside]));
+    expect(md2).toMatch(/`ropc`: Seen \(2 exchanges\) but never silently\.\n/);
+    // A message without a count still gets one.
+    const plain = await renderToString('md', makeInput(records, [app]));
+    expect(plain).toMatch(/`ropc`: [^\n]*\(2 exchanges\)\n/);
+  });
+
+  it('names applications wherever a name is known, with the client id beside it', async () => {
+    const spa = FLOWS.spaPkce();
+    const ropc = FLOWS.ropc();
+    const named = makeApplication([ropc], { name: 'Payroll <b>Sync</b> | Legacy' });
+    const unnamed = makeApplication([spa], { name: null });
+    const md = await renderToString('md', makeInput([spa, ropc], [named, unnamed]));
+    const shown = 'Payroll &lt;b&gt;Sync&lt;/b&gt; \\| Legacy';
+    const rows = tableRows(md, '| Application | Client ID | App type |').map(cells);
+    expect(rows.find((r) => r[1] === CLIENT.legacyCli)?.[0]).toBe(shown);
+    expect(rows.find((r) => r[1] === CLIENT.spa)?.[0]).toBe('-');
+    expect(md).toContain(`### ${shown} (${CLIENT.legacyCli}) (native): not-covered`);
+    // The exchanges to check name their application too (ROPC is not covered).
+    const exchanges = tableRows(md, '| Started | Verdict |').map(cells);
+    expect(exchanges.map((r) => r[5])).toEqual([`${shown} (${CLIENT.legacyCli})`]);
+    expect(md).not.toContain('<b>');
   });
 
   it('renders an empty session', async () => {
@@ -120,7 +164,9 @@ describe('renderMarkdown', () => {
       md += chunk;
     }
     expect(bytes).toBeLessThan(1024 * 1024);
-    expect(tableRows(md, '| Client ID | App type |')).toHaveLength(MD_LIMITS.applicationRows);
+    expect(tableRows(md, '| Application | Client ID | App type |')).toHaveLength(
+      MD_LIMITS.applicationRows,
+    );
     expect(md).toContain(`${3000 - MD_LIMITS.applicationRows} more applications not shown.`);
     expect(md).toContain('more exchanges not shown');
   });

@@ -89,6 +89,7 @@ export function createFakeLive(opts: { findings?: (app: string) => Finding[] } =
   function snapshot(): LiveSnapshot {
     const applications: ApplicationRecord[] = [...apps.entries()].map(([clientId, a]) => ({
       clientId,
+      name: a.first.appName ?? null,
       hosts: [a.first.host],
       appType: a.first.appType,
       clientType: a.first.clientType,
