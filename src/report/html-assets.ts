@@ -16,6 +16,8 @@ table{border-collapse:collapse;margin:.5rem 0}th,td{border-bottom:1px solid #ddd
 text-align:left;vertical-align:top}caption{text-align:left;font-weight:600}
 header.summary{display:flex;flex-wrap:wrap;gap:.5rem 3rem;align-items:flex-start}header.summary .lead{flex:1 1 28rem}
 table.counts td{text-align:right}
+#predicted-observed td{text-align:left}#predicted-observed td.num{text-align:right;font-variant-numeric:tabular-nums}
+#predicted-observed tr.contradicted td{background:#fff4e5}
 table.exchanges{width:100%;table-layout:fixed;font-size:.86em}
 table.exchanges th,table.exchanges td{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;padding:.2rem .4rem;vertical-align:middle;font-variant-numeric:tabular-nums}
 col.c-time{width:6em}col.c-verdict{width:9.2em}col.c-method{width:5.4em}col.c-host{width:14em}

@@ -6,6 +6,7 @@
  * JSON has `<` escaped, and the client script only ever sets textContent. A CSP with hashes of the
  * one script and the one stylesheet blocks anything that would slip through anyway.
  */
+import { predictedObserved } from './predicted-observed.js';
 import {
   VERDICTS,
   type ApplicationRecord,
@@ -42,6 +43,7 @@ export async function* renderHtml(input: ReportInput): AsyncIterable<ReportChunk
     pageHead(head),
     summarySection(head),
     chartSection(apps, stats.counts, HTML_LIMITS.chartApplications),
+    predictedObservedSection(apps),
     applicationsSection(apps),
     exchangesSection(head, apps, stats.hosts),
   ];
@@ -164,6 +166,31 @@ ${sources ? `<details><summary>Sources</summary><ul>${sources}</ul></details>` :
 ${rows}
 </tbody></table>
 </header>
+`;
+}
+
+/** Applications seen in sign-in logs: the rules' prediction beside what BAS really did. */
+function predictedObservedSection(apps: readonly ApplicationRecord[]): string {
+  const rows = predictedObserved(apps);
+  if (rows.length === 0) return '';
+  const shown = rows.slice(0, HTML_LIMITS.applicationSections);
+  const body = shown
+    .map(
+      (r) =>
+        `<tr${r.contradicted ? ' class="contradicted"' : ''}><td>${r.name === null ? '' : `<span class="app-name">${esc(r.name)}</span> `}<code class="cid">${esc(r.clientId)}</code></td><td>${badge(r.predicted)}</td><td class="num">${r.signIns}</td><td class="num">${r.basIssued}</td><td class="num">${r.failed}</td><td>${r.contradicted ? '<strong>contradicted:</strong> ' : ''}${esc(r.observed)}</td></tr>`,
+    )
+    .join('\n');
+  const more =
+    rows.length > shown.length
+      ? `<p>${rows.length - shown.length} more applications are in the JSON report.</p>`
+      : '';
+  return `<section id="predicted-observed"><h2>Predicted vs observed (sign-in logs)</h2>
+<p>What the rules predict for each application seen in the sign-in logs, beside what the logs say the backup authentication system did (token issuer type <code>AzureADBackupAuth</code>).</p>
+<table class="counts"><thead><tr><th scope="col">Application</th><th scope="col">Predicted</th><th scope="col">Sign-ins</th><th scope="col">BAS-issued</th><th scope="col">Failed</th><th scope="col">Observed</th></tr></thead>
+<tbody>
+${body}
+</tbody></table>
+${more}</section>
 `;
 }
 

@@ -4,6 +4,7 @@
  * and a byte budget stops the output with a note before the limit. Text that comes from traffic
  * (client ids, hosts, libraries, messages) is escaped so it cannot break a table or inject markup.
  */
+import { predictedObserved } from './predicted-observed.js';
 import {
   VERDICTS,
   type ApplicationRecord,
@@ -104,6 +105,7 @@ function* headParts(input: ReportInput): Iterable<string> {
       yield `\n${apps.length - MD_LIMITS.applicationRows} more applications not shown.\n`;
     }
   }
+  yield* predictedObservedTable(apps);
   const withFindings = apps.filter((a) => a.findings.length > 0);
   if (withFindings.length > 0) yield '\n## Findings\n';
   for (const a of withFindings.slice(0, MD_LIMITS.applicationsWithFindings)) yield appFindings(a);
@@ -114,6 +116,26 @@ function* headParts(input: ReportInput): Iterable<string> {
     '\n## Exchanges to check\n\nNot covered, unknown and conditional exchanges, in capture order. ' +
     'Look up the client request id in the sign-in logs to see which service issued the token.\n'
   );
+}
+
+/** Applications seen in sign-in logs: the rules' prediction beside what BAS really did. */
+function* predictedObservedTable(apps: readonly ApplicationRecord[]): Iterable<string> {
+  const rows = predictedObserved(apps);
+  if (rows.length === 0) return;
+  yield (
+    '\n## Predicted vs observed (sign-in logs)\n\n' +
+    '| Application | Client ID | Predicted | Sign-ins | BAS-issued | Failed | Observed |\n' +
+    '| --- | --- | --- | ---: | ---: | ---: | --- |\n'
+  );
+  for (const r of rows.slice(0, MD_LIMITS.applicationRows)) {
+    yield (
+      `| ${cell(r.name ?? '-')} | ${cell(r.clientId)} | ${r.predicted} | ${r.signIns} | ${r.basIssued} | ${r.failed} | ` +
+      `${r.contradicted ? '**contradicted**: ' : ''}${cell(r.observed)} |\n`
+    );
+  }
+  if (rows.length > MD_LIMITS.applicationRows) {
+    yield `\n${rows.length - MD_LIMITS.applicationRows} more applications not shown.\n`;
+  }
 }
 
 /** The most severe finding (the session's order among equals). */
