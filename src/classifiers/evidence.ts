@@ -5,9 +5,15 @@
  */
 import type { Evidence } from '../core/types.js';
 import type { ParsedExchange, SamlMessage, Telemetry } from './parsed.js';
-import { redactHeaders, redactJwts, redactParams } from './redact.js';
+import { redactHeaders, redactJwts, redactParams, redactText } from './redact.js';
 
+/** The response's error code; it comes from the wire, so it is kept as redacted text. */
 function responseError(px: ParsedExchange): string | null {
+  const e = errorCode(px);
+  return e === null ? null : redactText(e, 128);
+}
+
+function errorCode(px: ParsedExchange): string | null {
   const j = px.responseJson;
   if (j !== null) {
     const codes = j['error_codes'];
