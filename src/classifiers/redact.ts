@@ -166,9 +166,9 @@ const HEADER_FIELDS_KEPT = ['alg', 'typ', 'x5t', 'x5t#S256', 'x5c'] as const;
 type ClaimValue = string | number | boolean;
 
 function claimValue(v: unknown): ClaimValue | undefined {
-  if (typeof v === 'string') return v.length > 512 ? v.slice(0, 512) : v;
+  if (typeof v === 'string') return scrubText(v.length > 512 ? v.slice(0, 512) : v);
   if (typeof v === 'number' || typeof v === 'boolean') return v;
-  if (Array.isArray(v)) return v.filter((x) => typeof x === 'string').join(' ');
+  if (Array.isArray(v)) return scrubText(v.filter((x) => typeof x === 'string').join(' '));
   return undefined;
 }
 
