@@ -2,38 +2,50 @@
  * Token-looking text, found by shape: the second half of the redactor's one rule (redact-policy.ts
  * decides by name which values may be kept at all; what is kept still passes through here).
  *
- * A "run" is a maximal stretch of token characters (letters, digits, `. _ ~ + / = % -`). It is a
- * secret when it holds a JWT, or when one of its pieces (split at `.` and `/`) is
- * - 16 characters or more, with a letter and a digit, and not a GUID or `AADSTSnnnn` (tokens,
- *   codes, refresh tokens, device codes, cookies, hex and base64 blobs, the ledger's planted
- *   secrets), or
- * - 20 digits or more, or
- * - 8 characters or more with a `~` (Entra client secrets: `abc8Q~...`).
- * What stays readable: words, host names and URL paths (short pieces), GUIDs (trace and
- * correlation ids, client ids), numbers, dates and versions, AADSTS codes. So an Entra
- * error_description ("AADSTS50076: Due to a configuration change ... Trace ID: <guid> Correlation
- * ID: <guid> Timestamp: 2026-12-06 07:05:13Z") reads the same after scrubbing.
+ * A "run" is a maximal stretch of token characters (letters, digits, `. _ ~ + / = % -`). The whole
+ * run is replaced by its fingerprint when it holds a JWT, or when one of its pieces (split at `.`
+ * and `/`), GUIDs and `AADSTSnnnn` codes taken out, has
+ * - an alphanumeric stretch of 16 or more with a letter and a digit (tokens, codes, refresh
+ *   tokens, device codes, cookies, hex and base64 blobs), or of 20 digits or more;
+ * - 32 characters or more with upper and lower case letters and a digit (base64 split by `+`);
+ * - 8 characters or more with a `~` (Entra client secrets: `abc8Q~...`);
+ * - an upper-case alphanumeric stretch of 8 to 15 with 2+ letters and 2+ digits (device-flow
+ *   user codes).
+ * What stays readable: words, hyphenated names (app id URIs, SAML entity ids, B2C policies), host
+ * names and URL paths, GUIDs (trace, correlation and client ids), numbers, dates, versions and
+ * AADSTS codes. So an Entra error_description ("AADSTS50076: Due to a configuration change ...
+ * Trace ID: <guid> Correlation ID: <guid> Timestamp: 2026-12-06 07:05:13Z") reads the same.
+ * A secret with no such shape (a password of plain words) is caught only by its name.
  *
  * Pure; no I/O.
  */
 import { sha256Prefix8 } from './parse/hash.js';
 
 const RUN = /[A-Za-z0-9._~+/=%-]{8,}/g;
-/** Cheap pre-check: text without any run this long or a JWT start cannot hold a secret. */
+/** Cheap pre-check: text without any run this long cannot hold a secret. */
 const MAYBE = /[A-Za-z0-9._~+/=%-]{8,}/;
 const JWT_IN = /eyJ[\w-]*\.[\w-]*\.[\w-]*/;
 const GUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const AADSTS = /AADSTS\d+/g;
+const ALNUM = /[A-Za-z0-9]+/g;
 const LETTER = /[A-Za-z]/;
 const DIGIT = /\d/;
+const USER_CODE = /^(?=(?:[A-Z0-9]*[A-Z]){2})(?=(?:[A-Z0-9]*\d){2})[A-Z0-9]{8,15}$/;
+
+function secretWord(w: string): boolean {
+  if (w.length >= 16) return /^\d+$/.test(w) ? w.length >= 20 : LETTER.test(w) && DIGIT.test(w);
+  return w.length >= 8 && USER_CODE.test(w);
+}
 
 function secretPiece(p: string): boolean {
   if (p.length >= 8 && p.includes('~')) return true;
-  if (p.length < 16) return false;
-  if (/^\d+$/.test(p)) return p.length >= 20;
   // GUIDs and AADSTS codes inside a piece (`trace_id=<guid>`) are readable: judge what is left.
   const rest = p.replace(GUIDS, '').replace(AADSTS, '');
-  return rest.length >= 16 && LETTER.test(rest) && DIGIT.test(rest);
+  if (rest.length < 8) return false;
+  if (rest.length >= 32 && /[a-z]/.test(rest) && /[A-Z]/.test(rest) && DIGIT.test(rest))
+    return true;
+  for (const m of rest.matchAll(ALNUM)) if (secretWord(m[0])) return true;
+  return false;
 }
 
 /** True when `run` (token characters only) looks like a secret (see the top of this file). */

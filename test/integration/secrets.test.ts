@@ -28,23 +28,25 @@ const PLANTED = {
   identityHeader: 'PLANTED-IDENTITY-HEADER-77aa',
   password: 'PLANTED-PASSWORD-13e5',
   secret: 'PLANTED-CLIENT-SECRET-c0ffee',
-  // Issue 16: request headers under names no list knows (the last one has no digit: only the
-  // name rule can catch it), parameters likewise, and a path segment the sim echoes back.
+  // Issue 16: request headers under names no list knows, parameters likewise (values of any
+  // shape: only the name rule can catch them), and a path segment the sim echoes back. Values
+  // that land in free text (paths, error descriptions) have a token's shape, as the secrets that
+  // really land there do (codes, tokens): the shape rule catches those.
   xClientSecret: 'PLANTED-X-CLIENT-SECRET-5e11',
   xMyToken: 'PLANTED-X-MY-TOKEN-a1b2c3',
   xApiKey: 'PLANTED-X-API-KEY-77f0d1',
   xFoo: 'planted-x-foo-value-without-digits',
   queryFoo: 'PLANTED-QUERY-FOO-3c3c3c',
   formBlob: 'PLANTED-FORM-BLOB-4d4d4d',
-  pathSegment: 'PLANTED-PATH-SEGMENT-5a5a5a',
+  pathSegment: 'PLANTED-PATH-5a5a5a0b1c2d3e4f5a6b',
   // Sent by the hostile upstream: custom response headers, a token inside WWW-Authenticate and
   // Proxy-Authenticate, secrets inside JSON error fields.
   resToken: 'PLANTED-RESPONSE-TOKEN-6b6b6b',
   resFoo: 'planted-response-foo-without-digits',
-  challengeDesc: 'PLANTED-CHALLENGE-DESCRIPTION-7c7c',
+  challengeDesc: 'PLANTED-CHALLENGE-7c7c7c0b1c2d3e4f5a6b',
   proxyRealm: 'PLANTED-PROXY-REALM-8d8d8d',
-  bodyDesc: 'PLANTED-BODY-DESCRIPTION-9e9e9e',
-  bodyError: 'PLANTED-BODY-ERROR-FIELD-0f0f0f',
+  bodyDesc: 'PLANTED-BODY-DESC-9e9e9e0b1c2d3e4f5a6b',
+  bodyError: 'PLANTED-BODY-ERROR-0f0f0f0b1c2d3e4f5a6b',
   challengeJwt: plantedJwt('challenge'),
   bodyJwt: plantedJwt('body'),
 };

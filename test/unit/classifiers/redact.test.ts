@@ -244,6 +244,9 @@ describe('redaction helpers', () => {
 // substrings; challenges keep their schemes and error fields only.
 // ---------------------------------------------------------------------------------------------
 
+/** A planted secret with a token's shape (a long alphanumeric stretch), for the shape checks. */
+const T = (name: string): string => `${S(name)}-0d1e2f3a4b5c6d7e`;
+
 const JWT = fakeJwt({ alg: 'RS256', typ: 'JWT' }, { aud: 'api://x', upn: S('jwt-upn') });
 const FP = /^\[redacted sha256:[0-9a-f]{8}\]$/;
 const TRACE =
@@ -278,7 +281,7 @@ const HEADER_CASES: [string, string, string | RegExp | undefined][] = [
   ],
   // ...but a secret inside a kept value is fingerprinted.
   ['user-agent', `agent/1.0 ${JWT}`, /^agent\/1\.0 \[redacted sha256:[0-9a-f]{8}\]$/],
-  ['x-client-SKU', S('sku'), FP],
+  ['x-client-SKU', T('sku'), FP],
   ['x-client-VER', JWT, FP],
   // Unexpected names: the name stays, the value is a fingerprint.
   ['x-client-secret', S('x-client-secret'), FP],
@@ -312,7 +315,7 @@ const HEADER_CASES: [string, string, string | RegExp | undefined][] = [
   ],
   [
     'www-authenticate',
-    `Bearer realm="", error="invalid_token", error_description="${S('desc')}"`,
+    `Bearer realm="", error="invalid_token", error_description="${T('desc')}"`,
     /^Bearer error="invalid_token", error_description="\[redacted sha256:[0-9a-f]{8}\]"$/,
   ],
   [
@@ -339,7 +342,7 @@ const HEADER_CASES: [string, string, string | RegExp | undefined][] = [
   ],
   [
     'www-authenticate',
-    `Bearer error_description="quote \\" ${S('escaped')}"`,
+    `Bearer error_description="quote \\" ${T('escaped')}"`,
     /^Bearer error_description="quote \\" \[redacted sha256:[0-9a-f]{8}\]"$/,
   ],
   ['proxy-authenticate', `Basic realm="${S('proxy-realm')}"`, 'Basic'],
@@ -409,7 +412,7 @@ const PARAM_CASES: [string, string, string | RegExp][] = [
   ['sid', 'f3e1c2b4-0000-4000-8000-00000000abcd', FP],
   ['login_hint', 'alice@contoso.example', FP],
   ['unknown_flag', 'true', 'true'],
-  ['scope', S('in-scope'), FP],
+  ['scope', T('in-scope'), FP],
 ];
 
 describe('the redactor rule: parameters (issue 16)', () => {
@@ -430,7 +433,7 @@ describe('the redactor rule: the record (issue 16)', () => {
   it('an OAuth error carried in the response keeps no secret', () => {
     const raw = makeRawExchange({
       status: 400,
-      responseJson: { error: S('error-field'), error_description: `bad ${S('description')}` },
+      responseJson: { error: T('error-field'), error_description: `bad ${T('description')}` },
     });
     const rec = classifyExchange(raw);
     expect(rec.evidence.responseError).toMatch(FP);

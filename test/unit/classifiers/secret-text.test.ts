@@ -42,6 +42,11 @@ const READABLE: [string, string][] = [
   ['iso time', '2026-12-06T07:05:13.1234567Z'],
   ['scope', 'api://7bd5f248-03e2-4573-8374-c2a229a7c5ec/.default openid offline_access'],
   ['graph error', 'Access token validation failure. Invalid audience.'],
+  ['b2c policy', '/contoso.onmicrosoft.com/B2C_1A_signup_signin_v2/oauth2/v2.0/authorize'],
+  ['saml entity id', 'https://sp.example.com/saml2-metadata-2024'],
+  ['app id uri', 'api://orders-api-v2-prod/.default'],
+  ['tenant domain', 'contoso-production-2024.onmicrosoft.com'],
+  ['sku', 'MSAL.Xamarin.iOS/4.66.1.0'],
 ];
 
 /** Secrets that must go, each inside some text. */
@@ -54,7 +59,8 @@ const SECRETS: [string, string][] = [
   ['client secret without digits', 'sim~not-a-real-secret'],
   ['hex', randomBytes(32).toString('hex')],
   ['base64', randomBytes(30).toString('base64')],
-  ['planted', 'PLANTED-COOKIE-9f1c2e'],
+  ['planted', 'PLANTED-COOKIE-9f1c2e8d7b6a5c4f3e2d'],
+  ['user code', 'GJX8YQ3NP'],
   ['long number', '12345678901234567890123'],
   ['guid glued to a secret', '5f2c1a9e-3b4d-4e6f-8a7b-9c0d1e2f3a4bsecret0123456789abc'],
 ];
