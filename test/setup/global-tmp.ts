@@ -40,6 +40,8 @@ export default function setup(): () => void {
     if (others.length > 0)
       process.stderr.write(`test temp leftovers (not ours, removed): ${others.join(', ')}\n`);
     if (keys.length > 0 || ours.length > 0) {
+      // vitest reports an error thrown here but keeps its exit status: fail the run ourselves.
+      process.exitCode = 1;
       throw new Error(
         `tests left ${ours.length} ebp-* temp dir(s) and ${keys.length} private key file(s) behind ` +
           `(removed now): ${[...ours, ...keys.map((k) => k.slice(run.length + 1))].join(', ')}`,
