@@ -10,7 +10,10 @@
  * - 32 characters or more with upper and lower case letters and a digit (base64 split by `+`);
  * - 8 characters or more with a `~` (Entra client secrets: `abc8Q~...`);
  * - an upper-case alphanumeric stretch of 8 to 15 with 2+ letters and 2+ digits (device-flow
- *   user codes).
+ *   user codes);
+ * or when the whole run (20+ characters) switches between digits, upper and lower case at
+ * least 10 times and at every third character or more: random text such as base64 whose `/`
+ * and `+` cut it into short pieces.
  * What stays readable: words, hyphenated names (app id URIs, SAML entity ids, B2C policies), host
  * names and URL paths, GUIDs (trace, correlation and client ids), numbers, dates, versions and
  * AADSTS codes. So an Entra error_description ("AADSTS50076: Due to a configuration change ...
@@ -32,6 +35,8 @@ function maybeSecret(text: string): boolean {
   let alnum = 0;
   let upper = 0;
   let tok = 0;
+  let switches = 0;
+  let prev = 0; // class of the previous character: 1 digit, 2 upper, 3 lower, 0 other
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     const digit = c >= 48 && c <= 57;
@@ -41,9 +46,13 @@ function maybeSecret(text: string): boolean {
     if (c === 101 && text.startsWith('eyJ', i)) return true;
     alnum = digit || up || low ? alnum + 1 : 0;
     upper = digit || up ? upper + 1 : 0;
-    // . _ + = %
+    // . _ + = % (token characters that do not split a name)
     tok = alnum > 0 || c === 46 || c === 95 || c === 43 || c === 61 || c === 37 ? tok + 1 : 0;
-    if (alnum >= 16 || upper >= 8 || tok >= 32) return true;
+    const cls = digit ? 1 : up ? 2 : low ? 3 : 0;
+    if (cls !== 0 && prev !== 0 && cls !== prev) switches++;
+    else if (cls === 0 && !RUN_CHAR.test(text[i] ?? ' ')) switches = 0;
+    prev = cls;
+    if (alnum >= 16 || upper >= 8 || tok >= 32 || switches >= MIN_SWITCHES) return true;
   }
   return false;
 }
@@ -58,6 +67,24 @@ const USER_CODE = /^(?=(?:[A-Z0-9]*[A-Z]){2})(?=(?:[A-Z0-9]*\d){2})[A-Z0-9]{8,15
 function secretWord(w: string): boolean {
   if (w.length >= 16) return /^\d+$/.test(w) ? w.length >= 20 : LETTER.test(w) && DIGIT.test(w);
   return w.length >= 8 && USER_CODE.test(w);
+}
+
+/** Token characters (the class of RUN). */
+const RUN_CHAR = /[A-Za-z0-9._~+/=%-]/;
+/** Random text (base64, even split by `/` or `+`) switches between digits, upper and lower case often. */
+const MIN_SWITCHES = 10;
+
+/** How often adjacent letters and digits change class (digit / upper / lower) in `s`. */
+function classSwitches(s: string): number {
+  let n = 0;
+  let prev = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const cls = c >= 48 && c <= 57 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 97 && c <= 122 ? 3 : 0;
+    if (cls !== 0 && prev !== 0 && cls !== prev) n++;
+    prev = cls;
+  }
+  return n;
 }
 
 function secretPiece(p: string): boolean {
@@ -75,7 +102,10 @@ function secretPiece(p: string): boolean {
 export function secretRun(run: string): boolean {
   if (run.includes('eyJ') && JWT_IN.test(run)) return true;
   for (const piece of run.split(/[./]/)) if (secretPiece(piece)) return true;
-  return false;
+  // Random text split into short pieces (base64 with `/` and `+`): judged by how it switches.
+  const rest = run.replace(GUIDS, '').replace(AADSTS, '');
+  const sw = rest.length >= 20 ? classSwitches(rest) : 0;
+  return sw >= MIN_SWITCHES && sw >= 0.3 * rest.length;
 }
 
 /** `[redacted sha256:xxxxxxxx]`, the replacement text of a secret value. */
