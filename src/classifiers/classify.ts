@@ -18,6 +18,7 @@ import type { ParamLookup, ParsedExchange } from './parsed.js';
 import { judge } from './reasons.js';
 import type { RuleFacts } from './rules.js';
 import { samlAppId, samlFacts } from './saml-facts.js';
+import { scrubText } from './secret-text.js';
 import { shapeOf } from './shape.js';
 import { tokenFacts } from './token-facts.js';
 
@@ -47,6 +48,14 @@ function splitScopes(s: string | undefined): string[] | null {
   if (s === undefined) return null;
   const out = s.split(/[\s+]+/).filter((x) => x.length > 0);
   return out.length > 0 ? out : null;
+}
+
+/**
+ * A field kept "as seen" (CONTRACT.md): it came from the wire under a name the classifier trusts,
+ * so it passes the redactor's text check too (a token-looking value becomes a fingerprint).
+ */
+function seen(v: string | null): string | null {
+  return v === null ? null : scrubText(v);
 }
 
 /** Classify one parsed exchange. */
@@ -182,7 +191,7 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     durationMs: raw.durationMs,
     method: raw.method,
     host,
-    path: px.pathname,
+    path: seen(px.pathname) ?? '',
     status: raw.status,
     cloud: hf.cloud,
     hostSupported: hf.supported,
@@ -194,20 +203,21 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     clientCredential,
     appType,
     samlInitiation: saml.initiation,
-    clientId,
+    clientId: seen(clientId),
     // Only when the exchange carries one (CONTRACT: optional), so records without a name keep their shape.
-    ...(appName !== null ? { appName } : {}),
-    tenant,
-    scopes,
-    library: sku,
-    libraryVersion: px.library?.version ?? null,
-    clientRequestId:
+    ...(appName !== null ? { appName: seen(appName) ?? '' } : {}),
+    tenant: seen(tenant),
+    scopes: scopes === null ? null : scopes.map((x) => seen(x) ?? ''),
+    library: seen(sku),
+    libraryVersion: seen(px.library?.version ?? null),
+    clientRequestId: seen(
       px.header('client-request-id') ??
-      px.header('x-ms-client-request-id') ??
-      param('client-request-id') ??
-      null,
-    serverRequestId: px.responseHeader('x-ms-request-id') ?? null,
-    managedIdentity,
+        px.header('x-ms-client-request-id') ??
+        param('client-request-id') ??
+        null,
+    ),
+    serverRequestId: seen(px.responseHeader('x-ms-request-id') ?? null),
+    managedIdentity: seen(managedIdentity),
     interaction,
     verdict,
     reasons,

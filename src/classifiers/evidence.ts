@@ -5,9 +5,16 @@
  */
 import type { Evidence } from '../core/types.js';
 import type { ParsedExchange, SamlMessage, Telemetry } from './parsed.js';
-import { redactHeaders, redactJwts, redactParams } from './redact.js';
+import { redactHeaders, redactJwts, redactParams, redactText } from './redact.js';
+import { scrubText } from './secret-text.js';
 
+/** The response's error code; it comes from the wire, so it is kept as redacted text. */
 function responseError(px: ParsedExchange): string | null {
+  const e = errorCode(px);
+  return e === null ? null : redactText(e, 128);
+}
+
+function errorCode(px: ParsedExchange): string | null {
   const j = px.responseJson;
   if (j !== null) {
     const codes = j['error_codes'];
@@ -31,10 +38,10 @@ function samlEvidence(m: SamlMessage): Record<string, string | boolean> {
     foundIn: m.foundIn,
     hasInResponseTo: m.hasInResponseTo,
   };
-  if (m.issuer !== null) out['issuer'] = m.issuer;
-  if (m.destination !== null) out['destination'] = m.destination;
-  if (m.audience !== null) out['audience'] = m.audience;
-  if (m.statusCode !== null) out['statusCode'] = m.statusCode;
+  if (m.issuer !== null) out['issuer'] = scrubText(m.issuer);
+  if (m.destination !== null) out['destination'] = scrubText(m.destination);
+  if (m.audience !== null) out['audience'] = scrubText(m.audience);
+  if (m.statusCode !== null) out['statusCode'] = scrubText(m.statusCode);
   out['fingerprint'] = `sha256:${m.fingerprint}`;
   return out;
 }

@@ -7,7 +7,7 @@ import { hostFacts } from '../core/hosts.js';
 import { classify } from './classify.js';
 import { withFingerprintMemo } from './parse/hash.js';
 import { parseExchange } from './parse/index.js';
-import { redactHeaders } from './redact.js';
+import { redactHeaders, redactText } from './redact.js';
 
 export { classify } from './classify.js';
 export { parseExchange } from './parse/index.js';
@@ -29,7 +29,8 @@ function safeHeaders(h: unknown): Record<string, string> {
 
 /** The record of an exchange the classifier could not handle. */
 function failedRecord(raw: RawExchange, e: unknown): ExchangeRecord {
-  const what = e instanceof Error ? `${e.name}: ${e.message.slice(0, 160)}` : 'unknown error';
+  // An exception message may quote its input (JSON.parse does): scrubbed like any kept text.
+  const what = e instanceof Error ? redactText(`${e.name}: ${e.message}`, 160) : 'unknown error';
   const host = typeof raw.host === 'string' ? raw.host.toLowerCase() : '';
   let cloud: ExchangeRecord['cloud'] = 'unknown';
   let hostSupported = false;

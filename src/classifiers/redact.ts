@@ -1,22 +1,27 @@
 /**
  * The redactor: secrets never leave the classifier (CONTRACT.md "Never in any output").
  *
- * - Parameters: known secret names, and unknown names that look secret, become
- *   `[redacted sha256:xxxxxxxx]`; values shaped like a JWT or longer than MAX_VALUE are fingerprinted
- *   whatever their name. A few personal identifiers (username, login_hint, X-AnchorMailbox) are
+ * - One rule for parameters and headers (redact-policy.ts): a value is kept only when its name is
+ *   on a known-safe list or the value is shown to be non-secret; anything else keeps its name with
+ *   `[redacted sha256:xxxxxxxx]`. A few personal identifiers (username, login_hint) are
  *   fingerprinted too: they are not secrets, but reports get shared. MSAL's CCS routing hint
  *   (X-AnchorMailbox: `Oid:<oid>@<tid>` / `UPN:<upn>`) keeps only its kind, not even a fingerprint
  *   (a GUID's fingerprint can be matched against a directory).
- * - Headers: only an allow-list is kept (library, telemetry, correlation, origin, content type);
- *   credential headers are kept as fingerprints (the Authorization scheme stays visible), cookies are
- *   dropped.
+ * - What is kept by name still passes through secret-text.ts: token-looking substrings (JWTs,
+ *   long base64/hex runs, codes, Entra client-secret shapes) become fingerprints; JWT-shaped or
+ *   very long values are fingerprinted whole.
+ * - Challenge headers keep their schemes and `error` / `error_description` only (challenge.ts);
+ *   cookies, URL-bearing headers and transport headers are dropped.
  * - JWT claims: only non-secret, non-personal claims are kept (CLAIMS_KEPT): who issued the token, to
  *   whom, for which client and tenant, with which permissions. No name, e-mail, upn, oid or user sub.
  */
 import type { HeaderMap } from '../core/types.js';
 import type { JwtResult, Params } from './parsed.js';
+import { redactChallenge } from './challenge.js';
 import { sha256Prefix8 } from './parse/hash.js';
 import { setOwn } from './parse/params.js';
+import { headerPolicy, NON_SECRET_VALUE, paramPolicy } from './redact-policy.js';
+import { redactedText, scrubText } from './secret-text.js';
 
 /** `sha256:` + the first 8 hex digits of the SHA-256 of `secret` (UTF-8). */
 export function fingerprint(secret: string): string {
@@ -25,49 +30,23 @@ export function fingerprint(secret: string): string {
 
 /** The replacement text of a secret value. */
 export function redacted(secret: string): string {
-  return `[redacted ${fingerprint(secret)}]`;
+  return redactedText(secret);
 }
 
 /** Longer values are fingerprinted whatever their name (tokens and blobs under unexpected names). */
 const MAX_VALUE = 1024;
+const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/;
 
-/** Parameter names (lowercase) whose value is always a secret. */
-const SECRET_PARAMS: ReadonlySet<string> = new Set([
-  'password',
-  'passwd',
-  'pwd',
-  'client_secret',
-  'client_assertion',
-  'assertion',
-  'code',
-  'device_code',
-  'user_code',
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'id_token_hint',
-  'spa_code',
-  'samlrequest',
-  'samlresponse',
-  'request',
-  'code_verifier',
-  'wresult',
-  'otc',
-  'flowtoken',
-  'canary',
-  'ctx',
-  'signature',
-  'secret',
-  'user_federated_identity_credential',
-]);
+/** A value kept by name: fingerprinted whole when JWT-shaped or too long, else scrubbed. */
+function keptValue(value: string, scrub: boolean): string {
+  if (value.length > MAX_VALUE || JWT_SHAPE.test(value)) return redacted(value);
+  return scrub ? scrubText(value) : value;
+}
 
-/** Personal identifiers: fingerprinted (not secret, but no need to ship them in a report). */
-const PERSONAL_PARAMS: ReadonlySet<string> = new Set([
-  'username',
-  'login',
-  'login_hint',
-  'user_id',
-]);
+/** A name as it is kept: a name that itself looks like a secret is fingerprinted too. */
+function keptName(name: string): string {
+  return name.length > 128 ? redacted(name) : scrubText(name);
+}
 
 /** The text kept for an X-AnchorMailbox parameter: its kind only (see parse/library.ts). */
 function routingHintText(value: string): string {
@@ -76,34 +55,24 @@ function routingHintText(value: string): string {
   return `[routing hint: ${kind}]`;
 }
 
-/** Names matching SECRET_NAME that are not secrets (kept verbatim). */
-export const SAFE_PARAMS: ReadonlySet<string> = new Set([
-  'error_codes',
-  'grant_type',
-  'response_type',
-  'token_type',
-  'requested_token_use',
-  'requested_token_type',
-  'client_assertion_type',
-  'code_challenge',
-  'code_challenge_method',
-  'return_spa_code',
-  'response_mode',
-  'client_info_requested',
-]);
-
-export const SECRET_NAME =
-  /secret|pass|pwd|token|assertion|code|key|cookie|session|credential|canary/i;
-const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/;
-
-/** The value to keep for parameter `name`: verbatim, or a fingerprint. */
+/**
+ * The value to keep for parameter `name`: by redact-policy.ts, secret and personal values and
+ * values under unknown names become fingerprints; values under known-safe names are kept with
+ * token-looking substrings fingerprinted (secret-text.ts).
+ */
 export function redactParam(name: string, value: string): string {
-  const n = name.toLowerCase();
-  if (n === 'x-anchormailbox') return routingHintText(value);
-  if (SECRET_PARAMS.has(n) || PERSONAL_PARAMS.has(n)) return redacted(value);
-  if (!SAFE_PARAMS.has(n) && SECRET_NAME.test(n)) return redacted(value);
-  if (value.length > MAX_VALUE || JWT_SHAPE.test(value)) return redacted(value);
-  return value;
+  if (name.toLowerCase() === 'x-anchormailbox') return routingHintText(value);
+  switch (paramPolicy(name)) {
+    case 'secret':
+    case 'personal':
+      return redacted(value);
+    case 'public':
+      return keptValue(value, false);
+    case 'safe':
+      return keptValue(value, true);
+    case 'unknown':
+      return NON_SECRET_VALUE.test(value) ? value : redacted(value);
+  }
 }
 
 /** Query or form parameters with every secret value replaced by its fingerprint. */
@@ -111,41 +80,14 @@ export function redactParams(params: Params): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in params) {
     const v = params[name];
-    if (v !== undefined) setOwn(out, name, redactParam(name, v));
+    if (v === undefined) continue;
+    const kept = paramPolicy(name) === 'unknown' ? keptName(name) : name;
+    setOwn(out, kept, redactParam(name, v));
   }
   return out;
 }
 
-/** Headers kept as they are (lowercase names); `x-client-*` headers are kept too. */
-const KEPT_HEADERS: ReadonlySet<string> = new Set([
-  'origin',
-  'content-type',
-  'client-request-id',
-  'return-client-request-id',
-  'x-ms-client-request-id',
-  'x-ms-request-id',
-  'xms-ccs-requestid',
-  'x-ms-srs',
-  'x-ms-ests-server',
-  'x-ms-clitelem',
-  'x-ms-lib-capability',
-  'x-app-name',
-  'x-app-ver',
-  'user-agent',
-  'access-control-request-method',
-  'access-control-request-headers',
-  'www-authenticate',
-]);
-
-/** Credential headers: kept as fingerprints so the evidence shows they were there. */
-const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
-  'authorization',
-  'proxy-authorization',
-  'x-identity-header',
-  'secret',
-]);
-
-function redactHeaderValue(name: string, value: string): string {
+function redactCredential(name: string, value: string): string {
   if (name === 'authorization' || name === 'proxy-authorization') {
     const sp = value.indexOf(' ');
     if (sp > 0 && sp < 20) return `${value.slice(0, sp)} ${redacted(value.slice(sp + 1))}`;
@@ -154,9 +96,11 @@ function redactHeaderValue(name: string, value: string): string {
 }
 
 /**
- * The headers worth keeping, redacted: the allow-list verbatim (JWT-shaped or very long values
- * fingerprinted), credential headers fingerprinted, everything else (cookies included) dropped.
- * The MI `Metadata: true` header is kept verbatim only when it is exactly "true".
+ * The headers worth keeping, redacted by redact-policy.ts: known-safe headers kept (token-looking
+ * substrings fingerprinted), credentials fingerprinted (the Authorization scheme stays visible),
+ * challenges cut to their schemes and error fields (challenge.ts), cookies, URLs and transport
+ * headers dropped, and any other header kept by name with its value fingerprinted unless the
+ * value is shown to be non-secret. The MI `Metadata: true` header is kept only when exactly "true".
  */
 export function redactHeaders(headers: HeaderMap): Record<string, string> {
   const out: Record<string, string> = {};
@@ -164,20 +108,36 @@ export function redactHeaders(headers: HeaderMap): Record<string, string> {
     const value = headers[rawName];
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    if (CREDENTIAL_HEADERS.has(name)) {
-      out[name] = redactHeaderValue(name, value);
-    } else if (name === 'metadata') {
-      out[name] = value.toLowerCase() === 'true' ? value : redacted(value);
-    } else if (KEPT_HEADERS.has(name) || name.startsWith('x-client-')) {
-      out[name] =
-        name === 'www-authenticate' && value.toLowerCase().startsWith('basic')
-          ? value
-          : value.length > MAX_VALUE || JWT_SHAPE.test(value)
-            ? redacted(value)
-            : value;
+    switch (headerPolicy(name)) {
+      case 'safe':
+        setOwn(out, name, keptValue(value, true));
+        break;
+      case 'credential':
+        setOwn(out, name, redactCredential(name, value));
+        break;
+      case 'challenge':
+        setOwn(out, name, value.length > 8 * MAX_VALUE ? redacted(value) : redactChallenge(value));
+        break;
+      case 'metadata':
+        setOwn(out, name, value.toLowerCase() === 'true' ? value : redacted(value));
+        break;
+      case 'drop':
+        break;
+      case 'unknown':
+        setOwn(out, keptName(name), NON_SECRET_VALUE.test(value) ? value : redacted(value));
+        break;
     }
   }
   return out;
+}
+
+/**
+ * Free text from the wire kept as evidence (an OAuth `error`, an exception message): cut to
+ * `max` characters, token-looking substrings fingerprinted.
+ */
+export function redactText(text: string, max = 512): string {
+  const cut = text.length > max ? `${text.slice(0, max)}...` : text;
+  return scrubText(cut);
 }
 
 /**
@@ -206,9 +166,9 @@ const HEADER_FIELDS_KEPT = ['alg', 'typ', 'x5t', 'x5t#S256', 'x5c'] as const;
 type ClaimValue = string | number | boolean;
 
 function claimValue(v: unknown): ClaimValue | undefined {
-  if (typeof v === 'string') return v.length > 512 ? v.slice(0, 512) : v;
+  if (typeof v === 'string') return scrubText(v.length > 512 ? v.slice(0, 512) : v);
   if (typeof v === 'number' || typeof v === 'boolean') return v;
-  if (Array.isArray(v)) return v.filter((x) => typeof x === 'string').join(' ');
+  if (Array.isArray(v)) return scrubText(v.filter((x) => typeof x === 'string').join(' '));
   return undefined;
 }
 

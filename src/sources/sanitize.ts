@@ -25,7 +25,8 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { decodeHtmlEntities } from '../classifiers/parse/html-form.js';
 import { decodeComponent } from '../classifiers/parse/params.js';
 import type { ExchangeError, HeaderMap, RawBody, RawExchange } from '../core/types.js';
-import { SAFE_PARAMS, SECRET_NAME } from '../classifiers/redact.js';
+import { redactChallenge } from '../classifiers/challenge.js';
+import { headerPolicy, NON_SECRET_VALUE, paramPolicy } from '../classifiers/redact-policy.js';
 
 export interface SanitizeOptions {
   /** Exact strings that must not survive anywhere (e.g. the simulator's secret ledger). */
@@ -116,8 +117,6 @@ const SECRET_PARAMS: ReadonlySet<string> = new Set([
   'user_federated_identity_credential',
 ]);
 
-const SECRET_HEADER =
-  /secret|token|passw|credential|cookie|session|api-?key|identity-header|^x-ms-identity/i;
 const PLACEHOLDER = /^REDACTED-[\w.-]+-\d+$/;
 const JWT_ANYWHERE = /eyJ[\w-]*\.[\w-]*\.[\w-]*(?:\.[\w-]*\.[\w-]*)?/g;
 const WHOLE_JWT = /^eyJ[\w-]*\.[\w-]*\.[\w-]*(?:\.[\w-]*\.[\w-]*)?$/;
@@ -327,9 +326,15 @@ function sanitizeParam(
     if (n === 'code' && json?.nested === true) return sanitizeLoose(value);
     return placeholder(ctx, n, value);
   }
-  // By name pattern only outside JSON (JSON documents have `token_endpoint` and the like) and
-  // never for URLs (endpoints, not secrets).
-  if (json === null && !SAFE_PARAMS.has(n) && SECRET_NAME.test(n) && !/^https?:\/\//i.test(value)) {
+  // The redactor's rule (redact-policy.ts) outside JSON: a value under a name not known to be
+  // safe is replaced unless shown non-secret. JSON documents (metadata, token responses) have
+  // many other names (`token_endpoint`...) and URLs are endpoints: those get the loose pass.
+  if (
+    json === null &&
+    paramPolicy(n) === 'unknown' &&
+    !NON_SECRET_VALUE.test(value) &&
+    !/^https?:\/\//i.test(value)
+  ) {
     return placeholder(ctx, n, value);
   }
   return sanitizeLoose(value);
@@ -577,8 +582,18 @@ function sanitizeHeader(ctx: Ctx, name: string, value: string): string {
     case 'metadata':
       return value;
     default:
-      if (SECRET_HEADER.test(n)) return placeholder(ctx, n, value);
-      return sanitizeLoose(value);
+      // The redactor's rule (redact-policy.ts): credentials and headers not known to be safe are
+      // replaced unless their value is shown non-secret; challenges keep scheme and error fields.
+      switch (headerPolicy(n)) {
+        case 'credential':
+          return placeholder(ctx, n, value);
+        case 'unknown':
+          return NON_SECRET_VALUE.test(value) ? value : placeholder(ctx, n, value);
+        case 'challenge':
+          return redactChallenge(value);
+        default:
+          return sanitizeLoose(value);
+      }
   }
 }
 

@@ -7,9 +7,7 @@
  * exactly the proxy's leaves and nothing else (the flag is honoured because Playwright always
  * passes --user-data-dir). The proxy itself trusts the sim's test CA through `upstreamCa`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
 import {
@@ -19,6 +17,7 @@ import {
   type EntraSimOptions,
 } from '../../src/sim/entra-sim.js';
 import { launch } from './chromium.js';
+import { tempDir } from '../helpers/temp.js';
 
 export interface Rig {
   readonly sim: EntraSim;
@@ -28,7 +27,7 @@ export interface Rig {
 }
 
 export async function startRig(simOptions?: EntraSimOptions): Promise<Rig> {
-  const certsDir = mkdtempSync(join(tmpdir(), 'bas-browser-certs-'));
+  const certsDir = tempDir('bas-browser-certs-');
   const sim = await startEntraSim(simOptions);
   const proxy = await startProxy({
     certsDir,

@@ -6,8 +6,7 @@
  * docs/screenshots/ when UPDATE_SCREENSHOTS=1, else to a temporary directory, so a normal test run
  * checks they can be made without touching the tree.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ProxyAgent, fetch } from 'undici';
@@ -15,12 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type AppConfig } from './app-server.js';
 import { hasChromium } from './chromium.js';
 import { startRig, type Rig } from './harness.js';
+import { tempDir } from '../helpers/temp.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const UPDATE = process.env.UPDATE_SCREENSHOTS === '1';
-const OUT = UPDATE
-  ? join(ROOT, 'docs', 'screenshots')
-  : mkdtempSync(join(tmpdir(), 'bas-screens-'));
+const OUT = UPDATE ? join(ROOT, 'docs', 'screenshots') : tempDir('bas-screens-');
 const VIEWPORT = { width: 1280, height: 800 };
 /** Tall enough for the application cards and the first exchanges below them. */
 const DASHBOARD_VIEWPORT = { width: 1280, height: 1000 };
@@ -132,7 +130,7 @@ describe.skipIf(!hasChromium)('README screenshots', () => {
   });
 
   it('report-html.png: the HTML report opened in Chromium', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bas-report-'));
+    const dir = tempDir('bas-report-');
     const file = join(dir, 'entra-bas-report.html');
     writeFileSync(file, await rig.proxy.live.render('html'));
     const page = await rig.browser.newPage({ viewport: VIEWPORT });

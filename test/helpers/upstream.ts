@@ -95,6 +95,7 @@ export async function startTestUpstream(
       '127.0.0.1',
       'localhost',
       'login.microsoftonline.com',
+      'login.windows-ppe.net',
       'example.test',
     ]);
     server = https.createServer(

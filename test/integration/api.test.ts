@@ -1,12 +1,12 @@
 /** The programmatic API (`startProxy`) as a test framework's globalSetup uses it. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy, type RunningProxy } from '../../src/index.js';
 import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { tempDir } from '../helpers/temp.js';
 
 const exec = promisify(execFile);
 let up: TestUpstream;
@@ -15,7 +15,7 @@ let dir: string;
 
 beforeAll(async () => {
   up = await startTestUpstream();
-  dir = mkdtempSync(join(tmpdir(), 'ebp-api-'));
+  dir = tempDir('ebp-api-');
   proxy = await startProxy({
     certsDir: join(dir, 'certs'),
     mapRemote: { 'login.microsoftonline.com': up.url },

@@ -2,8 +2,7 @@
  * `run`, `classify`, `merge` and `--upstream-proxy` through the real CLI, with curl as the wrapped
  * command and a local HTTPS upstream standing in for Entra.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProxyAgent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import type { Report } from '../../src/core/types.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startConnectProxy } from '../helpers/connect-proxy.js';
 import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { tempDir } from '../helpers/temp.js';
 
 let up: TestUpstream;
 let dir: string;
@@ -18,7 +18,7 @@ let upstreamCaFile: string;
 
 beforeAll(async () => {
   up = await startTestUpstream();
-  dir = mkdtempSync(join(tmpdir(), 'ebp-cmd-'));
+  dir = tempDir('ebp-cmd-');
   upstreamCaFile = join(dir, 'upstream-ca.pem');
   writeFileSync(upstreamCaFile, up.caPem);
 });

@@ -3,8 +3,7 @@
  * Entra through --map-remote, curl and undici as clients, SIGTERM and SIGKILL endings.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ProxyAgent, request } from 'undici';
@@ -13,6 +12,7 @@ import type { ExchangeRecord, Report } from '../../src/core/types.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/temp.js';
 
 const exec = promisify(execFile);
 let up: TestUpstream;
@@ -21,7 +21,7 @@ let upstreamCaFile: string;
 
 beforeAll(async () => {
   up = await startTestUpstream();
-  dir = mkdtempSync(join(tmpdir(), 'ebp-cli-'));
+  dir = tempDir('ebp-cli-');
   upstreamCaFile = join(dir, 'upstream-ca.pem');
   writeFileSync(upstreamCaFile, up.caPem);
 });

@@ -4,7 +4,7 @@
  * to login.microsoftonline.com through the proxy and come out classified.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ProxyAgent, request } from 'undici';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/core/types.js';
 import { createServer } from 'node:net';
 import { CLI, runCli, startCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 interface RunningSim {
   readonly proc: ChildProcess;
@@ -85,7 +86,7 @@ let dir: string;
 let sim: RunningSim;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ebp-sim-'));
+  dir = tempDir('ebp-sim-');
   sim = await startSim([]);
 });
 

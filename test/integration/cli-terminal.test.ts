@@ -4,12 +4,12 @@
  * lines only with --log-format json. Secrets never appear in any of them.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { tempDir } from '../helpers/temp.js';
 
 let up: TestUpstream;
 let dir: string;
@@ -17,7 +17,7 @@ let upstreamCaFile: string;
 
 beforeAll(async () => {
   up = await startTestUpstream();
-  dir = mkdtempSync(join(tmpdir(), 'ebp-term-'));
+  dir = tempDir('ebp-term-');
   upstreamCaFile = join(dir, 'upstream-ca.pem');
   writeFileSync(upstreamCaFile, up.caPem);
 });

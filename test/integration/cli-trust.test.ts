@@ -4,15 +4,15 @@
  * ecosystems it set up, and bad --certs paths refused in one line instead of a 100% CPU loop.
  */
 import { X509Certificate, createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ebp-trust-cli-'));
+const dir = tempDir('ebp-trust-cli-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const spkiOf = (stderr: string): string | undefined =>

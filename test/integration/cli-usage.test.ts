@@ -2,16 +2,16 @@
  * Every bad usage through the real CLI: exactly one line on stderr, nothing on stdout, exit 2,
  * and nothing done (no CA, report or session log created in the working directory).
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 let cwd: string;
 
 beforeAll(() => {
-  cwd = mkdtempSync(join(tmpdir(), 'ebp-usage-'));
+  cwd = tempDir('ebp-usage-');
   mkdirSync(join(cwd, 'captures'));
 });
 

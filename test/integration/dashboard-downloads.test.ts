@@ -8,8 +8,7 @@
  *
  * The figures for 90,000 exchanges come from the bench: BENCH_ONLY=7 npm run bench.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import type * as BenchChildModule from '../../src/bench/child.js';
 import type { BenchChild } from '../../src/bench/child.js';
 import { TOKEN_PATH, TOKEN_REQUEST_BODY, TOKEN_REQUEST_HEADERS } from '../../src/bench/common.js';
 import { viaProxy } from '../../src/bench/load.js';
+import { tempDir } from '../helpers/temp.js';
 
 // Big enough that 14 reports held in memory at once (what the old code did) take well over a GB,
 // small enough for the unit suite; the 90,000-exchange figures are the bench's.
@@ -53,7 +53,7 @@ describe.runIf(existsSync(CHILD) && process.platform === 'linux')(
   'dashboard downloads of a long session',
   () => {
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'ebp-downloads-'));
+      dir = tempDir('ebp-downloads-');
       const { startChild } = (await import(CHILD.href)) as typeof BenchChildModule;
       upstream = await startChild({ role: 'upstream', tmpDir: dir });
       proxy = await startChild(

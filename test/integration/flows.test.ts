@@ -4,14 +4,13 @@
  * to the simulated Entra ID on loopback. Each flow's exchanges must be recorded as its FlowSpec
  * expects. Nothing leaves loopback.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeRecord } from '../../src/core/types.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
 import { simMapRemote, startEntraSim, type EntraSim } from '../../src/sim/entra-sim.js';
 import { FLOWS, type FlowEnv, type FlowExpectation } from '../../src/sim/flows.js';
+import { tempDir } from '../helpers/temp.js';
 
 let sim: EntraSim;
 let proxy: RunningProxy;
@@ -20,7 +19,7 @@ let env: FlowEnv;
 
 beforeAll(async () => {
   sim = await startEntraSim();
-  certsDir = await mkdtemp(join(tmpdir(), 'entra-bas-flows-'));
+  certsDir = tempDir('entra-bas-flows-');
   proxy = await startProxy({
     port: 0,
     certsDir,

@@ -4,8 +4,7 @@
  * plain path (readHar + classify in this thread, reports rendered record by record from the log).
  * A worker that dies or never starts costs nothing but time; garbage leaves no temporary file.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classifyHarFiles } from '../../dist/session/har-pipeline.js';
@@ -16,13 +15,14 @@ import { writeReports } from '../../dist/report/writer.js';
 import { createLogger, type Logger } from '../../dist/core/logger.js';
 import { writeSyntheticHar, syntheticKeptCount } from '../helpers/har-gen.js';
 import { failingWorker, wrappedWorker } from '../helpers/worker-fixture.js';
+import { tempDir } from '../helpers/temp.js';
 
 const N = 1500;
 let dir: string;
 let har: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ebp-pipeline-'));
+  dir = tempDir('ebp-pipeline-');
   har = join(dir, 'in.har');
   await writeSyntheticHar(har, N);
 });

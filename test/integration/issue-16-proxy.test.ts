@@ -8,9 +8,9 @@
  * - a malformed request inside a decrypted tunnel gets a 400.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { pino } from 'pino';
@@ -27,6 +27,7 @@ import { createPolicy } from '../../src/proxy/policy.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
 import { createUpstream } from '../../src/proxy/upstream.js';
 import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { tempDir } from '../helpers/temp.js';
 
 let up: TestUpstream;
 let plain: TestUpstream;
@@ -320,7 +321,7 @@ describe('the dashboard is not served through the proxy (issue 16 item 5)', () =
   let proxy: RunningProxy;
   let dir: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ebp-issue16-'));
+    dir = tempDir('ebp-issue16-');
     proxy = await startProxy({ certsDir: join(dir, 'certs'), ui: true, sessionLogPath: null });
   });
   afterAll(async () => {

@@ -3,18 +3,18 @@
  * application at conditional or worse is a <failure> (and the run exits 3); without it, JUnit fails
  * not-covered applications only, as it always did.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderToString } from '../../src/report/writer.js';
 import { runCli } from '../helpers/cli.js';
 import { resetIds, sampleInput } from '../helpers/report-fixtures.js';
+import { tempDir } from '../helpers/temp.js';
 
 let dir: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ebp-junit-'));
+  dir = tempDir('ebp-junit-');
   resetIds();
   writeFileSync(join(dir, 'shard.json'), await renderToString('json', sampleInput()));
 });

@@ -7,8 +7,7 @@
  * A case is skipped only when its runtime is missing (`.ci/run` installs them all).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import type { Report } from '../../src/core/types.js';
 import { startEntraSim, type EntraSim } from '../../src/sim/entra-sim.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { tempDir } from '../helpers/temp.js';
 
 let sim: EntraSim;
 let up: TestUpstream;
@@ -25,7 +25,7 @@ let simCaFile: string;
 beforeAll(async () => {
   sim = await startEntraSim();
   up = await startTestUpstream();
-  dir = mkdtempSync(join(tmpdir(), 'ebp-eco-'));
+  dir = tempDir('ebp-eco-');
   simCaFile = join(dir, 'sim-ca.pem');
   writeFileSync(simCaFile, sim.caPem);
 });

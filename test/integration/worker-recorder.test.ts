@@ -3,9 +3,8 @@
  * exists; `npm test` builds first): order, backpressure, the session log written by the worker,
  * full records for the detail view, and classification in this thread once the worker is gone.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { createWorkerRecorder } from '../../dist/session/worker-recorder.js';
 import { readSessionLog } from '../../dist/sources/session-log.js';
 import { makeRawExchange } from '../helpers/raw-exchange.js';
 import { wrappedWorker } from '../helpers/worker-fixture.js';
+import { tempDir } from '../helpers/temp.js';
 
 const ropc = (i: number) =>
   makeRawExchange({
@@ -29,7 +29,7 @@ const ropc = (i: number) =>
 
 describe('createWorkerRecorder (dist)', () => {
   it('records in order, writes the session log in the worker, serves full records', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const dir = tempDir('ebp-worker-');
     const log = join(dir, 's.ndjson');
     const rec = await createWorkerRecorder({ sessionLogPath: log });
     for (let i = 0; i < 300; i++) {
@@ -67,7 +67,7 @@ describe('createWorkerRecorder (dist)', () => {
   });
 
   it('refuses to start when the session log cannot be created', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const dir = tempDir('ebp-worker-');
     const blocker = join(dir, 'a-file');
     writeFileSync(blocker, '');
     await expect(
@@ -76,7 +76,7 @@ describe('createWorkerRecorder (dist)', () => {
   });
 
   it('loses no exchange when the worker dies: the ones in flight are classified here', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const dir = tempDir('ebp-worker-');
     const log = join(dir, 's.ndjson');
     const rec = await createWorkerRecorder({
       sessionLogPath: log,
@@ -98,7 +98,7 @@ describe('createWorkerRecorder (dist)', () => {
   });
 
   it('after answering some batches, a dying worker leaves the rest to this thread: in order, none twice', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const dir = tempDir('ebp-worker-');
     const dying = wrappedWorker(
       dir,
       'dies-on-third-batch.mjs',
@@ -125,7 +125,7 @@ parentPort.on('message', (m) => { if (m.type === 'raws' && ++seen === 3) process
   });
 
   it('a worker that logged a batch but died before answering: replayed without doubles', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const dir = tempDir('ebp-worker-');
     const dying = wrappedWorker(
       dir,
       'dies-before-answering.mjs',
@@ -150,7 +150,7 @@ parentPort.postMessage = (m) => (m && m.type === 'recorded' && ++answered === 2 
   });
 
   it('sends records back only while someone listens, and log fields while info logging is on', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const dir = tempDir('ebp-worker-');
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
     const rec = await createWorkerRecorder({ sessionLogPath: join(dir, 's.ndjson'), logger });
@@ -176,7 +176,7 @@ parentPort.postMessage = (m) => (m && m.type === 'recorded' && ++answered === 2 
   });
 
   it('throttles a live source while too many bytes wait for the worker, and lets go once it caught up', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const dir = tempDir('ebp-worker-');
     const slow = wrappedWorker(
       dir,
       'slow-worker.mjs',
@@ -213,7 +213,7 @@ parentPort.postMessage = (m) => (m && m.type === 'recorded' ? setTimeout(() => p
         return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
       });
     const before = nices().filter((n) => n === 10).length;
-    const dir = mkdtempSync(join(tmpdir(), 'ebp-worker-'));
+    const dir = tempDir('ebp-worker-');
     const rec = await createWorkerRecorder({ sessionLogPath: join(dir, 's.ndjson') });
     expect(nices().filter((n) => n === 10).length).toBe(before + 1);
     expect(getPriority()).toBe(0);

@@ -6,11 +6,11 @@
  * `--prefer-offline` (the dependencies are in npm's cache after `npm ci`).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HAR = fileURLToPath(new URL('../fixtures/har/chromium.har', import.meta.url));
@@ -47,7 +47,7 @@ describe('the packed package, installed in an empty folder', () => {
     run(join(app, 'node_modules', '.bin', 'entra-bas-proxy'), args, app, 60_000);
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'ebp-pack-'));
+    work = tempDir('ebp-pack-');
     app = join(work, 'app');
     const packed = await run(
       'npm',

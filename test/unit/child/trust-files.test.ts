@@ -4,7 +4,6 @@ import {
   copyFileSync,
   readdirSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -13,14 +12,14 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCaBundle } from '../../../src/child/ca-bundle.js';
 import { findJdk, javaTrustStore } from '../../../src/child/java-truststore.js';
 import { createCertificateAuthority } from '../../../src/proxy/certs.js';
+import { tempDir } from '../../helpers/temp.js';
 
-const root = mkdtempSync(join(tmpdir(), 'ebp-trust-'));
+const root = tempDir('ebp-trust-');
 let caPem: string;
 let caPath: string;
 let otherCaPem: string;

@@ -5,21 +5,20 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   rmSync,
   statSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadOrCreateCa } from '../../../src/proxy/ca-store.js';
 import { LeafIssuer, keySpkiSha256 } from '../../../src/proxy/certs.js';
 import { spkiSha256 } from '../../../src/proxy/ca-store.js';
+import { tempDir } from '../../helpers/temp.js';
 
-const root = mkdtempSync(join(tmpdir(), 'ebp-castore-'));
+const root = tempDir('ebp-castore-');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function hasGit(): boolean {

@@ -1,17 +1,16 @@
 /** The worker's latest records, read back from the session log by offset (or kept, without one). */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RecentLines } from '../../../src/session/recent-lines.js';
 import { openSessionLog } from '../../../src/sources/session-log.js';
+import { tempDir } from '../../helpers/temp.js';
 
 const line = (i: number): string =>
   JSON.stringify({ id: `r-${i}`, note: i % 3 === 0 ? 'non-ASCII: é ü 漢' : 'plain' });
 
 describe('RecentLines', () => {
   it('reads the latest lines back from the log, by id and in order, across trims', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ebp-recent-'));
+    const dir = tempDir('ebp-recent-');
     const log = openSessionLog(join(dir, 's.ndjson'), { startedAt: '2026-01-01T00:00:00Z' });
     const recent = new RecentLines(log, 10);
     for (let i = 0; i < 35; i++) {

@@ -4,8 +4,7 @@
  * thread, for every format; only the part of the log before `end`; a reader that stops ends the
  * worker; a log that cannot be read ends the iteration with a one-line error.
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ReportFormat } from '../../../src/core/live.js';
@@ -13,12 +12,13 @@ import { renderToString } from '../../../src/report/writer.js';
 import { renderInWorker } from '../../../src/session/render-thread.js';
 import { openSessionLog, readSessionLog } from '../../../src/sources/session-log.js';
 import { sampleInput, sampleRecords } from '../../helpers/report-fixtures.js';
+import { tempDir } from '../../helpers/temp.js';
 
 const WORKER = new URL('../../../dist/session/render-worker.js', import.meta.url);
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ebp-render-thread-'));
+  dir = tempDir('ebp-render-thread-');
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });

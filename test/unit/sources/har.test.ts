@@ -1,15 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ToolError } from '../../../src/core/errors.js';
 import type { RawExchange } from '../../../src/core/types.js';
 import { HAR_BODY_CAP, readHar, type HarReadOptions } from '../../../src/sources/har.js';
 import { syntheticKeptCount, writeSyntheticHar } from '../../helpers/har-gen.js';
+import { tempDir } from '../../helpers/temp.js';
 
 const FIX = join(import.meta.dirname, '../../fixtures/har');
-const tmp = mkdtempSync(join(tmpdir(), 'har-test-'));
+const tmp = tempDir('har-test-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function collect(path: string, opts?: HarReadOptions): Promise<RawExchange[]> {

@@ -703,15 +703,40 @@ describe('sanitizeRawExchange: what survives', () => {
   it('replaces every given secret anywhere (header names, url path, plain text bodies)', () => {
     const s = 'given-secret-Zq81';
     const raw = makeRawExchange({
-      url: `/${s}/oauth2/v2.0/token?x=${s}`,
+      // `resource` is a known-safe name: only the last pass can catch the secret in it (an unknown
+      // name would be replaced by its own placeholder first, see the redactor's rule below).
+      url: `/${s}/oauth2/v2.0/token?resource=${s}`,
       requestHeaders: { 'user-agent': `agent ${s}`, [`x-${s}`]: 'v' },
       requestBody: { text: `free text ${s} here`, size: 30, truncated: true },
       error: { code: 'proxy-error', message: `failed for ${s}` },
     });
     const out = sanitizeRawExchange(raw, { secrets: [s] });
     expect(strings(out).join('\n')).not.toContain(s);
-    expect(out.url).toBe('/REDACTED-secret-1/oauth2/v2.0/token?x=REDACTED-secret-1');
+    expect(out.url).toBe('/REDACTED-secret-1/oauth2/v2.0/token?resource=REDACTED-secret-1');
     expect(out.requestBody?.truncated).toBe(true);
+  });
+
+  it('applies the redactor rule: unknown names and challenges lose their values (issue 16)', () => {
+    // No `secrets` given: only the name-based rule can catch these.
+    const jwt = fakeJwt({ alg: 'RS256' }, { aud: 'x' });
+    const raw = makeRawExchange({
+      url: '/common/oauth2/v2.0/token?x-foo=hidden-query-Zq81&haschrome=1',
+      form: { grant_type: 'client_credentials', client_id: CID, my_blob: 'hidden-form-Zq82' },
+      requestHeaders: { 'x-client-secret': 'hidden-header-Zq83', 'x-foo': 'hidden-header-Zq84' },
+      responseHeaders: {
+        'www-authenticate': `Bearer realm="", error="invalid_token", error_description="bad ${jwt}"`,
+        'x-my-token': 'hidden-response-Zq85',
+      },
+    });
+    const out = sanitizeRawExchange(raw);
+    const text = strings(out).join('\n');
+    for (const hidden of ['Zq81', 'Zq82', 'Zq83', 'Zq84', 'Zq85', jwt])
+      expect(text).not.toContain(hidden);
+    expect(out.url).toContain('haschrome=1');
+    expect(out.responseHeaders['www-authenticate']).toMatch(
+      /^Bearer error="invalid_token", error_description="bad \[redacted sha256:[0-9a-f]{8}\]"$/,
+    );
+    expect(classifyExchange(out).grantType).toBe('client_credentials');
   });
 
   it('never throws on garbage and still drops the given secrets', () => {

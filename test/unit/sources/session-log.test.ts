@@ -1,12 +1,4 @@
-import {
-  appendFileSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ToolError } from '../../../src/core/errors.js';
@@ -17,8 +9,9 @@ import {
   readSessionLogHeader,
 } from '../../../src/sources/session-log.js';
 import { makeRecord } from '../../helpers/records.js';
+import { tempDir } from '../../helpers/temp.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'session-log-'));
+const tmp = tempDir('session-log-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const STARTED = '2025-01-01T00:00:00.000Z';
 

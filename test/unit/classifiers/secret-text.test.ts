@@ -1,0 +1,104 @@
+/**
+ * secret-text.ts: token-looking substrings are fingerprinted, Entra's error texts stay readable
+ * (issue 16 item 1). Table-driven: [label, text, what must stay, what must go].
+ */
+import { describe, expect, it } from 'vitest';
+import { holdsSecret, scrubText } from '../../../src/classifiers/secret-text.js';
+import { fakeJwt } from '../../helpers/raw-exchange.js';
+
+const TRACE =
+  'Trace ID: 0ad2b3c6-1d5e-4a7b-9f3c-2e1d0c9b8a70 Correlation ID: 5f2c1a9e-3b4d-4e6f-8a7b-9c0d1e2f3a4b Timestamp: 2026-12-06 07:05:13Z';
+
+/** Texts that must come back unchanged. */
+const READABLE: [string, string][] = [
+  [
+    'AADSTS50076',
+    `AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '00000003-0000-0000-c000-000000000000'. ${TRACE}`,
+  ],
+  [
+    'AADSTS7000215',
+    `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app 'b45c1d00-0000-4000-8000-000000000005'. ${TRACE}`,
+  ],
+  [
+    'AADSTS50011',
+    `AADSTS50011: The redirect URI 'https://app.contoso.example/auth/callback' specified in the request does not match the redirect URIs configured for the application. ${TRACE}`,
+  ],
+  ['endpoint', "The endpoint '/common/oauth2/v2.0/tokenn' does not exist."],
+  [
+    'url with tenant',
+    'https://login.microsoftonline.com/eb72dee2-cace-4719-a7f5-3e4486deb1f7/oauth2/v2.0/authorize',
+  ],
+  ['error_uri', 'https://login.microsoftonline.com/error?code=50076'],
+  [
+    'trace ids in params',
+    'trace_id=0ad2b3c6-1d5e-4a7b-9f3c-2e1d0c9b8a70&correlation_id=5f2c1a9e-3b4d-4e6f-8a7b-9c0d1e2f3a4b',
+  ],
+  [
+    'user agent',
+    'azsdk-js-identity/4.13.1 core-rest-pipeline/1.24.0 Node/20.19.2 OS/(x64-Linux-6.8.0)',
+  ],
+  ['version', '2.1.21000.0 - SIM ProdSlices'],
+  ['iso time', '2026-12-06T07:05:13.1234567Z'],
+  ['scope', 'api://7bd5f248-03e2-4573-8374-c2a229a7c5ec/.default openid offline_access'],
+  ['graph error', 'Access token validation failure. Invalid audience.'],
+  ['b2c policy', '/contoso.onmicrosoft.com/B2C_1A_signup_signin_v2/oauth2/v2.0/authorize'],
+  ['saml entity id', 'https://sp.example.com/saml2-metadata-2024'],
+  ['app id uri', 'api://orders-api-v2-prod/.default'],
+  ['tenant domain', 'contoso-production-2024.onmicrosoft.com'],
+  ['sku', 'MSAL.Xamarin.iOS/4.66.1.0'],
+];
+
+/** Secrets that must go, each inside some text. */
+const SECRETS: [string, string][] = [
+  ['JWT', fakeJwt({ alg: 'RS256' }, { aud: 'x' })],
+  [
+    'auth code',
+    '1.AXkApaTOxskHzwyMD2OYDcTjo0VDg5wyxnb3DvmE7OsFkphRvWY5_tfAtIJq9sBr_k9MzjqnqNs2U5eM1NiK0KGKigyqiMJX1xIiaPZJRTn67fax0hNAn_DdJkEHGC8XTqFK',
+  ],
+  [
+    'refresh token',
+    '0.ARoAyEocdWU8294auWPvMiHRA_O-IGVN85hbo62bOUrflDWjPYxiWDNCnfRliqb2lAZ1yoKQUaYg7TmFFwOdSh_H7B8jt9rfsinLrbjyq30jbztRkvuFjOh7815Q2djn3Zs4qWR7sE7eKDh7XIUT0jLceDD6M42gLnLGcG1n8PBBXGCn_TwTe9O48MBU4sqd4NcrjEkv7v_yVuFbKq3Garg9AkIwQ3TcZuUo38EVM4nl09lph8tP2Kkm978o05CVMd8Lb-6IrGzt1CA.AgABAAEAAAD',
+  ],
+  [
+    'device code',
+    'DAQABAAEAAADK8PwNztjn4bzdywTuqhGW5GXw5_iczu0Vo3bu4zpFwp6ztE2yaKzBWb1ltzmo_DIts5aRw5w0u7pcw7I1X7TZpTFViy4suH5cobk6dki9LtLynAXkqAdQUvqIQMRVhbmFYCvUQfPm98-FONYwZCMapVjqT-L8SKm',
+  ],
+  ['client secret', 'Zx48Q~kT3v.Aa9bB8cC7dD6eE5fF4gG3hH2iI1jJ'],
+  ['client secret without digits', 'sim~not-a-real-secret'],
+  ['hex', '10bbe720f79c9bcc3ef52021d2a304cddcb97bd697c2e7f0b6f8a2f3793d8d7a'],
+  ['base64', '6ulzhWXtPq2EKBySZbeQwzx8Yu9/JxTlpwLQ0fRo'],
+  ['planted', 'PLANTED-COOKIE-9f1c2e8d7b6a5c4f3e2d'],
+  ['user code', 'GJX8YQ3NP'],
+  ['long number', '12345678901234567890123'],
+  ['guid glued to a secret', '5f2c1a9e-3b4d-4e6f-8a7b-9c0d1e2f3a4bsecret0123456789abc'],
+];
+
+describe('scrubText', () => {
+  // Fixed values (sha256-derived), so the table never flakes; random ones are checked below.
+  it.each(READABLE)('keeps readable text: %s', (_label, text) => {
+    expect(scrubText(text)).toBe(text);
+    expect(holdsSecret(text)).toBe(false);
+  });
+
+  it.each(SECRETS)('fingerprints a %s inside text', (_label, secret) => {
+    const text = `AADSTS9002313: Invalid request: '${secret}' is not valid. ${TRACE}`;
+    const out = scrubText(text);
+    expect(out).not.toContain(secret);
+    expect(out).toMatch(
+      /^AADSTS9002313: Invalid request: '\[redacted sha256:[0-9a-f]{8}\]' is not valid\. Trace ID: 0ad2b3c6/,
+    );
+    expect(holdsSecret(text)).toBe(true);
+  });
+
+  it('fingerprints random base64, base64url and hex (all but a rare few short ones)', async () => {
+    const { randomBytes } = await import('node:crypto');
+    let missed = 0;
+    for (let i = 0; i < 2000; i++) {
+      if (!holdsSecret(randomBytes(30).toString('base64'))) missed++;
+      if (!holdsSecret(randomBytes(24).toString('base64url'))) missed++;
+      if (!holdsSecret(randomBytes(16).toString('hex'))) missed++;
+    }
+    // Measured: about 1 in 1,500 of 32-40 character values has no token shape (fewer the longer).
+    expect(missed).toBeLessThan(30);
+  });
+});
