@@ -6,6 +6,7 @@
  * records both.
  */
 import { basename } from 'node:path';
+import { scrubText } from '../classifiers/secret-text.js';
 import type { Logger } from '../core/logger.js';
 import type { JoinedSignInFacts, ReportSource } from '../core/types.js';
 import { detectInputKind, type InputKind } from '../sources/detect.js';
@@ -70,7 +71,7 @@ export async function classifyFiles(o: ClassifyFilesOptions): Promise<Classified
     joined++;
     return {
       tokenIssuerType: j.issuer === null ? null : (ISSUER_NAMES[j.issuer] ?? j.issuer),
-      appName: j.appName,
+      appName: j.appName === null ? null : scrubText(j.appName),
     };
   };
   const recorded = await classifyHarFiles({

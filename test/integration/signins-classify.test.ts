@@ -3,10 +3,9 @@
  * has a known ground truth, in several export shapes, plus a HAR of two of its apps joined by
  * client-request-id = correlationId, into one report. Planted personal data must reach no output.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   PII_CITY,
   PII_IP,
@@ -21,6 +20,7 @@ import {
 } from '../../src/bench/signin-gen.js';
 import type { ApplicationRecord, ExchangeRecord, Report } from '../../src/core/types.js';
 import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 let dir = '';
 const tenant: TenantApp[] = makeTenant(17, 11);
@@ -79,7 +79,7 @@ let outputs: string[] = [];
 let stderr = '';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ebp-signins-e2e-'));
+  dir = tempDir('signins-e2e');
   const all = rows.map((r) => r.row);
   const type = (r: Record<string, unknown>): string => (r['signInEventTypes'] as string[])[0] ?? '';
   const interactive = all.filter((r) => type(r) === 'interactiveUser');
@@ -115,10 +115,6 @@ beforeAll(async () => {
   report = JSON.parse(readFileSync(outputs[0] as string, 'utf8')) as Report;
 }, 120_000);
 
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
 function appOf(a: TenantApp): ApplicationRecord {
   const found = report.applications.find((x) => x.clientId === a.appId);
   expect(found, `${a.kind} ${a.appId}`).toBeDefined();
@@ -146,8 +142,8 @@ describe('classify sign-in logs', () => {
       expect(app.verdict).toBe(a.expected.verdict);
       expect(app.findings.map((f) => f.code)).toContain(a.expected.reason);
       expect(app.name).toBe(a.name);
-    // Sign-in rows rarely name the library: no non-MSAL finding from the logs alone.
-    expect(app.findings.map((f) => f.code)).not.toContain('non-msal-client');
+      // Sign-in rows rarely name the library: no non-MSAL finding from the logs alone.
+      expect(app.findings.map((f) => f.code)).not.toContain('non-msal-client');
       expect(app.signIns?.total).toBe(rows.filter((r) => r.app === a).length);
     },
   );

@@ -10,6 +10,7 @@
  * The correlation ids go into a compact index (join-index.ts) that joins captured exchanges.
  */
 import { EMPTY_EVIDENCE, type ExchangeRecord, type SignInCounts } from '../../core/types.js';
+import { scrubText } from '../../classifiers/secret-text.js';
 import { judgeSignIn, isGuest } from './facts.js';
 import { CorrelationIndex } from './join-index.js';
 import type { SignInRow } from './row.js';
@@ -155,11 +156,12 @@ function recordOf(g: Group, id: string): ExchangeRecord {
     appType: j.appType,
     samlInitiation: null,
     clientId: r.appId,
-    ...(g.appName !== null ? { appName: g.appName } : {}),
+    // Kept "as seen", so scrubbed like every such field (classifiers/secret-text.ts).
+    ...(g.appName !== null ? { appName: scrubText(g.appName) } : {}),
     tenant: r.resourceTenant,
     scopes: null,
-    library: lib ? (lib[1] ?? null) : r.library,
-    libraryVersion: lib ? (lib[2] ?? null) : null,
+    library: lib ? scrubText(lib[1] ?? '') : r.library === null ? null : scrubText(r.library),
+    libraryVersion: lib ? scrubText(lib[2] ?? '') : null,
     clientRequestId: null,
     serverRequestId: null,
     // A managed identity is its app id in the logs: each one is its own application.

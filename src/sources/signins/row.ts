@@ -119,8 +119,10 @@ function str(v: unknown): string | null {
 
 /** A display name as reports may show it: no control characters, at most 120 characters. */
 function displayName(v: unknown): string | null {
-  // eslint-disable-next-line no-control-regex
-  const s = str(v)?.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, 120);
+  const s = str(v)
+    // eslint-disable-next-line no-control-regex
+    ?.replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+    .slice(0, 120);
   return s === undefined || s === '' ? null : s;
 }
 

@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   makeTenant,
   tenantRows,
@@ -13,9 +12,9 @@ import {
 } from '../../../../src/bench/signin-gen.js';
 import { readSignIns } from '../../../../src/sources/signins/read.js';
 import type { SignInRow } from '../../../../src/sources/signins/row.js';
+import { tempDir } from '../../../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ebp-signins-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('signins');
 
 const tenant = makeTenant(17, 7);
 const all = [...tenantRows(tenant, 170, 3)].map((x) => x.row);
