@@ -4,7 +4,7 @@ import { plural } from '../../core/plural.js';
 import type { ReportSource } from '../../core/types.js';
 import { writeSessionReports } from '../../session/finish.js';
 import { classifyHarFiles } from '../../session/har-pipeline.js';
-import { cliLogger, failOnStatus, summaryLine } from '../common.js';
+import { cliLogger, sessionStatus, summaryLine } from '../common.js';
 import { checkInputFiles } from '../input-files.js';
 import { sessionPathFor, type Parsed } from '../options.js';
 
@@ -30,12 +30,12 @@ export async function classifyCommand(p: Parsed): Promise<number> {
     },
   });
   if (tty) process.stderr.write('\r\x1b[K');
+  let input;
   try {
-    await writeSessionReports(recorded, sources, o.out, { failOn: o.failOn });
+    input = await writeSessionReports(recorded, sources, o.out, { failOn: o.failOn });
   } finally {
     recorded.dispose();
   }
-  const apps = recorded.session.applications();
   const { skipped } = recorded.stats;
   if (skipped > 0) {
     process.stderr.write(
@@ -43,5 +43,5 @@ export async function classifyCommand(p: Parsed): Promise<number> {
     );
   }
   process.stderr.write(summaryLine(recorded.session.summary(), o.out));
-  return failOnStatus(apps, o.failOn, 0);
+  return sessionStatus(input.head, o, 0);
 }
