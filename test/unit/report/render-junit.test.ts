@@ -84,14 +84,21 @@ describe('renderJunit', () => {
   });
 
   it('fails every application at or past --fail-on, each with its verdict as the type', async () => {
-    const unknownApp = makeApplication([FLOWS.unparseable()], { clientId: 'unknown' });
-    const naApp = makeApplication([FLOWS.metadata()], { clientId: 'metadata-only' });
-    const cond = makeApplication([FLOWS.onBehalfOf()]);
-    const covered = makeApplication([FLOWS.spaPkce()]);
-    const bad = makeApplication([FLOWS.ropc()]);
+    const records = [
+      FLOWS.unparseable(),
+      FLOWS.metadata(),
+      FLOWS.onBehalfOf(),
+      FLOWS.spaPkce(),
+      FLOWS.ropc(),
+    ] as const;
+    const unknownApp = makeApplication([records[0]], { clientId: 'unknown' });
+    const naApp = makeApplication([records[1]], { clientId: 'metadata-only' });
+    const cond = makeApplication([records[2]]);
+    const covered = makeApplication([records[3]]);
+    const bad = makeApplication([records[4]]);
     const apps = [unknownApp, naApp, cond, covered, bad];
     const run = async (failOn?: Verdict) => {
-      const input = { ...makeInput([], apps), ...(failOn ? { failOn } : {}) };
+      const input = { ...makeInput(records, apps), ...(failOn ? { failOn } : {}) };
       const { suite } = parse(await renderToString('xml', input));
       const byName = new Map(suite.testcase?.map((t) => [t['@_name'], t]));
       return { suite, byName, failed: (n: string) => byName.get(n)?.failure?.['@_type'] };
@@ -131,9 +138,10 @@ describe('renderJunit', () => {
   });
 
   it('names a test case by the application display name, with its client id', async () => {
-    const named = makeApplication([FLOWS.ropc()], { name: 'Payroll <Sync> & "Legacy"' });
-    const unnamed = makeApplication([FLOWS.spaPkce()]);
-    const xml = await renderToString('xml', makeInput([], [named, unnamed]));
+    const records = [FLOWS.ropc(), FLOWS.spaPkce()] as const;
+    const named = makeApplication([records[0]], { name: 'Payroll <Sync> & "Legacy"' });
+    const unnamed = makeApplication([records[1]]);
+    const xml = await renderToString('xml', makeInput(records, [named, unnamed]));
     const { suite } = parse(xml);
     const names = suite.testcase?.map((t) => t['@_name']);
     expect(names).toEqual([`Payroll <Sync> & "Legacy" (${CLIENT.legacyCli})`, CLIENT.spa]);
