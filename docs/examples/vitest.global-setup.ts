@@ -17,6 +17,9 @@ export default async function setup(): Promise<() => Promise<void>> {
     await proxy.close();
     await proxy.writeReports(['bas.json', 'bas.md', 'bas.html', 'bas.xml']);
     const report = await proxy.report();
+    // Nothing to judge is never a pass (the client missed the proxy, or refused its CA).
+    const empty = report.summary.findings?.find((f) => f.code === 'no-signin-traffic');
+    if (empty) throw new Error(`${empty.message} ${empty.remediation}`);
     const failing = report.applications.filter((a) => a.verdict === 'not-covered');
     if (failing.length > 0) {
       throw new Error(

@@ -3,8 +3,10 @@ import type { Logger } from '../core/logger.js';
 import { createLogger } from '../core/logger.js';
 import { plural } from '../core/plural.js';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
-import type { ApplicationRecord, ReportSummary, Verdict } from '../core/types.js';
+import type { ApplicationRecord, ReportSummary, SessionFinding, Verdict } from '../core/types.js';
+import { describeTlsError } from '../core/tls-rejections.js';
 import { atLeastAsBad } from '../core/verdict.js';
+import { isEmptySession } from '../report/session-findings.js';
 import { isLoopback, sessionPathFor, type CommonOptions } from './options.js';
 
 /**
@@ -74,6 +76,59 @@ export function failOnStatus(
   return 3;
 }
 
+/**
+ * Exit status after a session, and its closing warnings on stderr. With --fail-on, a session that
+ * judged no sign-in exchange (none, or only not-applicable ones) exits 3 with one line saying so
+ * and what to check, unless --allow-empty; without it, the same is a warning. Refused TLS
+ * handshakes are warned about (they name the client that did not trust the CA). Then --fail-on
+ * over the applications (failOnStatus).
+ */
+export function sessionStatus(
+  s: { readonly summary: ReportSummary; readonly applications: readonly ApplicationRecord[] },
+  o: Pick<CommonOptions, 'failOn' | 'allowEmpty'>,
+  otherwise: number,
+): number {
+  const refused = (s.summary.findings ?? []).filter((f) => f.code === 'tls-handshake-rejected');
+  if (isEmptySession(s.summary)) {
+    const seen =
+      s.summary.exchanges === 0
+        ? '0 exchanges'
+        : `${s.summary.exchanges} exchange${s.summary.exchanges === 1 ? '' : 's'}, all not-applicable`;
+    const why = refused.length > 0 ? `; ${refusedText(refused)}` : '';
+    const check =
+      refused.length > 0
+        ? "make the client trust the proxy's CA (entra-bas-proxy ca says how)"
+        : "check that the client picked up the proxy environment (HTTPS_PROXY; NO_PROXY must not list the Entra hosts), trusts the proxy's CA (entra-bas-proxy ca) and does not bypass the proxy";
+    if (o.failOn !== null && !o.allowEmpty) {
+      process.stderr.write(
+        `entra-bas-proxy: --fail-on ${o.failOn}: no sign-in traffic seen (${seen}), nothing to judge${why}; ${check} (--allow-empty accepts an empty session)\n`,
+      );
+      return 3;
+    }
+    process.stderr.write(
+      `entra-bas-proxy: warning: no sign-in traffic seen (${seen}), nothing was judged${why}; ${check}\n`,
+    );
+  } else if (refused.length > 0) {
+    process.stderr.write(
+      `entra-bas-proxy: warning: ${refusedText(refused)}; their sign-in traffic was not judged\n`,
+    );
+  }
+  return failOnStatus(s.applications, o.failOn, otherwise);
+}
+
+/** `3 TLS handshakes for HOST were refused by CLIENT (alert unknown_ca)`, for a few hosts. */
+function refusedText(found: readonly SessionFinding[]): string {
+  const parts = found.slice(0, 3).map((f) => {
+    const n = f.count ?? 0;
+    const clients = Object.keys(f.clients ?? {}).join(', ');
+    const errors = Object.keys(f.errors ?? {})
+      .map(describeTlsError)
+      .join(', ');
+    return `${n} TLS handshake${n === 1 ? '' : 's'} for ${f.host ?? '?'} refused by ${clients} (${errors})`;
+  });
+  return `${parts.join('; ')}${found.length > 3 ? '; ...' : ''}: the client does not trust the proxy's CA`;
+}
+
 /** Resolves on the first SIGINT/SIGTERM; a second one exits at once. */
 export function untilSignal(onSecond: () => void): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -95,7 +150,7 @@ export function untilSignal(onSecond: () => void): Promise<NodeJS.Signals> {
  */
 export async function startCliProxy(
   o: CommonOptions,
-  opts: { port: number; announce: NodeJS.WritableStream },
+  opts: { port: number; announce: NodeJS.WritableStream; clientName?: string },
 ): Promise<RunningProxy> {
   const log = cliLogger(o);
   quietLibraryConsole(log);
@@ -111,6 +166,7 @@ export async function startCliProxy(
     sessionLogPath: sessionPathFor(o),
     ui: o.noUi ? false : { port: o.uiPort ?? 0 },
     logger: log,
+    clientName: opts.clientName ?? null,
   });
   opts.announce.write(`entra-bas-proxy listening on ${proxy.url} (CA: ${proxy.caPath})\n`);
   if (proxy.dashboardUrl)
@@ -128,5 +184,5 @@ export async function finishCliProxy(
   await proxy.writeReports(o.out, { failOn: o.failOn });
   const snap = await proxy.live.snapshot();
   process.stderr.write(summaryLine(snap.summary, o.out));
-  return failOnStatus(snap.applications, o.failOn, otherwise);
+  return sessionStatus(snap, o, otherwise);
 }

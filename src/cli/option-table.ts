@@ -61,7 +61,11 @@ export const OPTIONS = {
   'fail-on': {
     type: 'string',
     arg: 'VERDICT',
-    help: 'exit 3 if an application ends with VERDICT or worse\n(not-applicable < covered < conditional < unknown < not-covered)',
+    help: 'exit 3 if an application ends with VERDICT or worse\n(not-applicable < covered < conditional < unknown < not-covered),\nor if the session saw no sign-in exchange (nothing to judge)',
+  },
+  'allow-empty': {
+    type: 'boolean',
+    help: 'with --fail-on: a session with no sign-in exchange is not a failure',
   },
   'ui-port': {
     type: 'string',
@@ -120,6 +124,7 @@ const PROXY_OPTIONS: readonly OptionName[] = [
   'upstream-proxy',
   'intercept',
   'fail-on',
+  'allow-empty',
   'ui-port',
   'no-ui',
   'log-level',
@@ -138,22 +143,23 @@ export const COMMAND_TABLE = {
     summary: 'run CMD through the proxy, then write the report(s)',
     options: PROXY_OPTIONS,
     optionHelp: { port: 'listen port (default: a free one)' },
-    about: 'Exits with the status of CMD, or 3 when --fail-on is hit.',
+    about:
+      'Exits with the status of CMD, or 3 when --fail-on is hit (an application at VERDICT or\nworse, or no sign-in traffic seen: nothing to judge).',
   },
   classify: {
     usage: 'classify FILE... [options]',
     summary: 'classify recorded traffic (HAR 1.2) and sign-in log exports offline',
-    options: ['out', 'session', 'fail-on', 'format', 'log-level', 'log-format'],
+    options: ['out', 'session', 'fail-on', 'allow-empty', 'format', 'log-level', 'log-format'],
   },
   report: {
     usage: 'report SESSION.ndjson [options]',
     summary: 'render the report(s) again from a session log',
-    options: ['out', 'fail-on'],
+    options: ['out', 'fail-on', 'allow-empty'],
   },
   merge: {
     usage: 'merge REPORT.json... [options]',
     summary: 'combine the reports of sharded test runs',
-    options: ['out', 'fail-on'],
+    options: ['out', 'fail-on', 'allow-empty'],
   },
   ca: {
     usage: 'ca [--certs DIR]',

@@ -25,6 +25,8 @@ export interface CommonOptions {
   upstreamProxy: string | null;
   intercept: string[];
   failOn: Verdict | null;
+  /** --allow-empty: with --fail-on, a session with no sign-in exchange is not a failure. */
+  allowEmpty: boolean;
   uiPort: number | null;
   noUi: boolean;
   logLevel: string;
@@ -155,6 +157,7 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
       failOn: failOn as Verdict | null,
+      allowEmpty: values['allow-empty'] === true,
       uiPort: str('ui-port') === undefined ? null : parsePort('--ui-port', str('ui-port'), 0),
       noUi: bool('no-ui'),
       logLevel,

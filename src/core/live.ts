@@ -27,6 +27,11 @@ export interface LiveSession {
    * without their evidence (`get` has it).
    */
   subscribe(listener: (record: ExchangeRecord) => void): () => void;
+  /**
+   * Called when the session changes without a new record (a refused TLS handshake: the snapshot's
+   * `summary.findings` change); returns an unsubscribe function.
+   */
+  onSessionChange?(listener: () => void): () => void;
   /** The full report of the session so far, rendered in a format (whole, in memory: small sessions). */
   render(format: ReportFormat): Promise<string>;
   /**

@@ -353,6 +353,31 @@ export interface ApplicationRecord {
   readonly signIns?: SignInCounts | null;
 }
 
+/**
+ * Findings about the session as a whole, owned by no application (CONTRACT-style stable codes):
+ * `no-signin-traffic` (nothing to judge: no exchange, or only not-applicable ones such as
+ * discovery documents) and `tls-handshake-rejected` (a client refused the proxy's certificate for
+ * an intercepted host: one finding per host).
+ */
+export const SESSION_FINDING_CODES = ['no-signin-traffic', 'tls-handshake-rejected'] as const;
+export type SessionFindingCode = (typeof SESSION_FINDING_CODES)[number];
+
+export interface SessionFinding {
+  readonly code: SessionFindingCode;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly remediation: string;
+  readonly docUrl?: string;
+  /** tls-handshake-rejected: the intercepted host the handshakes were for. */
+  readonly host?: string;
+  /** tls-handshake-rejected: handshakes refused. */
+  readonly count?: number;
+  /** tls-handshake-rejected: refusals per client (CONNECT User-Agent, or the command `run` ran). */
+  readonly clients?: Readonly<Record<string, number>>;
+  /** tls-handshake-rejected: refusals per TLS alert or error code (not secret). */
+  readonly errors?: Readonly<Record<string, number>>;
+}
+
 export interface ReportSource {
   readonly kind: 'proxy' | 'har' | 'session' | 'merge' | 'signins';
   /** File path or proxy URL. */
@@ -367,6 +392,8 @@ export interface ReportSummary {
   readonly verdict: Verdict;
   /** The hosts seen, sorted (at most a few hundred). */
   readonly hosts?: readonly string[];
+  /** Session-level findings (see SessionFinding), errors first; made with the report head. */
+  readonly findings?: readonly SessionFinding[];
 }
 
 export interface Report {

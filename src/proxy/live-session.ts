@@ -1,20 +1,41 @@
 /** The LiveSession a running proxy exposes (dashboard, programmatic API), backed by a Recorder. */
 import type { LiveSession } from '../core/live.js';
-import type { ExchangeRecord, ReportSource } from '../core/types.js';
+import type { HostRejections } from '../core/tls-rejections.js';
+import type { ExchangeRecord, ReportSource, ReportSummary } from '../core/types.js';
+import { sessionFindings } from '../report/session-findings.js';
 import type { Recorder } from '../session/recorder.js';
 import { renderSession, streamSession } from '../session/finish.js';
 import { readSessionLog } from '../sources/session-log.js';
 
+/** What the proxy knows of its session besides the recorder's exchanges. */
+export interface LiveExtras {
+  /** Refused TLS handshakes so far, per host. */
+  rejections(): readonly HostRejections[];
+  /** Called when they change; returns an unsubscribe function. */
+  onChange(listener: () => void): () => void;
+}
+
+const NO_EXTRAS: LiveExtras = { rejections: () => [], onChange: () => () => undefined };
+
 export function createLiveSession(
   recorder: Recorder,
   sources: () => readonly ReportSource[],
+  extras: LiveExtras = NO_EXTRAS,
 ): LiveSession {
+  // The session-level findings, as the report head will have them.
+  const withFindings = (summary: ReportSummary): ReportSummary => ({
+    ...summary,
+    findings: sessionFindings(summary, extras.rejections()),
+  });
   return {
-    snapshot: async () => ({ startedAt: recorder.startedAt, ...(await recorder.aggregates()) }),
-    compactSnapshot: async () => ({
-      startedAt: recorder.startedAt,
-      ...(await recorder.compactAggregates()),
-    }),
+    snapshot: async () => {
+      const { summary, applications } = await recorder.aggregates();
+      return { startedAt: recorder.startedAt, summary: withFindings(summary), applications };
+    },
+    compactSnapshot: async () => {
+      const { summary, applications } = await recorder.compactAggregates();
+      return { startedAt: recorder.startedAt, summary: withFindings(summary), applications };
+    },
     recent: (limit) => recorder.recent(limit),
     async get(id) {
       const held = await recorder.lookup(id);
@@ -22,8 +43,11 @@ export function createLiveSession(
       return findInLog(recorder.sessionLogPath, id);
     },
     subscribe: (listener) => recorder.subscribe(listener),
-    render: (format) => renderSession(recorder, sources(), format),
-    renderStream: (format) => streamSession(recorder, sources(), format),
+    onSessionChange: (listener) => extras.onChange(listener),
+    render: (format) =>
+      renderSession(recorder, sources(), format, { rejections: extras.rejections() }),
+    renderStream: (format) =>
+      streamSession(recorder, sources(), format, { rejections: extras.rejections() }),
   };
 }
 

@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { Proxy, type IContext } from 'http-mitm-proxy';
 import type { Logger } from '../core/logger.js';
+import { clientLabel, type TlsRejection } from '../core/tls-rejections.js';
 import type { CapturedExchange } from '../core/captured.js';
 import { ToolError } from '../core/errors.js';
 import type { ExchangeError } from '../core/types.js';
@@ -48,6 +49,12 @@ export interface MitmAdapterOptions {
    * is too far behind: backpressure under sustained overload), null lets it through at once.
    */
   readonly gate?: () => Promise<void> | null;
+  /**
+   * A client refused our certificate for an intercepted host. `client` is its CONNECT User-Agent,
+   * else `defaultClient` (the command `run` started), else null.
+   */
+  readonly onTlsRejected?: (rejection: TlsRejection) => void;
+  readonly defaultClient?: string | null;
 }
 
 export interface MitmAdapter {
@@ -61,6 +68,9 @@ export interface MitmAdapter {
   drain(ms: number): Promise<void>;
   close(): Promise<void>;
 }
+
+/** How long closing waits at most for clients still deciding whether to trust our certificate. */
+const HANDSHAKE_DRAIN_MS = 1_000;
 
 interface Flight {
   readonly started: number;
@@ -158,6 +168,7 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
     logger: log,
     limits,
     onRequest: (req, res, tunnel) => door.request(tunnel, true, req, res),
+    ...(opts.onTlsRejected ? { onRejected: opts.onTlsRejected } : {}),
     onUpgrade: (req, socket, head, tunnel) => door.upgrade(tunnel, true, req, socket, head),
   });
   // Plain HTTP inside a CONNECT tunnel: read here, on the client's socket, like decrypted TLS.
@@ -212,11 +223,12 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
   });
 
   // The library's own CONNECT continuation (its callback) is never called: every CONNECT is ours.
-  mitm.onConnect((req, socket, head) =>
-    door.connect(req.url ?? '', socket, (tunnel) => connect(tunnel, socket, head)),
-  );
+  mitm.onConnect((req, socket, head) => {
+    const client = clientLabel(req.headers['user-agent']) ?? opts.defaultClient ?? null;
+    door.connect(req.url ?? '', socket, (tunnel) => connect(tunnel, socket, head, client));
+  });
 
-  function connect(tunnel: Tunnel, socket: Duplex, head: Buffer): void {
+  function connect(tunnel: Tunnel, socket: Duplex, head: Buffer, client: string | null): void {
     const decision = tunnel.self ? 'intercept' : policy.connect(tunnel.host, tunnel.port);
     if (decision === 'tunnel') return rawTunnel(socket, tunnel.host, tunnel.port, head, false);
     // Answer the CONNECT, then decide on the first bytes the client sends: TLS is decrypted here
@@ -226,7 +238,7 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
       limits.busy(socket);
       socket.pause();
       if (chunk[0] === 0x16 && decision === 'intercept')
-        terminator.accept(socket, tunnel.host, chunk, tunnel);
+        terminator.accept(socket, tunnel.host, chunk, tunnel, client);
       else if (chunk[0] === 0x16) rawTunnel(socket, tunnel.host, tunnel.port, chunk, true);
       else {
         plainTunnels.set(socket, tunnel);
@@ -409,7 +421,8 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
 
   mitm.onFailure = (kind, ctx, err) => {
     if (!ctx) {
-      log.debug({ kind, code: (err as { code?: string }).code }, 'proxy socket error');
+      // `error`, not `code`: the logger censors `code` (the OAuth authorization code).
+      log.debug({ kind, error: (err as { code?: string }).code }, 'proxy socket error');
       return;
     }
     const f = flights.get(ctx);
@@ -446,7 +459,13 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
           connections: () => new Promise((r) => server.getConnections((err, n) => r(err ? 0 : n))),
           async drain(ms) {
             const until = Date.now() + ms;
-            while (flights.size > 0 && Date.now() < until)
+            // A client that refuses our certificate just before the end (the command `run`
+            // started exits at once) is heard out, briefly, so its refusal is counted.
+            const handshakes = Date.now() + Math.min(ms, HANDSHAKE_DRAIN_MS);
+            while (
+              (flights.size > 0 && Date.now() < until) ||
+              (terminator.undecided() > 0 && Date.now() < handshakes)
+            )
               await new Promise((r) => setTimeout(r, 20));
           },
           close: async () => {

@@ -12,6 +12,8 @@ import type { RawExchange, Report, ReportSource } from '../core/types.js';
 import { managedIdentityHosts } from '../child-env.js';
 import { prepareChild, type ChildSetup } from '../child/prepare.js';
 import { javaTrustStore } from '../child/java-truststore.js';
+import type { HostRejections } from '../core/tls-rejections.js';
+import type { TrustPaths } from '../core/trust-hint.js';
 import { BAS_SUPPORTED_HOSTS } from '../core/hosts.js';
 import type { Recorder } from '../session/recorder.js';
 import { createWorkerRecorder } from '../session/worker-recorder.js';
@@ -23,6 +25,7 @@ import { LeafIssuer, keySpkiSha256 } from './certs.js';
 import { createLiveSession } from './live-session.js';
 import { startMitm } from './mitm-adapter.js';
 import { createPolicy } from './policy.js';
+import { refusedHandshakes } from './refused-handshakes.js';
 import { createUpstream } from './upstream.js';
 
 export interface ProxyOptions {
@@ -59,6 +62,11 @@ export interface ProxyOptions {
    * keytool once per CA when a JDK is found, named in `env.JAVA_TOOL_OPTIONS`.
    */
   readonly javaTrustStore?: boolean;
+  /**
+   * Who the traffic comes from when a CONNECT does not say (no User-Agent): `run` gives the
+   * command it starts. Names the client in refused-handshake warnings and findings.
+   */
+  readonly clientName?: string | null;
 }
 
 export interface RunningProxy {
@@ -86,6 +94,8 @@ export interface RunningProxy {
   readonly dashboardUrl: string | null;
   /** Resolves once every completed exchange is classified and recorded (they arrive a moment late). */
   settle(): Promise<void>;
+  /** Refused TLS handshakes so far, per host (clients that do not trust the CA). */
+  tlsRejections(): readonly HostRejections[];
   /** The report of the session so far. */
   report(): Promise<Report>;
   /** Writes report files (format by extension); `failOn`: the run's --fail-on (JUnit failures). */
@@ -120,6 +130,8 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     sessionLogPath: options.sessionLogPath ?? null,
     logger,
   });
+  let trustPaths: TrustPaths = { ca: ca.certPath, bundle: ca.certPath };
+  const refused = refusedHandshakes(logger, recorder, () => trustPaths);
   const tag = randomBytes(3).toString('hex');
   let n = 0;
   let mitm;
@@ -136,6 +148,8 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
       caPem: ca.certPem,
       nextId: () => `${tag}-${(++n).toString().padStart(6, '0')}`,
       gate: () => recorder.throttle?.() ?? null,
+      onTlsRejected: refused.add,
+      defaultClient: options.clientName ?? null,
       onExchange: (exchange) => {
         if (options.onRawExchange) options.onRawExchange(toRawExchange(exchange));
         recorder.submit(exchange);
@@ -152,7 +166,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
   }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${mitm.port}`;
   const sources: ReportSource[] = [{ kind: 'proxy', name: url }];
-  const live = createLiveSession(recorder, () => sources);
+  const live = createLiveSession(recorder, () => sources, refused);
   let dashboard: { url: string; close(): Promise<void> } | null = null;
   let child: ChildSetup;
   try {
@@ -172,6 +186,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
       base,
       java,
     });
+    trustPaths = { ca: ca.certPath, bundle: child.bundlePath };
   } catch (err) {
     await mitm.close();
     await dashboard?.close();
@@ -200,11 +215,16 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     recorder,
     dashboardUrl: dashboard ? dashboard.url : null,
     settle: () => recorder.settle(),
+    tlsRejections: () => refused.rejections(),
     async report() {
-      return JSON.parse(await renderSession(recorder, sources, 'json')) as Report;
+      const extras = { rejections: refused.rejections() };
+      return JSON.parse(await renderSession(recorder, sources, 'json', extras)) as Report;
     },
     async writeReports(files, reportOptions) {
-      await writeSessionReports(recorder, sources, files, reportOptions);
+      await writeSessionReports(recorder, sources, files, {
+        ...reportOptions,
+        rejections: refused.rejections(),
+      });
     },
     close(opts) {
       closed ??= (async () => {
@@ -212,6 +232,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
         await mitm.close();
         await dashboard?.close();
         upstream.destroy();
+        refused.flush();
         await recorder.close();
         child.dispose();
       })();

@@ -15,6 +15,8 @@ import {
   type ReportSummary,
   type Verdict,
 } from '../core/types.js';
+import type { HostRejections } from '../core/tls-rejections.js';
+import { sessionFindings } from './session-findings.js';
 
 export type ReportHead = Omit<Report, 'exchanges'>;
 
@@ -61,12 +63,15 @@ export interface ReportHeadOptions {
   readonly endedAt: string;
   readonly sources: readonly ReportSource[];
   readonly version: string;
+  /** Refused TLS handshakes per host (the live proxy's, a session log's, merged shards'). */
+  readonly rejections?: readonly HostRejections[];
 }
 
 /**
  * The head of a report, with keys in the order of CONTRACT.md (so a JSON report diffs well) and
  * `summary.byVerdict` holding every verdict, best to worst, zero when absent. Applications keep
- * the order the session gave them.
+ * the order the session gave them. `summary.findings` holds the session-level findings
+ * (session-findings.ts): always present, empty when there is nothing to say.
  */
 export function buildReportHead(o: ReportHeadOptions): ReportHead {
   const byVerdict = Object.fromEntries(
@@ -82,6 +87,7 @@ export function buildReportHead(o: ReportHeadOptions): ReportHead {
       applications: o.summary.applications,
       verdict: o.summary.verdict,
       ...(o.summary.hosts !== undefined ? { hosts: o.summary.hosts } : {}),
+      findings: sessionFindings(o.summary, o.rejections),
     },
     applications: [...o.applications],
   };

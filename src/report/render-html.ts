@@ -20,6 +20,7 @@ import { appLabel, appName } from './app-label.js';
 import { HTML_CSP, HTML_SCRIPT, HTML_STYLE } from './html-assets.js';
 import { WORST_FIRST, chartSection, zeroCounts } from './html-chart.js';
 import { esc } from './html-escape.js';
+import { sessionFindingsSection } from './html-session-findings.js';
 import { INTERNED_STRINGS, Interner, jsonForScript, rowText } from './html-rows.js';
 import { WIRE_LIMITS } from './wire-limits.js';
 
@@ -42,6 +43,7 @@ export async function* renderHtml(input: ReportInput): AsyncIterable<ReportChunk
   const blocks = [
     pageHead(head),
     summarySection(head),
+    sessionFindingsSection(head.summary.findings ?? []),
     chartSection(apps, stats.counts, HTML_LIMITS.chartApplications),
     predictedObservedSection(apps),
     applicationsSection(apps),

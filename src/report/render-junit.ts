@@ -14,9 +14,12 @@
  *                       could not be judged, which is not evidence of a gap.
  * - `covered`        -> below the threshold: passes (findings, if any, in <system-out>).
  * - `not-applicable` -> <skipped>: no sign-in flow to judge (metadata only).
+ * Session findings (summary.findings: no sign-in traffic, refused TLS handshakes) are test cases of
+ * class `entra-bas-proxy.session`, named by code (and host): severity error -> <failure>, else
+ * passing with the text in <system-out>. A session with nothing to judge is never a green suite.
  * No <error> elements: errors are failures of the tool itself, which end the run instead.
  */
-import type { ApplicationRecord, Finding, Verdict } from '../core/types.js';
+import type { ApplicationRecord, Finding, SessionFinding, Verdict } from '../core/types.js';
 import { atLeastAsBad } from '../core/verdict.js';
 import { appLabel } from './app-label.js';
 import type { ReportInput } from './build.js';
@@ -34,13 +37,15 @@ export async function* renderJunit(input: ReportInput): AsyncIterable<string> {
   const apps = head.applications;
   const failOn = input.failOn ?? JUNIT_DEFAULT_FAIL_ON;
   const failures = apps.filter((a) => failsAt(a, failOn)).length;
+  const found = head.summary.findings ?? [];
+  const sessionFailures = found.filter((f) => f.severity === 'error').length;
   const skipped = apps.filter((a) => a.verdict === 'not-applicable').length;
   const seconds = Math.max(
     0,
     (Date.parse(head.session.endedAt) - Date.parse(head.session.startedAt)) / 1000,
   );
   const time = Number.isFinite(seconds) ? seconds.toFixed(3) : '0';
-  const counts = `tests="${apps.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time}"`;
+  const counts = `tests="${apps.length + found.length}" failures="${failures + sessionFailures}" errors="0" skipped="${skipped}" time="${time}"`;
   yield '<?xml version="1.0" encoding="UTF-8"?>\n';
   yield `<testsuites name="entra-bas-proxy" ${counts}>\n`;
   yield `  <testsuite name="entra-bas-proxy" ${counts} timestamp="${attr(head.session.startedAt)}">\n`;
@@ -51,6 +56,7 @@ export async function* renderJunit(input: ReportInput): AsyncIterable<string> {
   yield prop('exchanges', String(head.summary.exchanges));
   yield prop('failOn', failOn);
   yield '    </properties>\n';
+  for (const f of found) yield sessionTestcase(f);
   for (const a of apps) yield testcase(a, failOn);
   yield '  </testsuite>\n</testsuites>\n';
 }
@@ -86,6 +92,17 @@ function testcase(a: ApplicationRecord, failOn: Verdict): string {
   } else {
     body = `      <system-out>${text(`verdict: ${a.verdict}\n${details}`)}</system-out>\n`;
   }
+  return `${open}${body}    </testcase>\n`;
+}
+
+function sessionTestcase(f: SessionFinding): string {
+  const name = f.host ? `${f.code} ${f.host}` : f.code;
+  const open = `    <testcase classname="entra-bas-proxy.session" name="${attr(name)}">\n`;
+  const details = `[${f.severity}] ${f.code}: ${f.message}\n  remediation: ${f.remediation}\n`;
+  const body =
+    f.severity === 'error'
+      ? `      <failure message="${attr(`${f.code}: ${f.message}`)}" type="${attr(f.code)}">${text(details)}</failure>\n`
+      : `      <system-out>${text(details)}</system-out>\n`;
   return `${open}${body}    </testcase>\n`;
 }
 

@@ -10,6 +10,7 @@ import {
   type ApplicationRecord,
   type ExchangeRecord,
   type Finding,
+  type SessionFinding,
   type Verdict,
 } from '../core/types.js';
 import { verdictRank } from '../core/verdict.js';
@@ -85,6 +86,7 @@ function* headParts(input: ReportInput): Iterable<string> {
   for (const v of [...VERDICTS].reverse()) {
     yield `| ${v} | ${appsBy.get(v) ?? 0} | ${s.byVerdict[v] ?? 0} |\n`;
   }
+  yield sessionFindings(s.findings ?? []);
   yield '\n## Applications\n\n';
   const apps = sortApps(head.applications);
   if (apps.length === 0) {
@@ -173,6 +175,18 @@ function finding(f: Finding): string {
   if (f.remediation)
     out += `  - Remediation: ${text(clip(f.remediation, MD_LIMITS.findingChars))}\n`;
   if (isWebUrl(f.docUrl)) out += `  - Docs: <${f.docUrl}>\n`;
+  return out;
+}
+
+/** What no application owns (no sign-in traffic, refused TLS handshakes): a block of its own. */
+function sessionFindings(found: readonly SessionFinding[]): string {
+  if (found.length === 0) return '';
+  let out = '\n## Session findings\n\n';
+  for (const f of found.slice(0, MD_LIMITS.findingsPerApplication)) {
+    out += `- **${f.severity}** \`${f.code}\`: ${text(clip(f.message, MD_LIMITS.findingChars))}\n`;
+    if (f.remediation)
+      out += `  - Remediation: ${text(clip(f.remediation, MD_LIMITS.findingChars))}\n`;
+  }
   return out;
 }
 

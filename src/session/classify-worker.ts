@@ -39,6 +39,8 @@ export type ToWorker =
   | { readonly type: 'raws'; readonly data: Uint8Array; readonly count: number }
   | EntriesJob
   | { readonly type: 'echo'; readonly echo: Echo }
+  /** A session event line for the log (Recorder.note). */
+  | { readonly type: 'note'; readonly line: string }
   | { readonly type: 'settle'; readonly seq: number }
   | { readonly type: 'get'; readonly seq: number; readonly id: string }
   | { readonly type: 'aggregates'; readonly seq: number; readonly compact?: boolean }
@@ -116,6 +118,9 @@ if (port) {
         break;
       case 'echo':
         echo = m.echo;
+        break;
+      case 'note':
+        log?.appendLine(m.line);
         break;
       case 'settle':
         send({ type: 'settled', seq: m.seq });

@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { ReportFormat } from '../core/live.js';
+import type { HostRejections } from '../core/tls-rejections.js';
 import type { ExchangeRecord, ReportSource, Verdict } from '../core/types.js';
 import { VERSION } from '../version.js';
 import {
@@ -30,6 +31,8 @@ export type RecordedSession = Pick<
 /** How reports are rendered: the run's `--fail-on` threshold (see ReportInput.failOn). */
 export interface ReportOptions {
   readonly failOn?: Verdict | null;
+  /** Refused TLS handshakes per host (the live proxy's): session findings of the head. */
+  readonly rejections?: readonly HostRejections[];
 }
 
 export async function reportInput(
@@ -38,7 +41,7 @@ export async function reportInput(
   endedAt: string = new Date().toISOString(),
   options: ReportOptions = {},
 ): Promise<ReportInput> {
-  const { head, logPath, end } = await reportPlan(recorder, sources, endedAt);
+  const { head, logPath, end } = await reportPlan(recorder, sources, endedAt, options);
   const exchanges = (): AsyncIterable<ExchangeRecord> =>
     logPath ? readSessionLog(logPath, end !== null ? { end } : {}) : held(recorder);
   return {
@@ -54,6 +57,7 @@ async function reportPlan(
   recorder: RecordedSession,
   sources: readonly ReportSource[],
   endedAt: string,
+  options: ReportOptions,
 ): Promise<{ head: ReportHead; logPath: string | null; end: number | null }> {
   const { applications, summary } = await recorder.aggregates();
   const head = buildReportHead({
@@ -63,6 +67,7 @@ async function reportPlan(
     endedAt,
     sources,
     version: VERSION,
+    ...(options.rejections ? { rejections: options.rejections } : {}),
   });
   const logPath = recorder.sessionLogPath;
   // The log as it is now holds every record the aggregates count (a worker appends before it
@@ -111,21 +116,23 @@ export async function streamSession(
   recorder: RecordedSession,
   sources: readonly ReportSource[],
   format: ReportFormat,
-  opts: { readonly workerUrl?: URL } = {},
+  opts: { readonly workerUrl?: URL } & ReportOptions = {},
 ): Promise<AsyncIterable<ReportChunk>> {
   await recorder.settle();
+  const now = new Date().toISOString();
   if (recorder.sessionLogPath && !recorder.bodies && renderWorkerAvailable(opts.workerUrl)) {
-    const { head, logPath, end } = await reportPlan(recorder, sources, new Date().toISOString());
+    const { head, logPath, end } = await reportPlan(recorder, sources, now, opts);
     if (logPath) return renderInWorker({ format, head, logPath, end }, opts);
   }
-  return renderReport(format, await reportInput(recorder, sources));
+  return renderReport(format, await reportInput(recorder, sources, now, opts));
 }
 
 export async function renderSession(
   recorder: RecordedSession,
   sources: readonly ReportSource[],
   format: ReportFormat,
+  options: ReportOptions = {},
 ): Promise<string> {
   await recorder.settle();
-  return renderToString(format, await reportInput(recorder, sources));
+  return renderToString(format, await reportInput(recorder, sources, undefined, options));
 }

@@ -65,6 +65,12 @@ export interface Recorder {
   subscribe(listener: (record: ExchangeRecord) => void): () => void;
   /** Exchanges recorded so far. */
   count(): number;
+  /**
+   * Append a session event to the session log: one JSON object with a `type` (e.g. a refused TLS
+   * handshake, core/tls-rejections.ts), which readers of records skip. Never throws; dropped when
+   * there is no log or it is closed.
+   */
+  note(line: string): void;
   /** Settles, then closes the session log. Aggregates stay readable. */
   close(): Promise<void>;
 }
@@ -220,6 +226,7 @@ export function createRecorder(opts: RecorderOptions): SyncRecorder {
     add,
     record,
     submit: (raw) => void record(raw),
+    note: (line) => void log?.appendLine(line),
     settle: () => Promise.resolve(),
     backlog: () => Promise.resolve(),
     close: () => {

@@ -17,6 +17,8 @@ export interface Takeover {
   /** Settles once the session is rebuilt and the replayed and waiting exchanges are recorded. */
   readonly ready: Promise<void>;
   submit(exchange: SubmittedExchange): void;
+  /** A session event line for the log (Recorder.note), after what was submitted before it. */
+  note(line: string): void;
   /** Exchanges in the session: the log's, then those recorded here. */
   count(): number;
   close(): void;
@@ -35,7 +37,7 @@ export function takeOver(o: {
   const core = recorderCore(options, true);
   let log: SessionLogWriter | null = null;
   let count = 0;
-  let waiting: SubmittedExchange[] | null = [];
+  let waiting: (SubmittedExchange | { readonly note: string })[] | null = [];
   const record = (x: SubmittedExchange): void => {
     const r = classifyExchange(toRawExchange(x));
     core.add(r);
@@ -65,13 +67,17 @@ export function takeOver(o: {
     for (const batch of o.replay) {
       for (const x of readRawBatch(batch.data, batch.count)) if (!seen.has(x.id)) record(x);
     }
-    for (const x of waiting ?? []) record(x);
+    for (const x of waiting ?? []) {
+      if ('note' in x) log?.appendLine(x.note);
+      else record(x);
+    }
     waiting = null;
   })();
   return {
     core,
     ready,
     submit: (x) => (waiting ? void waiting.push(x) : record(x)),
+    note: (line) => (waiting ? void waiting.push({ note: line }) : void log?.appendLine(line)),
     count: () => count,
     close: () => log?.close(),
   };

@@ -264,6 +264,12 @@ export async function createWorkerRecorder(
         timer.unref();
       }
     },
+    note(line) {
+      if (takeover) return takeover.note(line);
+      // After close the log is final: a late event is dropped (it was logged where it happened).
+      if (!alive) return;
+      post({ type: 'note', line });
+    },
     settle,
     throttle() {
       if (pendingBytes <= maxPendingBytes || !alive) return relief?.promise ?? null;

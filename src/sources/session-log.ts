@@ -12,8 +12,9 @@
  * Reader: streams in chunks with bounded memory. Strict about the header (a file that is not a
  * session log is ToolError ERR_SESSION_INVALID), lenient about the body: a torn final line (a crash
  * mid-write) is dropped silently; an unparseable line in the middle, or one over the line cap, is
- * skipped and counted (`onSkip`, `stats.skipped`). Lines with a `type` field are reserved for
- * future use and ignored.
+ * skipped and counted (`onSkip`, `stats.skipped`). Lines with a `type` field are session events,
+ * not records (`{"type":"tls-rejected",...}`, see core/tls-rejections.ts; other kinds are reserved):
+ * they go to `onEvent`, never among the records.
  */
 import {
   closeSync,
@@ -291,6 +292,8 @@ export interface SessionLogReadOptions {
    * by then, however much the log has grown since. A line cut there counts as a torn tail.
    */
   end?: number;
+  /** Called for each session event line (a JSON object with a string `type`), parsed. */
+  onEvent?(event: { readonly type: string }): void;
 }
 
 function isRecord(v: unknown): v is ExchangeRecord {
@@ -341,7 +344,8 @@ export function readSessionLog(
         return null;
       }
       if (v && typeof v === 'object' && typeof (v as { type?: unknown }).type === 'string') {
-        return null; // reserved for future line kinds
+        opts.onEvent?.(v as { type: string });
+        return null;
       }
       if (!isRecord(v)) {
         skip(lineNo, 'not an exchange record');

@@ -195,6 +195,28 @@ export function dashboardClient(): void {
     }
     byId('s-by-verdict').replaceChildren(...counts);
     document.title = `entra-bas-proxy: ${s.verdict} (${s.exchanges} exchanges)`;
+    renderSessionFindings(s.findings ?? []);
+  }
+
+  /** What no application owns: no sign-in traffic (yet), refused TLS handshakes. */
+  function renderSessionFindings(
+    found: readonly { severity: string; code: string; message: string; remediation: string }[],
+  ): void {
+    const box = byId('session-findings');
+    box.hidden = found.length === 0;
+    if (found.length === 0) return box.replaceChildren();
+    box.dataset.severity = found.some((f) => f.severity === 'error') ? 'error' : 'warning';
+    const ul = el('ul', 'findings');
+    for (const f of found) {
+      const li = el('li');
+      li.dataset.severity = f.severity;
+      const head = el('div');
+      head.append(el('span', 'sev', f.severity), el('code', '', f.code));
+      li.append(head, el('div', '', f.message));
+      if (f.remediation !== '') li.append(el('div', 'fix', `Fix: ${f.remediation}`));
+      ul.append(li);
+    }
+    box.replaceChildren(el('h2', '', 'Session findings'), ul);
   }
 
   function rank(list: readonly string[], v: string): number {

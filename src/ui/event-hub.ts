@@ -102,7 +102,13 @@ export class EventHub {
 
   #ensureRunning(): void {
     if (this.#unsubscribe === undefined) {
-      this.#unsubscribe = this.#live.subscribe((record) => this.#onRecord(record));
+      const records = this.#live.subscribe((record) => this.#onRecord(record));
+      // A change without a record (a refused TLS handshake) shows in the next snapshot.
+      const changes = this.#live.onSessionChange?.(() => this.#scheduleSnapshot());
+      this.#unsubscribe = () => {
+        records();
+        changes?.();
+      };
     }
     if (this.#heartbeat === undefined) {
       this.#heartbeat = setInterval(() => this.#broadcast(': heartbeat\n\n'), this.#heartbeatMs);

@@ -74,6 +74,9 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margi
 dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
 pre.evidence { background: var(--bg); padding: 8px; overflow: auto; font-size: 12px; }
 .empty { color: var(--muted); }
+#session-findings { background: var(--card); border: 1px solid var(--line);
+  border-left: 5px solid var(--not-covered); border-radius: 6px; padding: 4px 10px; margin-top: 12px; }
+#session-findings[data-severity=warning] { border-left-color: var(--conditional); }
 `;
 
 const COLUMNS: readonly [string, string][] = [
@@ -110,6 +113,7 @@ function body(): string {
   <nav class="reports">report: ${reports}</nav>
 </header>
 <main>
+  <section id="session-findings" aria-live="polite" hidden></section>
   <h2>Applications</h2>
   <section id="cards"><p class="empty">No application seen yet.</p></section>
   <button id="apps-more" class="link" hidden></button>

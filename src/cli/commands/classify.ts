@@ -6,7 +6,7 @@ import { ToolError } from '../../core/errors.js';
 import { plural } from '../../core/plural.js';
 import { classifyFiles } from '../../session/classify-files.js';
 import { writeSessionReports } from '../../session/finish.js';
-import { cliLogger, failOnStatus, summaryLine } from '../common.js';
+import { cliLogger, sessionStatus, summaryLine } from '../common.js';
 import { checkInputFiles } from '../input-files.js';
 import { sessionPathFor, type Parsed } from '../options.js';
 
@@ -39,12 +39,12 @@ export async function classifyCommand(p: Parsed): Promise<number> {
     },
   });
   if (tty) process.stderr.write('\r\x1b[K');
+  let input;
   try {
-    await writeSessionReports(recorded, sources, o.out, { failOn: o.failOn });
+    input = await writeSessionReports(recorded, sources, o.out, { failOn: o.failOn });
   } finally {
     recorded.dispose();
   }
-  const apps = recorded.session.applications();
   const { skipped } = recorded.stats;
   if (skipped > 0) {
     process.stderr.write(
@@ -57,5 +57,5 @@ export async function classifyCommand(p: Parsed): Promise<number> {
     );
   }
   process.stderr.write(summaryLine(recorded.session.summary(), o.out));
-  return failOnStatus(apps, o.failOn, 0);
+  return sessionStatus(input.head, o, 0);
 }

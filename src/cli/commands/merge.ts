@@ -2,11 +2,12 @@
 import { readFile } from 'node:fs/promises';
 import { ToolError } from '../../core/errors.js';
 import { createSession } from '../../classifiers/session.js';
-import type { ExchangeRecord, Report, ReportSource } from '../../core/types.js';
+import { TlsRejectionTally } from '../../core/tls-rejections.js';
+import type { ExchangeRecord, Report, ReportSource, SessionFinding } from '../../core/types.js';
 import { buildReportHead } from '../../report/build.js';
 import { writeReports } from '../../report/writer.js';
 import { VERSION } from '../../version.js';
-import { failOnStatus, summaryLine } from '../common.js';
+import { sessionStatus, summaryLine } from '../common.js';
 import type { Parsed } from '../options.js';
 import { checkInputFiles } from '../input-files.js';
 
@@ -54,8 +55,26 @@ export async function mergeCommand(p: Parsed): Promise<number> {
   const sources: ReportSource[] = [];
   let startedAt: string | null = null;
   let endedAt: string | null = null;
+  // Refused TLS handshakes of every shard (no-signin-traffic is judged again over the merge).
+  const refused = new TlsRejectionTally();
+  const shards = new Set<string>();
   for (const file of files) {
     const r = await readReport(file);
+    // The same shard given twice counts its refusals once (they have no ids to tell them apart).
+    const shard = JSON.stringify([r.session.startedAt, r.session.endedAt, r.session.sources]);
+    const found: unknown = shards.has(shard)
+      ? undefined
+      : (r.summary as Partial<Report['summary']> | undefined)?.findings;
+    shards.add(shard);
+    for (const f of Array.isArray(found) ? (found as unknown[]) : []) {
+      if (!isRejectedFinding(f)) continue;
+      refused.addHost({
+        host: f.host,
+        count: f.count ?? 0,
+        clients: counts(f.clients),
+        errors: counts(f.errors),
+      });
+    }
     sources.push({ kind: 'merge', name: file });
     if (startedAt === null || r.session.startedAt < startedAt) startedAt = r.session.startedAt;
     if (endedAt === null || r.session.endedAt > endedAt) endedAt = r.session.endedAt;
@@ -74,6 +93,7 @@ export async function mergeCommand(p: Parsed): Promise<number> {
     endedAt: endedAt ?? now,
     sources,
     version: VERSION,
+    rejections: refused.hosts(),
   });
   await writeReports(
     {
@@ -86,5 +106,21 @@ export async function mergeCommand(p: Parsed): Promise<number> {
     o.out,
   );
   process.stderr.write(summaryLine(head.summary, o.out));
-  return failOnStatus(head.applications, o.failOn, 0);
+  return sessionStatus(head, o, 0);
+}
+
+/** A count map from a report (untrusted input): only safe positive integer counts are kept. */
+function counts(v: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return out;
+  for (const [k, n] of Object.entries(v)) {
+    if (typeof n === 'number' && Number.isSafeInteger(n) && n > 0) out[k] = n;
+  }
+  return out;
+}
+
+function isRejectedFinding(f: unknown): f is SessionFinding & { host: string } {
+  if (!f || typeof f !== 'object') return false;
+  const o = f as Record<string, unknown>;
+  return o['code'] === 'tls-handshake-rejected' && typeof o['host'] === 'string';
 }

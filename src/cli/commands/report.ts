@@ -1,11 +1,12 @@
 /** `report SESSION.ndjson`: render the report(s) again from a session log (also one a crash left). */
 import { ToolError } from '../../core/errors.js';
 import { createSession } from '../../classifiers/session.js';
+import { TlsRejectionTally, parseTlsRejectionLine } from '../../core/tls-rejections.js';
 import { buildReportHead } from '../../report/build.js';
 import { writeReports } from '../../report/writer.js';
 import { readSessionLog, readSessionLogHeader } from '../../sources/session-log.js';
 import { VERSION } from '../../version.js';
-import { failOnStatus, summaryLine } from '../common.js';
+import { sessionStatus, summaryLine } from '../common.js';
 import type { Parsed } from '../options.js';
 import { checkInputFiles } from '../input-files.js';
 
@@ -19,7 +20,13 @@ export async function reportCommand(p: Parsed): Promise<number> {
   const session = createSession();
   let first: string | null = null;
   let last: string | null = null;
-  for await (const r of readSessionLog(file)) {
+  // Refused TLS handshakes the live proxy noted in the log.
+  const refused = new TlsRejectionTally();
+  const onEvent = (e: { readonly type: string }): void => {
+    const t = parseTlsRejectionLine(e);
+    if (t) refused.add(t.rejection, t.count);
+  };
+  for await (const r of readSessionLog(file, { onEvent })) {
     session.add(r);
     first ??= r.startedAt;
     last = r.startedAt;
@@ -31,8 +38,9 @@ export async function reportCommand(p: Parsed): Promise<number> {
     endedAt: last ?? header?.startedAt ?? new Date().toISOString(),
     sources: [{ kind: 'session', name: file }],
     version: VERSION,
+    rejections: refused.hosts(),
   });
   await writeReports({ head, exchanges: () => readSessionLog(file), failOn: o.failOn }, o.out);
   process.stderr.write(summaryLine(head.summary, o.out));
-  return failOnStatus(head.applications, o.failOn, 0);
+  return sessionStatus(head, o, 0);
 }

@@ -1,6 +1,7 @@
 /** `run -- CMD ARGS`: the proxy around one command, with the proxy and CA environment set for it. */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { basename } from 'node:path';
 import { ToolError } from '../../core/errors.js';
 import { finishCliProxy, startCliProxy } from '../common.js';
 import type { Parsed } from '../options.js';
@@ -17,6 +18,8 @@ export async function runCommand(p: Parsed, rest: readonly string[]): Promise<nu
   const proxy = await startCliProxy(o, {
     port: o.portGiven ? o.port : 0,
     announce: process.stderr,
+    // The command is the client whose refused handshakes say no User-Agent.
+    clientName: basename(cmd),
   });
   if (chatty(o)) {
     const { ready, skipped } = proxy.routing;

@@ -1,6 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Verdict } from '../../../src/core/types.js';
+import { buildReportHead } from '../../../src/report/build.js';
 import { renderToString } from '../../../src/report/writer.js';
 import {
   CLIENT,
@@ -67,10 +68,13 @@ describe('renderJunit', () => {
   });
 
   it('passes conditional and unknown applications with notes, skips not-applicable ones', async () => {
-    const unknownApp = makeApplication([FLOWS.unparseable()], { clientId: 'unknown' });
-    const naApp = makeApplication([FLOWS.metadata()], { clientId: 'metadata-only' });
-    const cond = makeApplication([FLOWS.onBehalfOf()]);
-    const { suite } = parse(await renderToString('xml', makeInput([], [unknownApp, naApp, cond])));
+    const records = [FLOWS.unparseable(), FLOWS.metadata(), FLOWS.onBehalfOf()] as const;
+    const unknownApp = makeApplication([records[0]], { clientId: 'unknown' });
+    const naApp = makeApplication([records[1]], { clientId: 'metadata-only' });
+    const cond = makeApplication([records[2]]);
+    const { suite } = parse(
+      await renderToString('xml', makeInput(records, [unknownApp, naApp, cond])),
+    );
     expect(suite['@_failures']).toBe('0');
     expect(suite['@_skipped']).toBe('1');
     const byName = new Map(suite.testcase?.map((t) => [t['@_name'], t]));
@@ -80,14 +84,21 @@ describe('renderJunit', () => {
   });
 
   it('fails every application at or past --fail-on, each with its verdict as the type', async () => {
-    const unknownApp = makeApplication([FLOWS.unparseable()], { clientId: 'unknown' });
-    const naApp = makeApplication([FLOWS.metadata()], { clientId: 'metadata-only' });
-    const cond = makeApplication([FLOWS.onBehalfOf()]);
-    const covered = makeApplication([FLOWS.spaPkce()]);
-    const bad = makeApplication([FLOWS.ropc()]);
+    const records = [
+      FLOWS.unparseable(),
+      FLOWS.metadata(),
+      FLOWS.onBehalfOf(),
+      FLOWS.spaPkce(),
+      FLOWS.ropc(),
+    ] as const;
+    const unknownApp = makeApplication([records[0]], { clientId: 'unknown' });
+    const naApp = makeApplication([records[1]], { clientId: 'metadata-only' });
+    const cond = makeApplication([records[2]]);
+    const covered = makeApplication([records[3]]);
+    const bad = makeApplication([records[4]]);
     const apps = [unknownApp, naApp, cond, covered, bad];
     const run = async (failOn?: Verdict) => {
-      const input = { ...makeInput([], apps), ...(failOn ? { failOn } : {}) };
+      const input = { ...makeInput(records, apps), ...(failOn ? { failOn } : {}) };
       const { suite } = parse(await renderToString('xml', input));
       const byName = new Map(suite.testcase?.map((t) => [t['@_name'], t]));
       return { suite, byName, failed: (n: string) => byName.get(n)?.failure?.['@_type'] };
@@ -127,9 +138,10 @@ describe('renderJunit', () => {
   });
 
   it('names a test case by the application display name, with its client id', async () => {
-    const named = makeApplication([FLOWS.ropc()], { name: 'Payroll <Sync> & "Legacy"' });
-    const unnamed = makeApplication([FLOWS.spaPkce()]);
-    const xml = await renderToString('xml', makeInput([], [named, unnamed]));
+    const records = [FLOWS.ropc(), FLOWS.spaPkce()] as const;
+    const named = makeApplication([records[0]], { name: 'Payroll <Sync> & "Legacy"' });
+    const unnamed = makeApplication([records[1]]);
+    const xml = await renderToString('xml', makeInput(records, [named, unnamed]));
     const { suite } = parse(xml);
     const names = suite.testcase?.map((t) => t['@_name']);
     expect(names).toEqual([`Payroll <Sync> & "Legacy" (${CLIENT.legacyCli})`, CLIENT.spa]);
@@ -144,7 +156,9 @@ describe('renderJunit', () => {
     const app = input.head.applications[0];
     if (!app) throw new Error('fixture');
     const evil = { ...app, clientId: `${app.clientId}\u0000\u0007\uFFFF\uD800` };
-    const xml = await renderToString('xml', makeInput([], [evil]));
+    const records = [];
+    for await (const r of input.exchanges()) records.push(r);
+    const xml = await renderToString('xml', makeInput(records, [evil]));
     // eslint-disable-next-line no-control-regex -- looking for exactly these characters
     expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/);
     const { suite } = parse(xml);
@@ -152,9 +166,43 @@ describe('renderJunit', () => {
     expect(xml).not.toContain('<img');
   });
 
-  it('renders an empty session as an empty suite', async () => {
+  it('renders an empty session as one failing session test case, never a green suite', async () => {
     const { suite } = parse(await renderToString('xml', emptyInput()));
-    expect(suite['@_tests']).toBe('0');
-    expect(suite.testcase ?? []).toEqual([]);
+    expect(suite['@_tests']).toBe('1');
+    expect(suite['@_failures']).toBe('1');
+    const [c] = suite.testcase ?? [];
+    expect(c?.['@_classname']).toBe('entra-bas-proxy.session');
+    expect(c?.['@_name']).toBe('no-signin-traffic');
+    expect(c?.failure?.['@_type']).toBe('no-signin-traffic');
+    expect(c?.failure?.['@_message']).toMatch(/^no-signin-traffic: No sign-in traffic seen/);
+  });
+
+  it('passes a refused-handshake finding with its text in system-out', async () => {
+    const input = makeInput([FLOWS.ropc()]);
+    const { head: h } = input;
+    const head = buildReportHead({
+      applications: h.applications,
+      summary: h.summary,
+      startedAt: h.session.startedAt,
+      endedAt: h.session.endedAt,
+      sources: h.session.sources,
+      version: h.tool.version,
+      rejections: [
+        {
+          host: 'login.microsoftonline.com',
+          count: 2,
+          clients: { 'curl/8.5.0': 2 },
+          errors: { ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 2 },
+        },
+      ],
+    });
+    const { suite } = parse(await renderToString('xml', { ...input, head }));
+    expect(suite['@_tests']).toBe('2');
+    expect(suite['@_failures']).toBe('1');
+    const c = suite.testcase?.find((t) => t['@_classname'] === 'entra-bas-proxy.session');
+    expect(c?.['@_name']).toBe('tls-handshake-rejected login.microsoftonline.com');
+    expect(c?.failure).toBeUndefined();
+    expect(c?.['system-out']).toContain('refused by curl/8.5.0 (alert unknown_ca)');
+    expect(c?.['system-out']).toContain('CURL_CA_BUNDLE=<certs>/ca-bundle.pem');
   });
 });
