@@ -33,7 +33,7 @@ const COMMANDS: Readonly<Record<CommandName, () => Promise<Command>>> = {
       if ((err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND')
         throw new ToolError(
           'ERR_USAGE',
-          'demo needs the development dependencies (MSAL Node, Azure Identity, undici): run it from a clone with `npm ci && npm run demo`',
+          'demo needs the development dependencies (MSAL Node, Azure Identity): run it from a clone with `npm ci && npm run demo`',
           { cause: err },
         );
       throw err;
