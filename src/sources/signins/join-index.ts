@@ -59,7 +59,8 @@ export class CorrelationIndex {
     let v = this.factIds.get(fk);
     if (v === undefined) {
       v = this.facts.length;
-      this.facts.push(joined);
+      // Kept for the whole run: copies that share no memory with the text they were cut from.
+      this.facts.push(JSON.parse(JSON.stringify(joined)) as JoinedSignIn);
       this.factIds.set(fk, v);
     }
     if ((this.size + 1) * 2 > this.hi.length) this.grow();
