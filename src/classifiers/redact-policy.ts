@@ -66,6 +66,23 @@ const PUBLIC_OPAQUE: ReadonlySet<string> = new Set([
   'nonce',
 ]);
 
+/** What MSAL sends about itself, as headers or (where it avoids a CORS preflight) as parameters. */
+const MSAL_TELEMETRY = [
+  'x-client-sku',
+  'x-client-ver',
+  'x-client-os',
+  'x-client-cpu',
+  'x-client-dm',
+  'x-client-brkrver',
+  'x-client-src-sku',
+  'x-client-xtra-sku',
+  'x-client-current-telemetry',
+  'x-client-last-telemetry',
+  'x-ms-lib-capability',
+  'x-app-name',
+  'x-app-ver',
+] as const;
+
 /**
  * The OAuth 2.0 / OIDC / SAML / WS-Fed / MSAL / managed-identity parameters that are not secret
  * (every one the classifier reads among them), and the OAuth error fields (free text, scrubbed).
@@ -109,19 +126,7 @@ const SAFE_PARAMS: ReadonlySet<string> = new Set([
   // MSAL and Entra additions
   'client-request-id',
   'return-client-request-id',
-  'x-client-sku',
-  'x-client-ver',
-  'x-client-os',
-  'x-client-cpu',
-  'x-client-dm',
-  'x-client-brkrver',
-  'x-client-src-sku',
-  'x-client-xtra-sku',
-  'x-client-current-telemetry',
-  'x-client-last-telemetry',
-  'x-ms-lib-capability',
-  'x-app-name',
-  'x-app-ver',
+  ...MSAL_TELEMETRY,
   'brk_client_id',
   'brk_redirect_uri',
   'instance_aware',
@@ -187,20 +192,8 @@ const SAFE_HEADERS: ReadonlySet<string> = new Set([
   'x-ms-srs',
   'x-ms-ests-server',
   'x-ms-clitelem',
-  'x-ms-lib-capability',
   'x-ms-pkeyauth',
-  'x-app-name',
-  'x-app-ver',
-  'x-client-sku',
-  'x-client-ver',
-  'x-client-os',
-  'x-client-cpu',
-  'x-client-dm',
-  'x-client-brkrver',
-  'x-client-src-sku',
-  'x-client-xtra-sku',
-  'x-client-current-telemetry',
-  'x-client-last-telemetry',
+  ...MSAL_TELEMETRY,
   'access-control-request-method',
   'access-control-request-headers',
 ]);
