@@ -12,7 +12,6 @@
  * naming the file. Malformed entries are skipped and counted (`onSkip`, `stats.skipped`).
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ToolError } from '../core/errors.js';
 import { createPolicy } from '../proxy/policy.js';
@@ -23,6 +22,7 @@ import type {
   RawBody,
   RawExchange,
 } from '../core/types.js';
+import { readFileHead } from './file-head.js';
 import { HarScanner, TRUNCATED_MARK, invalidHar } from './har-scan.js';
 
 /** Text kept per body, in UTF-8 bytes. */
@@ -241,32 +241,19 @@ function convert(
 
 /** Reads the first bytes: BOM length, or a one-line reason why this cannot be a HAR. */
 async function sniff(path: string, file: string): Promise<number> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? String(err);
-    throw new ToolError('ERR_INPUT', `${file}: cannot read (${code})`, { cause: err });
-  }
-  try {
-    const buf = Buffer.alloc(4096);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    if (bytesRead === 0) throw invalidHar(file, 'empty file, not a HAR file');
-    const head = buf.subarray(0, bytesRead);
-    if (head[0] === 0x1f && head[1] === 0x8b)
-      throw invalidHar(file, 'gzip-compressed; decompress it first');
-    const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-    const text = head.subarray(bom).toString('latin1');
-    const first = /\S/.exec(text)?.[0];
-    if (first === undefined) {
-      if (bytesRead < buf.length) throw invalidHar(file, 'empty file, not a HAR file');
-    } else if (first === '[') throw invalidHar(file, 'not a HAR file (top level is an array)');
-    else if (first === '"') throw invalidHar(file, 'not a HAR file (top level is a string)');
-    else if (first !== '{') throw invalidHar(file, 'not JSON');
-    return bom;
-  } finally {
-    await fh.close();
-  }
+  const head = await readFileHead(path, 4096);
+  if (head.length === 0) throw invalidHar(file, 'empty file, not a HAR file');
+  if (head[0] === 0x1f && head[1] === 0x8b)
+    throw invalidHar(file, 'gzip-compressed; decompress it first');
+  const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  const text = head.subarray(bom).toString('latin1');
+  const first = /\S/.exec(text)?.[0];
+  if (first === undefined) {
+    if (head.length < 4096) throw invalidHar(file, 'empty file, not a HAR file');
+  } else if (first === '[') throw invalidHar(file, 'not a HAR file (top level is an array)');
+  else if (first === '"') throw invalidHar(file, 'not a HAR file (top level is a string)');
+  else if (first !== '{') throw invalidHar(file, 'not JSON');
+  return bom;
 }
 
 /** One element of log.entries: its index and JSON text (null: over the scanner's budget). */

@@ -17,9 +17,9 @@
  * - `csv-la`: a Log Analytics / Sentinel query result exported as CSV (PascalCase columns).
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ToolError } from '../../core/errors.js';
+import { readFileHead } from '../file-head.js';
 import { JsonArrayScanner, type ArrayTarget } from '../har-scan.js';
 import { CsvSplitter, headerKey } from './csv.js';
 import {
@@ -119,30 +119,11 @@ export function shapeOf(head: string, file: string): SignInShape {
 }
 
 async function readHead(path: string, file: string): Promise<{ head: string; bom: number }> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? String(err);
-    throw new ToolError('ERR_INPUT', `${file}: cannot read (${code})`, { cause: err });
-  }
-  try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await fh.read(buf, 0, buf.length, 0));
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? String(err);
-      throw new ToolError('ERR_INPUT', `${file}: cannot read (${code})`, { cause: err });
-    }
-    const b = buf.subarray(0, bytesRead);
-    if (b[0] === 0x1f && b[1] === 0x8b)
-      throw invalidSignIns(file, 'gzip-compressed; decompress it first');
-    const bom = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
-    return { head: b.subarray(bom).toString('utf8'), bom };
-  } finally {
-    await fh.close();
-  }
+  const b = await readFileHead(path, HEAD_BYTES);
+  if (b[0] === 0x1f && b[1] === 0x8b)
+    throw invalidSignIns(file, 'gzip-compressed; decompress it first');
+  const bom = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  return { head: b.subarray(bom).toString('utf8'), bom };
 }
 
 type Obj = Record<string, unknown>;
