@@ -19,7 +19,7 @@ export interface ChildEnvOptions {
   bundlePath: string;
   interceptHosts: readonly string[];
   base: NodeJS.ProcessEnv;
-  /** file: URL of the Node preload that routes fetch (dist/child/node-preload.js), if built. */
+  /** file: URL of the Node preload that routes fetch (dist/src/child/node-preload.js), if built. */
   nodePreloadUrl?: string | null;
   /** The generated wgetrc (src/child/wgetrc.ts). */
   wgetrcPath?: string | null;

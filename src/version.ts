@@ -1,16 +1,21 @@
 import { readFileSync } from 'node:fs';
 
 function readVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-      version?: unknown;
-    };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    // Running from an unusual layout: the version is informative only.
-    return '0.0.0';
+  // src/version.ts is one level below package.json, dist/src/version.js two.
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === 'entra-bas-proxy' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // Not at this level: try the next.
+    }
   }
+  // Running from an unusual layout: the version is informative only.
+  return '0.0.0';
 }
 
-/** The package version, read once from package.json (dist/ and src/ are both one level below it). */
+/** The package version, read once from package.json (src/ one level below it, dist/src/ two). */
 export const VERSION: string = readVersion();

@@ -47,7 +47,7 @@ export async function prepareChild(o: {
   const bundlePath = await writeCaBundle(o.certsDir, o.caPem, o.base);
   const preload = nodePreloadUrl();
   ready.push(preload ? 'Node (https, fetch)' : 'Node (https)');
-  if (!preload) skipped.push('Node fetch (the preload is not built: run from dist/)');
+  if (!preload) skipped.push('Node fetch (the preload is not built: run from dist/src/)');
   const wgetrcPath = wgetrcPathFor(o.certsDir, o.port);
   ready.push('Python (requests, httpx)', 'curl', 'wget', 'Go', '.NET', 'Ruby', 'git');
   let javaPath: string | null = null;

@@ -4,7 +4,7 @@
  * shown to be non-secret (NON_SECRET_VALUE); everything else keeps its name with a fingerprint.
  * Kept values still pass through secret-text.ts (token-looking substrings fingerprinted), except
  * the few public opaque values (PUBLIC_OPAQUE) whose shape would trip it. Used by redact.ts (the
- * evidence of every output) and src/sources/sanitize.ts (fixtures), so both decide alike.
+ * evidence of every output) and tools/sanitize.ts (fixtures), so both decide alike.
  *
  * Pure; data only, plus the two lookups.
  */

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
-import { simMapRemote, startEntraSim, type EntraSim } from '../../src/sim/entra-sim.js';
+import { simMapRemote, startEntraSim, type EntraSim } from '../../sim/entra-sim.js';
 import { hasChromium, launch, watchErrors } from './chromium.js';
 
 const exec = promisify(execFile);

@@ -15,7 +15,7 @@ import {
   startEntraSim,
   type EntraSim,
   type EntraSimOptions,
-} from '../../src/sim/entra-sim.js';
+} from '../../sim/entra-sim.js';
 import { launch } from './chromium.js';
 import { tempDir } from '../helpers/temp.js';
 

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const REAL = new URL('../../dist/session/classify-worker.js', import.meta.url).href;
+const REAL = new URL('../../dist/src/session/classify-worker.js', import.meta.url).href;
 
 export function wrappedWorker(dir: string, name: string, prelude: string): URL {
   const file = join(dir, name);

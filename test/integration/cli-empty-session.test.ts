@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report, SessionFinding } from '../../src/core/types.js';
-import { startEntraSim, type EntraSim } from '../../src/sim/entra-sim.js';
+import { startEntraSim, type EntraSim } from '../../sim/entra-sim.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 
 let sim: EntraSim;

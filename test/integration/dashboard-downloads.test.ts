@@ -1,7 +1,7 @@
 /**
  * Issue 16 item 3: report downloads from the live dashboard of a real proxy with a long session,
  * 14 at once, while proxied requests flow. The proxy runs in its own process (the bench's child,
- * dist/bench/worker.js: the real startProxy with its dashboard, the session recorded quickly
+ * dist/tools/bench/worker.js: the real startProxy with its dashboard, the session recorded quickly
  * through its real recorder), so its RSS is its own; the upstream is another child. Asserts that
  * the proxy's memory does not grow with session size x downloads, that proxied requests keep
  * flowing with a bounded latency, and that clients hanging up mid-download free everything.
@@ -12,10 +12,10 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'nod
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type * as BenchChildModule from '../../src/bench/child.js';
-import type { BenchChild } from '../../src/bench/child.js';
-import { TOKEN_PATH, TOKEN_REQUEST_BODY, TOKEN_REQUEST_HEADERS } from '../../src/bench/common.js';
-import { viaProxy } from '../../src/bench/load.js';
+import type * as BenchChildModule from '../../tools/bench/child.js';
+import type { BenchChild } from '../../tools/bench/child.js';
+import { TOKEN_PATH, TOKEN_REQUEST_BODY, TOKEN_REQUEST_HEADERS } from '../../tools/bench/common.js';
+import { viaProxy } from '../../tools/bench/load.js';
 import { tempDir } from '../helpers/temp.js';
 
 // Big enough that 14 reports held in memory at once (what the old code did) take well over a GB,
@@ -23,7 +23,7 @@ import { tempDir } from '../helpers/temp.js';
 const EXCHANGES = 20_000;
 const DOWNLOADS = 14;
 const MB = 1024 * 1024;
-const CHILD = new URL('../../dist/bench/child.js', import.meta.url);
+const CHILD = new URL('../../dist/tools/bench/child.js', import.meta.url);
 
 let dir: string;
 let upstream: BenchChild | undefined;

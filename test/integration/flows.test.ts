@@ -8,8 +8,8 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeRecord } from '../../src/core/types.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
-import { simMapRemote, startEntraSim, type EntraSim } from '../../src/sim/entra-sim.js';
-import { FLOWS, type FlowEnv, type FlowExpectation } from '../../src/sim/flows.js';
+import { simMapRemote, startEntraSim, type EntraSim } from '../../sim/entra-sim.js';
+import { FLOWS, type FlowEnv, type FlowExpectation } from '../../sim/flows.js';
 import { tempDir } from '../helpers/temp.js';
 
 let sim: EntraSim;

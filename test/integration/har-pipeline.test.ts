@@ -7,12 +7,12 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classifyHarFiles } from '../../dist/session/har-pipeline.js';
-import { createRecorder } from '../../dist/session/recorder.js';
-import { reportInput, writeSessionReports } from '../../dist/session/finish.js';
-import { readHar } from '../../dist/sources/har.js';
-import { writeReports } from '../../dist/report/writer.js';
-import { createLogger, type Logger } from '../../dist/core/logger.js';
+import { classifyHarFiles } from '../../dist/src/session/har-pipeline.js';
+import { createRecorder } from '../../dist/src/session/recorder.js';
+import { reportInput, writeSessionReports } from '../../dist/src/session/finish.js';
+import { readHar } from '../../dist/src/sources/har.js';
+import { writeReports } from '../../dist/src/report/writer.js';
+import { createLogger, type Logger } from '../../dist/src/core/logger.js';
 import { writeSyntheticHar, syntheticKeptCount } from '../helpers/har-gen.js';
 import { failingWorker, wrappedWorker } from '../helpers/worker-fixture.js';
 import { tempDir } from '../helpers/temp.js';

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompactSnapshot } from '../../src/core/compact-aggregates.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
-import { simMapRemote, startEntraSim, type EntraSim } from '../../src/sim/entra-sim.js';
+import { simMapRemote, startEntraSim, type EntraSim } from '../../sim/entra-sim.js';
 import { get, openEvents } from '../unit/ui/http.js';
 
 const exec = promisify(execFile);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/core/types.js';
-import { startEntraSim, type EntraSim } from '../../src/sim/entra-sim.js';
+import { startEntraSim, type EntraSim } from '../../sim/entra-sim.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { tempDir } from '../helpers/temp.js';

@@ -17,7 +17,7 @@ import {
   writeGraph,
   writeLa,
   type TenantApp,
-} from '../../src/bench/signin-gen.js';
+} from '../../tools/bench/signin-gen.js';
 import type { ApplicationRecord, ExchangeRecord, Report } from '../../src/core/types.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createWorkerRecorder } from '../../dist/session/worker-recorder.js';
-import { readSessionLog } from '../../dist/sources/session-log.js';
+import { createWorkerRecorder } from '../../dist/src/session/worker-recorder.js';
+import { readSessionLog } from '../../dist/src/sources/session-log.js';
 import { tlsRejectionLine } from '../../src/core/tls-rejections.js';
 import { makeRawExchange } from '../helpers/raw-exchange.js';
 

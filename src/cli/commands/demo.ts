@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { ToolError } from '../../core/errors.js';
 import { worstVerdict } from '../../core/verdict.js';
 import { startProxy } from '../../proxy/server.js';
-import { startEntraSim } from '../../sim/entra-sim.js';
-import { FLOWS, SIM_HOSTS } from '../../sim/flows.js';
+import { startEntraSim } from '../../../sim/entra-sim.js';
+import { FLOWS, SIM_HOSTS } from '../../../sim/flows.js';
 import { cliLogger, quietLibraryConsole, summaryLine } from '../common.js';
 import { DEFAULT_OUT, sessionPathFor, type CommonOptions, type Parsed } from '../options.js';
 

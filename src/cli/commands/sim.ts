@@ -1,5 +1,5 @@
 /**
- * `sim`: the simulated Entra ID and IMDS (src/sim/entra-sim.ts) on loopback by themselves, until
+ * `sim`: the simulated Entra ID and IMDS (sim/entra-sim.ts) on loopback by themselves, until
  * SIGINT/SIGTERM. Writes the simulator's test CA (public certificate only; its key stays in
  * memory) into a temporary folder removed on exit, and prints the `--map-remote`/`--upstream-ca`
  * flags that send the proxy's Entra and IMDS traffic there, with a client command to try. Anyone
@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToolError } from '../../core/errors.js';
-import { simMapRemote, startEntraSim, type EntraSim } from '../../sim/entra-sim.js';
+import { simMapRemote, startEntraSim, type EntraSim } from '../../../sim/entra-sim.js';
 import { cliLogger, untilSignal } from '../common.js';
 import { isLoopback, type Parsed } from '../options.js';
 

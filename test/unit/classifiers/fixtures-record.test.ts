@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FLOWS } from '../../../src/sim/flows.js';
+import { FLOWS } from '../../../sim/flows.js';
 import {
   FIXTURES_DIR,
   leaksIn,

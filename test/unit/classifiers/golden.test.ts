@@ -1,7 +1,7 @@
 /**
  * Golden tests (STYLE habit 10): every recorded, sanitized exchange in test/fixtures/exchanges/ is
  * classified again and compared with its `*.expected.json` (volatile fields normalised). Then, per
- * flow, the records must still say what the flow IS (its FlowSpec.expect from src/sim/flows.ts),
+ * flow, the records must still say what the flow IS (its FlowSpec.expect from sim/flows.ts),
  * so a re-recording that drifted away from the documented BAS rules is caught, not committed.
  *
  * Re-record: RECORD_FIXTURES=1 npx vitest run test/unit/classifiers/fixtures-record.test.ts
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyExchange } from '../../../src/classifiers/index.js';
 import type { ExchangeRecord } from '../../../src/core/types.js';
-import { FLOWS, type FlowExpectation } from '../../../src/sim/flows.js';
+import { FLOWS, type FlowExpectation } from '../../../sim/flows.js';
 import {
   FIXTURES_DIR,
   FIXTURE_SCHEMA_VERSION,

@@ -14,7 +14,7 @@ import { openSessionLog, readSessionLog } from '../../../src/sources/session-log
 import { sampleInput, sampleRecords } from '../../helpers/report-fixtures.js';
 import { tempDir } from '../../helpers/temp.js';
 
-const WORKER = new URL('../../../dist/session/render-worker.js', import.meta.url);
+const WORKER = new URL('../../../dist/src/session/render-worker.js', import.meta.url);
 
 let dir: string;
 beforeEach(() => {

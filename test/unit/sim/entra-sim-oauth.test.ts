@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT, createLocalJWKSet, decodeJwt, generateKeyPair, jwtVerify } from 'jose';
 import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEntraSim, type EntraSim } from '../../../src/sim/entra-sim.js';
-import { createSimDirectDispatcher } from '../../../src/sim/sim-direct.js';
+import { startEntraSim, type EntraSim } from '../../../sim/entra-sim.js';
+import { createSimDirectDispatcher } from '../../../sim/sim-direct.js';
 import { GUID_RE, autoPost, call, locationParams } from './sim-test-helpers.js';
 
 const APP = '5d1f4a2e-0000-4000-8000-000000000001';

@@ -2,8 +2,8 @@ import { deflateRawSync } from 'node:zlib';
 import { decodeJwt } from 'jose';
 import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simMapRemote, startEntraSim, type EntraSim } from '../../../src/sim/entra-sim.js';
-import { createSimDirectDispatcher } from '../../../src/sim/sim-direct.js';
+import { simMapRemote, startEntraSim, type EntraSim } from '../../../sim/entra-sim.js';
+import { createSimDirectDispatcher } from '../../../sim/sim-direct.js';
 import { autoPost, call } from './sim-test-helpers.js';
 
 const SAML_APP = '5d1f4a2e-0000-4000-8000-0000000000aa';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simMapRemote, startEntraSim, type EntraSim } from '../../../src/sim/entra-sim.js';
-import { FLOWS, type FlowEnv } from '../../../src/sim/flows.js';
+import { simMapRemote, startEntraSim, type EntraSim } from '../../../sim/entra-sim.js';
+import { FLOWS, type FlowEnv } from '../../../sim/flows.js';
 import { startTunnelProxy, type TunnelProxy } from './tunnel-proxy.js';
 
 let sim: EntraSim;

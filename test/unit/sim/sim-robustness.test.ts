@@ -2,12 +2,12 @@ import { connect } from 'node:net';
 import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEntraSim, type EntraSim } from '../../../src/sim/entra-sim.js';
-import type { SimContext } from '../../../src/sim/sim-context.js';
-import type { SimRequest } from '../../../src/sim/sim-http.js';
-import { routeHttp, routeHttps } from '../../../src/sim/sim-router.js';
-import { createSimState } from '../../../src/sim/sim-state.js';
-import { createTokenIssuer } from '../../../src/sim/sim-tokens.js';
+import { startEntraSim, type EntraSim } from '../../../sim/entra-sim.js';
+import type { SimContext } from '../../../sim/sim-context.js';
+import type { SimRequest } from '../../../sim/sim-http.js';
+import { routeHttp, routeHttps } from '../../../sim/sim-router.js';
+import { createSimState } from '../../../sim/sim-state.js';
+import { createTokenIssuer } from '../../../sim/sim-tokens.js';
 
 const TENANT = '0f0f0f0f-1111-4222-8333-444444444444';
 let ctx: SimContext;

@@ -9,7 +9,7 @@ import {
   writeDiag,
   writeGraph,
   writeLa,
-} from '../../../../src/bench/signin-gen.js';
+} from '../../../../tools/bench/signin-gen.js';
 import { readSignIns } from '../../../../src/sources/signins/read.js';
 import type { SignInRow } from '../../../../src/sources/signins/row.js';
 import { tempDir } from '../../../helpers/temp.js';

@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type * as ProxyServer from '../proxy/server.js';
+import type * as ProxyServer from '../../src/proxy/server.js';
 import type { FromWorker, ToWorker, WorkerInit } from './common.js';
 import { errorText, sleep } from './common.js';
 import { entraSpec, toRawExchange } from './mix.js';
@@ -46,7 +46,7 @@ async function start(init: WorkerInit): Promise<void> {
       const { startProxy } = (
         init.proxyModule
           ? await import(pathToFileURL(init.proxyModule).href)
-          : await import('../proxy/server.js')
+          : await import('../../src/proxy/server.js')
       ) as typeof ProxyServer;
       const origin = `https://127.0.0.1:${upstreamPort}`;
       const mapRemote: Record<string, string> = {};

@@ -13,7 +13,7 @@ import type { BenchConfig } from './proxy-sections.js';
 import { target, type SectionResult, type Target } from './report.js';
 import { makeTenant, tenantRows, writeAdminCsv, writeGraph } from './signin-gen.js';
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const FLOOR = fileURLToPath(new URL('./signin-floor.js', import.meta.url));
 const TIMEOUT_MS = 10 * 60_000;
 

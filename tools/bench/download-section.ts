@@ -7,7 +7,7 @@
  * /proc every 50 ms (Linux; elsewhere from the child's own stats, less often).
  *
  *   BENCH_ONLY=7 npm run bench                              this build
- *   BENCH_ONLY=7 BENCH_PROXY_MODULE=/other/dist/proxy/server.js npm run bench   another build
+ *   BENCH_ONLY=7 BENCH_PROXY_MODULE=/other/dist/src/proxy/server.js npm run bench   another build
  *   BENCH_DL_EXCHANGES (90000; --quick 10000), BENCH_DOWNLOADS (14), BENCH_DL_FORMAT (json)
  */
 import { readFileSync } from 'node:fs';

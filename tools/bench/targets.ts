@@ -31,7 +31,7 @@ export async function startUpstream(counter: {
   n: number;
   connections: number;
 }): Promise<Listening> {
-  const { createCertificateAuthority, LeafIssuer } = await import('../proxy/certs.js');
+  const { createCertificateAuthority, LeafIssuer } = await import('../../src/proxy/certs.js');
   const ca = await createCertificateAuthority({
     commonName: 'entra-bas-proxy BENCH-ONLY upstream CA',
   });

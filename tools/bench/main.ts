@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (node --expose-gc dist/bench/main.js [--quick]): one run on loopback measures
+ * `npm run bench` (node --expose-gc dist/tools/bench/main.js [--quick]): one run on loopback measures
  * entra-bas-proxy against baselines taken in the same run, prints a table per section, a PASS/FAIL
  * line per target and a JSON summary (also written to .bench-out/bench.json).
  *

@@ -1,5 +1,5 @@
 /**
- * The fixture sanitizer (src/sources/sanitize.ts), table-driven over factory-built exchanges: every
+ * The fixture sanitizer (tools/sanitize.ts), table-driven over factory-built exchanges: every
  * planted secret is gone, the classification is the same before and after, JWT claims still
  * decode, SAML keeps its binding and its InResponseTo/Issuer/Audience/Destination, and (property)
  * random secrets planted anywhere never survive when passed in `secrets`.
@@ -10,7 +10,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { classifyExchange } from '../../../src/classifiers/index.js';
 import type { ExchangeRecord, RawExchange } from '../../../src/core/types.js';
-import { SANITIZED_JWT_SIGNATURE, sanitizeRawExchange } from '../../../src/sources/sanitize.js';
+import { SANITIZED_JWT_SIGNATURE, sanitizeRawExchange } from '../../../tools/sanitize.js';
 import {
   authnRequestXml,
   autoPostHtml,

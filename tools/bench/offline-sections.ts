@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ExchangeRecord, RawExchange } from '../core/types.js';
+import type { ExchangeRecord, RawExchange } from '../../src/core/types.js';
 import { median, quantile, round } from './common.js';
 import { harEntraCount, writeHar } from './har-gen.js';
 import { entraSpec, toRawExchange } from './mix.js';
@@ -15,7 +15,7 @@ import { target, type SectionResult } from './report.js';
 // ---------------------------------------------------------------------------------------------
 
 export async function sectionClassifier(cfg: BenchConfig): Promise<Omit<SectionResult, 'seconds'>> {
-  const { classifyExchange } = (await import('../classifiers/index.js')) as {
+  const { classifyExchange } = (await import('../../src/classifiers/index.js')) as {
     classifyExchange: (raw: RawExchange) => ExchangeRecord;
   };
   const N = 1800;
@@ -141,7 +141,7 @@ export async function sectionClassifier(cfg: BenchConfig): Promise<Omit<SectionR
 // 6. `classify big.har --out x.json --out x.html` as a child process: wall time and peak RSS.
 // ---------------------------------------------------------------------------------------------
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 /** Six times the target: enough to say how far off a slow run is, without eating the bench's time. */
 const CLASSIFY_TIMEOUT_MS = 60_000;
 

@@ -59,7 +59,7 @@ function processCpuSeconds(pid: number): number {
 
 async function start(v: Variant, upstream: BenchChild, tmpDir: string): Promise<BenchChild> {
   // Each variant's own bench code (and so its own build of the proxy) starts its child.
-  const childUrl = pathToFileURL(path.join(v.dir, 'dist/bench/child.js')).href;
+  const childUrl = pathToFileURL(path.join(v.dir, 'dist/tools/bench/child.js')).href;
   const { startChild } = (await import(childUrl)) as typeof import('./child.js');
   const saved = { ...process.env };
   Object.assign(process.env, v.env);

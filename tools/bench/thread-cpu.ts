@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/thread-cpu.js [bas|bare] [concurrency] [seconds]` (Linux): where a proxy's CPU
+ * `node dist/tools/bench/thread-cpu.js [bas|bare] [concurrency] [seconds]` (Linux): where a proxy's CPU
  * goes per intercepted token POST, thread by thread. One proxy in its own process in front of the
  * bench upstream, a closed-loop load through it, and the CPU time of every thread of the proxy
  * process (from /proc/<pid>/task/<tid>/stat) over the measured phase, divided by the requests.

@@ -22,11 +22,11 @@
  * Location / Referer headers.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { decodeHtmlEntities } from '../classifiers/parse/html-form.js';
-import { decodeComponent } from '../classifiers/parse/params.js';
-import type { ExchangeError, HeaderMap, RawBody, RawExchange } from '../core/types.js';
-import { redactChallenge } from '../classifiers/challenge.js';
-import { headerPolicy, NON_SECRET_VALUE, paramPolicy } from '../classifiers/redact-policy.js';
+import { decodeHtmlEntities } from '../src/classifiers/parse/html-form.js';
+import { decodeComponent } from '../src/classifiers/parse/params.js';
+import type { ExchangeError, HeaderMap, RawBody, RawExchange } from '../src/core/types.js';
+import { redactChallenge } from '../src/classifiers/challenge.js';
+import { headerPolicy, NON_SECRET_VALUE, paramPolicy } from '../src/classifiers/redact-policy.js';
 
 export interface SanitizeOptions {
   /** Exact strings that must not survive anywhere (e.g. the simulator's secret ledger). */

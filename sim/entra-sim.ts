@@ -15,7 +15,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { LeafIssuer, createCertificateAuthority } from '../proxy/certs.js';
+import { LeafIssuer, createCertificateAuthority } from '../src/proxy/certs.js';
 import { FLOW_APP_NAMES, FLOW_CLIENT_IDS } from './flow-types.js';
 import type { SimContext } from './sim-context.js';
 import { aadError, type SimRequest, type SimResponse } from './sim-http.js';

@@ -6,7 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import { ConfidentialClientApplication, CryptoProvider } from '@azure/msal-node';
 import { SignJWT, generateKeyPair } from 'jose';
-import { createCertificateAuthority } from '../proxy/certs.js';
+import { createCertificateAuthority } from '../src/proxy/certs.js';
 import { getLocation, redirectParams } from './flow-net.js';
 import { FLOW_CLIENT_IDS as IDS, GRAPH_DEFAULT, authorityOf, type FlowSpec } from './flow-types.js';
 import { TEST_USER, msalSystem, viaProxy } from './flows-public.js';

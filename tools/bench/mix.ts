@@ -6,7 +6,7 @@
  * `toRawExchange` feeds the classifier benchmark, har-gen.ts writes the same specs as a HAR.
  */
 import { deflateRawSync } from 'node:zlib';
-import type { RawExchange } from '../core/types.js';
+import type { RawExchange } from '../../src/core/types.js';
 import { fakeJwt, TOKEN_RESPONSE_BODY } from './common.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
