@@ -61,7 +61,7 @@ describe('ca and start: everything needed to trust the proxy', () => {
       /REQUESTS_CA_BUNDLE=/,
       /Firefox/,
       /Chromium/,
-      /NODE_OPTIONS="--import file:\/\/\S+\/dist\/child\/node-preload\.js"/,
+      /NODE_OPTIONS="--import file:\/\/\S+\/dist\/src\/child\/node-preload\.js"/,
     ]) {
       expect(first.stderr).toMatch(platform);
     }
