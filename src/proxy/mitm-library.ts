@@ -73,7 +73,7 @@ export interface LibraryHooks {
   /**
    * Something failed in the library's relay: on the client's side of a request (`client`: it
    * went away), on the upstream side (`upstream`), or on a socket outside any request
-   * (`request` null). `kind` is the library's label, for logs.
+   * (`x` null). `kind` is the library's label, for logs.
    */
   failure(
     side: 'client' | 'upstream',
