@@ -49,8 +49,30 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
+    // The global console belongs to the process: no product module replaces its methods
+    // (http-mitm-proxy logs through it; mitm-library.ts keeps it silent by overriding the two
+    // methods that print, see there). test/unit/architecture/imports.test.ts checks the same.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "AssignmentExpression > MemberExpression.left[object.name='console'], AssignmentExpression > MemberExpression.left > MemberExpression.object[property.name='console']",
+          message: 'Do not patch the global console (see src/proxy/mitm-library.ts).',
+        },
+        {
+          selector:
+            "CallExpression[callee.object.name='Object'][callee.property.name=/^(assign|defineProperty|defineProperties|setPrototypeOf)$/] > Identifier.arguments:first-child[name='console']",
+          message: 'Do not patch the global console (see src/proxy/mitm-library.ts).',
+        },
+      ],
+    },
+  },
+  {
     // (One block per file for the rule: a later block's options replace an earlier one's.)
-    files: ['src/proxy/mitm-adapter.ts'],
+    // The one module that imports http-mitm-proxy and touches its internals.
+    files: ['src/proxy/mitm-library.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: TOOLING }] },
   },
   {
@@ -61,17 +83,18 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            { name: 'http-mitm-proxy', message: 'Only src/proxy/mitm-adapter.ts imports it.' },
+            { name: 'http-mitm-proxy', message: 'Only src/proxy/mitm-library.ts imports it.' },
           ],
         },
       ],
     },
   },
   {
-    // Only the adapter may touch http-mitm-proxy.
+    // Only mitm-library.ts may touch http-mitm-proxy (its internals too: the adapter and the rest
+    // of the product reach the library only through mitm-library.ts's interface).
     files: ['src/**/*.ts'],
     ignores: [
-      'src/proxy/mitm-adapter.ts',
+      'src/proxy/mitm-library.ts',
       'src/cli/commands/demo.ts',
       'src/cli/commands/sim.ts',
       ...PURE,
@@ -80,11 +103,17 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: TOOLING,
           paths: [
             {
               name: 'http-mitm-proxy',
-              message: 'Only src/proxy/mitm-adapter.ts imports http-mitm-proxy.',
+              message: 'Only src/proxy/mitm-library.ts imports http-mitm-proxy.',
+            },
+          ],
+          patterns: [
+            ...TOOLING,
+            {
+              group: ['http-mitm-proxy/*'],
+              message: 'Only src/proxy/mitm-library.ts reaches into http-mitm-proxy.',
             },
           ],
         },

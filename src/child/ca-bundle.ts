@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { join, resolve } from 'node:path';
-import { writeFileMode } from '../proxy/ca-store.js';
+import { writeFileMode } from '../core/write-file-mode.js';
 
 export const CA_BUNDLE_FILE = 'ca-bundle.pem';
 

@@ -7,7 +7,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileMode } from '../proxy/ca-store.js';
+import { writeFileMode } from '../core/write-file-mode.js';
 
 /** A user's wgetrc larger than this is left out (wgetrc files are a few lines). */
 const MAX_USER_WGETRC = 64 * 1024;

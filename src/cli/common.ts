@@ -22,18 +22,6 @@ export function cliLogger(
   return createLogger({ level, format: o.logFormat, tty, color: !process.env.NO_COLOR });
 }
 
-/**
- * http-mitm-proxy writes its own progress lines with console.debug/info (to stdout, which scripts
- * read for the listening line). The CLI owns its process, so it sends those to the debug log.
- */
-export function quietLibraryConsole(log: Logger): void {
-  const toDebug = (...args: unknown[]): void =>
-    log.debug({ lib: 'http-mitm-proxy' }, args.map(String).join(' ').slice(0, 300));
-  console.debug = toDebug;
-  console.info = toDebug;
-  console.error = toDebug;
-}
-
 export function warnIfExposed(o: CommonOptions, log: Logger): void {
   if (!isLoopback(o.host)) {
     log.warn(
@@ -153,7 +141,6 @@ export async function startCliProxy(
   opts: { port: number; announce: NodeJS.WritableStream; clientName?: string },
 ): Promise<RunningProxy> {
   const log = cliLogger(o);
-  quietLibraryConsole(log);
   warnIfExposed(o, log);
   const proxy = await startProxy({
     host: o.host,

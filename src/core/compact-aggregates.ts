@@ -4,7 +4,6 @@
  * (the classification worker, for the live proxy), so a session of a million exchanges does not
  * copy a million ids between threads for every dashboard update. Pure.
  */
-import type { LiveSnapshot } from './live.js';
 import type { ApplicationRecord, Finding, ReportSummary } from './types.js';
 
 /** At most this many exchange ids per application or finding in the dashboard's views. */
@@ -46,7 +45,12 @@ export interface CompactSnapshot {
   readonly applications: readonly CompactApplication[];
 }
 
-export function compactSnapshot(s: LiveSnapshot): CompactSnapshot {
+/** A LiveSnapshot (core/live.ts, which imports this module's types) made light. */
+export function compactSnapshot(s: {
+  readonly startedAt: string;
+  readonly summary: ReportSummary;
+  readonly applications: readonly ApplicationRecord[];
+}): CompactSnapshot {
   return {
     startedAt: s.startedAt,
     summary: s.summary,

@@ -6,9 +6,10 @@
  * certificates are never written: they live in memory.
  */
 import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
-import { chmod, open, readFile, rename, stat } from 'node:fs/promises';
+import { chmod, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ToolError } from '../core/errors.js';
+import { writeFileMode } from '../core/write-file-mode.js';
 import { checkLeafKey, createCertificateAuthority, createLeafKey, type CertPair } from './certs.js';
 import { ensureDir } from './ensure-dir.js';
 
@@ -35,19 +36,6 @@ async function exists(path: string): Promise<boolean> {
     // Missing (or unreadable): treated as absent; the read below reports real problems.
     return false;
   }
-}
-
-/** Writes `text` to `path` with `mode`, atomically (temp file + rename), never group/world readable first. */
-export async function writeFileMode(path: string, text: string, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
-  const fh = await open(tmp, 'wx', mode);
-  try {
-    await fh.writeFile(text);
-  } finally {
-    await fh.close();
-  }
-  await chmod(tmp, mode);
-  await rename(tmp, path);
 }
 
 /** Reads a private key file, tightening it to 0600 when it is ours and open to others. */

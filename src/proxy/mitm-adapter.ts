@@ -1,29 +1,28 @@
 /**
- * The one module that talks to http-mitm-proxy. It only translates: CONNECTs that the policy does
- * not intercept become raw byte tunnels; intercepted requests are routed upstream (map-remote,
- * keep-alive agents) and, when the policy records them, copied into a CapturedExchange.
- * Classification happens elsewhere (the `onExchange` callback).
+ * The proxy's traffic policy around the library: CONNECTs that the policy does not intercept
+ * become raw byte tunnels; intercepted requests are routed upstream (map-remote, keep-alive
+ * agents) and, when the policy records them, copied into a CapturedExchange. Classification
+ * happens elsewhere (the `onExchange` callback). http-mitm-proxy itself (parsing and carrying
+ * requests and WebSockets upstream) is reached only through mitm-library.ts's small interface.
  *
  * Every CONNECT, request and upgrade is admitted before the library sees it (front-door.ts): a
  * request inside a tunnel goes only to the CONNECT's target, one for the proxy itself gets its
  * page, one for the dashboard a 403, and nothing is forwarded or tunneled to ourselves.
  */
-import { createRequire } from 'node:module';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Proxy, type IContext } from 'http-mitm-proxy';
 import type { Logger } from '../core/logger.js';
 import { clientLabel, type TlsRejection } from '../core/tls-rejections.js';
 import type { CapturedExchange } from '../core/captured.js';
 import { ToolError } from '../core/errors.js';
 import type { ExchangeError } from '../core/types.js';
-import { authorityText, type Target, type Tunnel } from './admission.js';
+import { authorityText, type Tunnel } from './admission.js';
 import { BodyTap, exchangeError } from './capture.js';
-import './console-filter.js';
 import type { LeafIssuer } from './certs.js';
 import { createConnectionLimits } from './connection-limits.js';
 import type { InterceptionPolicy } from './policy.js';
 import { createFrontDoor } from './front-door.js';
+import { listenLibrary, type ForwardedRequest, type MitmLibrary } from './mitm-library.js';
 import { createTlsTerminator } from './tls-terminator.js';
 import type { Upstream } from './upstream.js';
 
@@ -85,83 +84,23 @@ interface Flight {
   done: boolean;
 }
 
-// http-mitm-proxy makes (or loads) a node-forge CA in `sslCaDir` when it starts listening. Our leaves
-// come from tls-terminator.ts, so that CA would never sign anything: for our marker folder the
-// library gets an inert stand-in instead, and nothing is generated or written to disk.
-const NO_CA_DIR = '\0entra-bas-proxy:no-ca';
-type CaCreate = (dir: string, cb: (err: Error | null, ca?: unknown) => void) => void;
-const caModule = createRequire(import.meta.url)('http-mitm-proxy/dist/lib/ca.js') as {
-  default: { create: CaCreate };
-};
-const originalCreate = caModule.default.create;
-if (!(originalCreate as { patched?: boolean }).patched) {
-  const create: CaCreate = (dir, cb) =>
-    dir === NO_CA_DIR ? cb(null, {}) : originalCreate(dir, cb);
-  Object.assign(create, { patched: true });
-  caModule.default.create = create;
-}
-
-/** The `ws` module the library itself uses, for WebSocket upgrades on decrypted connections. */
-interface UpgradeServer {
-  handleUpgrade(
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    done: (ws: unknown) => void,
-  ): void;
-  close(): void;
-}
-const requireFromLibrary = createRequire(createRequire(import.meta.url).resolve('http-mitm-proxy'));
-const { WebSocketServer } = requireFromLibrary('ws') as {
-  WebSocketServer: new (opts: { noServer: true }) => UpgradeServer;
-};
-
-/** The library internals the adapter reuses (private in its typings). */
-interface LibraryInternals {
-  /** Its WebSocket relay (frame handlers, the upstream WebSocket). */
-  _onWebSocketServerConnect(isSSL: boolean, ws: unknown, req: IncomingMessage): void;
-  /** Its request pipeline (onRequest/onResponse handlers, the upstream request). */
-  _onHttpServerRequest(isSSL: boolean, req: IncomingMessage, res: ServerResponse): void;
-}
-
-/** http-mitm-proxy with our error handling: a 502 with one line, never the library's 504 dump. */
-class Mitm extends Proxy {
-  onFailure: (kind: string, ctx: IContext | null, err: Error) => void = () => undefined;
-  override _onError(kind: string, ctx: IContext | null, err: Error): void {
-    this.onFailure(kind, ctx, err);
-  }
-}
-
-export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
+export async function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
   const { policy, upstream, logger: log } = opts;
-  const mitm = new Mitm();
-  const flights = new Map<IContext, Flight>();
+  const flights = new Map<ForwardedRequest, Flight>();
   const tunnels = new Set<Duplex>();
   const limits = createConnectionLimits({
     logger: log,
     ...(opts.firstBytesTimeoutMs !== undefined ? { firstBytesMs: opts.firstBytesTimeoutMs } : {}),
     ...(opts.maxIdleConnections !== undefined ? { max: opts.maxIdleConnections } : {}),
   });
-  /** Where each admitted request (or WebSocket) goes: the library's own parse is not used. */
-  const pins = new WeakMap<IncomingMessage, Target>();
-  const wsPins = new WeakMap<object, Target>();
-
-  const lib = mitm as unknown as LibraryInternals;
-  const upgrades = new WebSocketServer({ noServer: true });
+  // Set once the library listens; nothing reaches forward/relay before that.
+  let lib: MitmLibrary | null = null;
   const door = createFrontDoor({
     caPem: opts.caPem,
     logger: log,
     route: (t) => upstream.route(t.host, t.port, false),
-    forward(tls, req, res, to) {
-      pins.set(req, to);
-      lib._onHttpServerRequest(tls, req, res);
-    },
-    relay(tls, req, socket, head, to) {
-      upgrades.handleUpgrade(req, socket, head, (ws) => {
-        wsPins.set(ws as object, to);
-        lib._onWebSocketServerConnect(tls, ws, req);
-      });
-    },
+    forward: (tls, req, res, to) => lib?.forward(tls, req, res, to),
+    relay: (tls, req, socket, head, to) => lib?.relay(tls, req, socket, head, to),
   });
   const terminator = createTlsTerminator<Tunnel>({
     issuer: opts.issuer,
@@ -186,47 +125,6 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
   // It never listens; 'listening' starts Node's checks of its header and request timeouts.
   tunneledHttp.emit('listening');
   limits.watch(tunneledHttp);
-
-  // WebSockets (relayed, not recorded) go where their requests would: map-remote and our agents.
-  mitm.onWebSocketConnection((ctx, callback) => {
-    const o = ctx.proxyToServerWebSocketOptions as { url: string; agent?: unknown } | undefined;
-    const pin = wsPins.get(ctx.clientToProxyWebSocket as object);
-    if (o) {
-      try {
-        const u = new URL(o.url);
-        const tls = u.protocol === 'wss:';
-        const host = pin?.host ?? u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-        const port = pin?.port ?? (u.port ? Number(u.port) : tls ? 443 : 80);
-        const r = upstream.route(host, port, tls);
-        o.url = `${r.tls ? 'wss' : 'ws'}://${authorityText(r)}${u.pathname}${u.search}`;
-        o.agent = r.tls ? upstream.httpsAgent : upstream.httpAgent;
-        // --map-remote pointing at us: the client's WebSocket is closed (onWebSocketError).
-        const loop = door.loop({ host, port }, r);
-        if (loop) {
-          loop.then(
-            (kind) => callback(kind ? new Error('--map-remote points at this proxy') : undefined),
-            () => callback(new Error('cannot route')),
-          );
-          return;
-        }
-      } catch {
-        // Not a URL we can route: the library connects as it would.
-      }
-    }
-    callback();
-  });
-  // The library leaves the client's WebSocket open when the upstream one fails: close it, so the
-  // client learns at once instead of waiting on a dead relay.
-  mitm.onWebSocketError((ctx) => {
-    const client = ctx.clientToProxyWebSocket as { terminate?: () => void } | undefined;
-    client?.terminate?.();
-  });
-
-  // The library's own CONNECT continuation (its callback) is never called: every CONNECT is ours.
-  mitm.onConnect((req, socket, head) => {
-    const client = clientLabel(req.headers['user-agent']) ?? opts.defaultClient ?? null;
-    door.connect(req.url ?? '', socket, (tunnel) => connect(tunnel, socket, head, client));
-  });
 
   function connect(tunnel: Tunnel, socket: Duplex, head: Buffer, client: string | null): void {
     const decision = tunnel.self ? 'intercept' : policy.connect(tunnel.host, tunnel.port);
@@ -290,60 +188,54 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
     );
   }
 
-  mitm.onRequest((ctx, callback) => {
-    const o = ctx.proxyToServerRequestOptions!;
-    const isTls = ctx.isSSL;
-    // Admitted before the library saw it (onRequest above): the pin is the only route.
-    const pin = pins.get(ctx.clientToProxyRequest);
-    const host = pin?.host ?? String(o.host).toLowerCase();
-    const port = pin?.port ?? Number(o.port);
-    const url = originForm(ctx.clientToProxyRequest.url ?? '/');
-    const r = upstream.route(host, port, isTls);
+  /** An admitted request, before the library sends it upstream: route it, maybe record it. */
+  function request(x: ForwardedRequest): void {
+    const { host, port } = x.pin;
+    const url = originForm(x.clientRequest.url ?? '/');
+    const r = upstream.route(host, port, x.tls);
     // The target itself was checked on admission; --map-remote may still point at us.
     const loop = door.loop({ host, port }, r);
     if (!loop) return forward();
     loop.then(
       (kind) => {
         if (!kind) return forward();
-        door.refuseLoop(kind, host, ctx.clientToProxyRequest, ctx.proxyToClientResponse);
+        door.refuseLoop(kind, host, x.clientRequest, x.clientResponse);
       },
-      () => ctx.proxyToClientResponse.destroy(),
+      () => x.clientResponse.destroy(),
     );
 
     function forward(): void {
-      o.host = r.host;
-      o.port = r.port;
-      o.path = url;
-      if (r.tls !== isTls) ctx.isSSL = r.tls;
-      o.agent = r.tls ? upstream.httpsAgent : upstream.httpAgent;
-      if (!r.tls && upstream.viaProxy) {
-        o.host = upstream.viaProxy.host;
-        o.port = upstream.viaProxy.port;
-        o.path = `http://${authorityText(r)}${url}`;
-      }
-      if (!policy.record(host, port, url.split('?', 1)[0] ?? '/')) return callback();
+      const via = !r.tls ? upstream.viaProxy : null;
+      const to = {
+        host: via ? via.host : r.host,
+        port: via ? via.port : r.port,
+        path: via ? `http://${authorityText(r)}${url}` : url,
+        tls: r.tls,
+        agent: r.tls ? upstream.httpsAgent : upstream.httpAgent,
+      };
+      if (!policy.record(host, port, url.split('?', 1)[0] ?? '/')) return x.send(to);
       const wait = opts.gate?.();
       if (wait) {
         void wait.then(() => {
           // The client may have given up while it waited: nothing to record then.
-          if (ctx.proxyToClientResponse.closed) return callback();
-          track(ctx, host, port, isTls, url);
-          callback();
+          if (x.clientResponse.closed) return x.send(to);
+          track(x, host, port, url);
+          x.send(to);
         });
         return;
       }
-      track(ctx, host, port, isTls, url);
-      return callback();
+      track(x, host, port, url);
+      x.send(to);
     }
-  });
+  }
 
   /** Copy a recorded request and its response as they stream through; finish() at the end. */
-  function track(ctx: IContext, host: string, port: number, isTls: boolean, url: string): void {
+  function track(x: ForwardedRequest, host: string, port: number, url: string): void {
     const f: Flight = {
       started: Date.now(),
       host,
       port,
-      scheme: isTls ? 'https' : 'http',
+      scheme: x.tls ? 'https' : 'http',
       url,
       req: new BodyTap(opts.captureLimit),
       res: new BodyTap(opts.captureLimit),
@@ -351,36 +243,35 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
       error: null,
       done: false,
     };
-    flights.set(ctx, f);
-    ctx.clientToProxyRequest.on('data', (c: Buffer) => f.req.push(c));
+    flights.set(x, f);
+    x.clientRequest.on('data', (c: Buffer) => f.req.push(c));
     const timer = setTimeout(() => {
       if (f.response) return;
       f.error = exchangeError({ code: 'ETIMEDOUT' }, 'upstream', `${host}:${port}`);
-      ctx.proxyToServerRequest?.destroy();
-      replyFailure(ctx, f.error.message);
+      x.abortUpstream();
+      replyFailure(x, f.error.message);
     }, opts.upstreamTimeoutMs);
     timer.unref();
-    ctx.onResponse((c, cb) => {
+    x.onUpstreamResponse((res) => {
       clearTimeout(timer);
-      f.response = c.serverToProxyResponse ?? null;
+      f.response = res ?? null;
       f.response?.on('data', (chunk: Buffer) => f.res.push(chunk));
-      cb();
     });
-    ctx.proxyToClientResponse.once('close', () => {
+    x.clientResponse.once('close', () => {
       clearTimeout(timer);
-      if (!ctx.proxyToClientResponse.writableFinished && !f.error) {
+      if (!x.clientResponse.writableFinished && !f.error) {
         f.error = exchangeError({ code: 'ECONNRESET' }, 'client', host);
-        ctx.proxyToServerRequest?.destroy();
+        x.abortUpstream();
       }
-      finish(ctx, f);
+      finish(x, f);
     });
   }
 
-  function finish(ctx: IContext, f: Flight): void {
+  function finish(x: ForwardedRequest, f: Flight): void {
     if (f.done) return;
     f.done = true;
-    flights.delete(ctx);
-    const req = ctx.clientToProxyRequest;
+    flights.delete(x);
+    const req = x.clientRequest;
     const res = f.response;
     // References only: the bytes and Node's header objects are decoded where it is classified.
     const exchange: CapturedExchange = {
@@ -411,105 +302,112 @@ export function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> {
     }
   }
 
-  function replyFailure(ctx: IContext, message: string): void {
-    const res = ctx.proxyToClientResponse;
+  function replyFailure(x: ForwardedRequest, message: string): void {
+    const res = x.clientResponse;
     if (!res.headersSent) {
       res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
       res.end(`entra-bas-proxy: ${message}\n`);
     } else if (!res.writableEnded) res.destroy();
   }
 
-  mitm.onFailure = (kind, ctx, err) => {
-    if (!ctx) {
-      // `error`, not `code`: the logger censors `code` (the OAuth authorization code).
-      log.debug({ kind, error: (err as { code?: string }).code }, 'proxy socket error');
-      return;
-    }
-    const f = flights.get(ctx);
-    const fromClient = /^(CLIENT_TO_PROXY|PROXY_TO_CLIENT)/.test(kind);
-    const target = `${String(ctx.clientToProxyRequest.headers.host ?? 'upstream')}`;
-    const e = exchangeError(err, fromClient ? 'client' : 'upstream', target);
-    if (f && !f.error) f.error = e;
-    if (fromClient) {
-      ctx.proxyToServerRequest?.destroy();
-      return;
-    }
-    log.warn({ kind, error: e.code }, e.message);
-    replyFailure(ctx, e.message);
-  };
-
-  return new Promise((resolve, reject) => {
-    mitm.listen(
-      {
-        host: opts.host,
-        port: opts.port,
-        keepAlive: true,
-        sslCaDir: NO_CA_DIR,
-        httpAgent: upstream.httpAgent,
-        httpsAgent: upstream.httpsAgent,
+  const started = await listenLibrary(
+    {
+      host: opts.host,
+      port: opts.port,
+      httpAgent: upstream.httpAgent,
+      httpsAgent: upstream.httpsAgent,
+    },
+    {
+      // Every request and upgrade on the listening port is admitted first.
+      serverRequest: (req, res) => door.request(null, false, req, res),
+      serverUpgrade: (req, socket, head) => door.upgrade(null, false, req, socket, head),
+      connect(req, socket, head) {
+        const client = clientLabel(req.headers['user-agent']) ?? opts.defaultClient ?? null;
+        door.connect(req.url ?? '', socket, (tunnel) => connect(tunnel, socket, head, client));
       },
-      () => {
-        server.off('error', reject);
-        server.on('error', (e) => log.error({ err: e.message }, 'proxy server error'));
-        door.listening(mitm.httpPort);
-        const adapter: MitmAdapter = {
-          port: mitm.httpPort,
-          inFlight: () => flights.size,
-          setDashboard: (url) => door.setDashboard(url),
-          connections: () => new Promise((r) => server.getConnections((err, n) => r(err ? 0 : n))),
-          async drain(ms) {
-            const until = Date.now() + ms;
-            // A client that refuses our certificate just before the end (the command `run`
-            // started exits at once) is heard out, briefly, so its refusal is counted.
-            const handshakes = Date.now() + Math.min(ms, HANDSHAKE_DRAIN_MS);
-            while (
-              (flights.size > 0 && Date.now() < until) ||
-              (terminator.undecided() > 0 && Date.now() < handshakes)
-            )
-              await new Promise((r) => setTimeout(r, 20));
-          },
-          close: async () => {
-            for (const t of tunnels) t.destroy();
-            terminator.close();
-            upgrades.close();
-            mitm.close();
-            limits.close();
-            tunneledHttp.closeAllConnections();
-            server.closeAllConnections();
-          },
-        };
-        // Chaining through ourselves would loop every plain request and tunnel.
-        const via = upstream.viaProxy;
-        const loop = via ? door.which(via) : null;
-        if (!loop || !via) return resolve(adapter);
-        void loop.then(async (kind) => {
-          if (!kind) return resolve(adapter);
-          await adapter.close();
-          reject(
-            new ToolError(
-              'ERR_USAGE',
-              `--upstream-proxy ${authorityText(via)} is this proxy itself (it would loop)`,
-            ),
+      request,
+      // WebSockets (relayed, not recorded) go where their requests would: map-remote and our agents.
+      webSocket(ws, done) {
+        if (!ws.url) return done();
+        try {
+          const u = new URL(ws.url);
+          const tls = u.protocol === 'wss:';
+          const host = ws.pin?.host ?? u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+          const port = ws.pin?.port ?? (u.port ? Number(u.port) : tls ? 443 : 80);
+          const r = upstream.route(host, port, tls);
+          ws.retarget(
+            `${r.tls ? 'wss' : 'ws'}://${authorityText(r)}${u.pathname}${u.search}`,
+            r.tls ? upstream.httpsAgent : upstream.httpAgent,
           );
-        });
+          // --map-remote pointing at us: the client's WebSocket is closed.
+          const loop = door.loop({ host, port }, r);
+          if (loop) {
+            loop.then(
+              (kind) => done(kind ? new Error('--map-remote points at this proxy') : undefined),
+              () => done(new Error('cannot route')),
+            );
+            return;
+          }
+        } catch {
+          // Not a URL we can route: the library connects as it would.
+        }
+        done();
       },
-    );
-    // With the inert CA the library creates its server synchronously; listen errors (EADDRINUSE)
-    // arrive only as an 'error' event on it.
-    const server = (mitm as unknown as { httpServer: Server }).httpServer;
-    server.once('error', reject);
-    // Every request and upgrade on the listening port is admitted first (requests for the proxy
-    // itself never reach the library, which would forward them to us again).
-    server.removeAllListeners('request');
-    server.on('request', (req: IncomingMessage, res: ServerResponse) =>
-      door.request(null, false, req, res),
-    );
-    server.removeAllListeners('upgrade');
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      door.upgrade(null, false, req, socket, head),
-    );
-    limits.watch(server);
-  });
+      failure(side, x, err, kind) {
+        if (!x) {
+          // `error`, not `code`: the logger censors `code` (the OAuth authorization code).
+          log.debug({ kind, error: err.code }, 'proxy socket error');
+          return;
+        }
+        const f = flights.get(x);
+        const target = `${String(x.clientRequest.headers.host ?? 'upstream')}`;
+        const e = exchangeError(err, side, target);
+        if (f && !f.error) f.error = e;
+        if (side === 'client') return x.abortUpstream();
+        log.warn({ kind, error: e.code }, e.message);
+        replyFailure(x, e.message);
+      },
+      serverError: (e) => log.error({ err: e.message }, 'proxy server error'),
+    },
+  );
+  lib = started;
+  limits.watch(started.server);
+  door.listening(started.port);
+  const adapter: MitmAdapter = {
+    port: started.port,
+    inFlight: () => flights.size,
+    setDashboard: (url) => door.setDashboard(url),
+    connections: () =>
+      new Promise((r) => started.server.getConnections((err, n) => r(err ? 0 : n))),
+    async drain(ms) {
+      const until = Date.now() + ms;
+      // A client that refuses our certificate just before the end (the command `run`
+      // started exits at once) is heard out, briefly, so its refusal is counted.
+      const handshakes = Date.now() + Math.min(ms, HANDSHAKE_DRAIN_MS);
+      while (
+        (flights.size > 0 && Date.now() < until) ||
+        (terminator.undecided() > 0 && Date.now() < handshakes)
+      )
+        await new Promise((r) => setTimeout(r, 20));
+    },
+    close: async () => {
+      for (const t of tunnels) t.destroy();
+      terminator.close();
+      started.close();
+      limits.close();
+      tunneledHttp.closeAllConnections();
+      started.server.closeAllConnections();
+    },
+  };
+  // Chaining through ourselves would loop every plain request and tunnel.
+  const via = upstream.viaProxy;
+  const loop = via ? door.which(via) : null;
+  if (!loop || !via || !(await loop)) return adapter;
+  await adapter.close();
+  throw new ToolError(
+    'ERR_USAGE',
+    `--upstream-proxy ${authorityText(via)} is this proxy itself (it would loop)`,
+  );
 }
 
 /** `http://h/p?q` (absolute form, plain-HTTP proxying) -> `/p?q`. */

@@ -14,7 +14,7 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { ToolError } from '../core/errors.js';
-import { createPolicy } from '../proxy/policy.js';
+import { isRecorded } from '../core/recorded.js';
 import type {
   ExchangeError,
   ExchangeErrorCode,
@@ -36,7 +36,7 @@ export interface HarReadOptions {
   onProgress?(entries: number, bytes: number): void;
   /**
    * Which requests to yield (host lowercase without port, path without query). Default: what the
-   * live proxy records (src/proxy/policy.ts), so a HAR and a live session see the same exchanges.
+   * live proxy records (src/core/recorded.ts), so a HAR and a live session see the same exchanges.
    */
   keep?(host: string, port: number, path: string): boolean;
   /** Prefix of the exchange ids (default `har-<file basename>`); ids are `<prefix>-<index>`. */
@@ -360,6 +360,5 @@ export function readHar(
   return { stats, [Symbol.asyncIterator]: () => gen() };
 }
 
-const defaultPolicy = createPolicy({});
 const defaultKeep = (host: string, port: number, path: string): boolean =>
-  defaultPolicy.record(host, port, path);
+  isRecorded(host, port, path);

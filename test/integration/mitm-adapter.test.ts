@@ -9,7 +9,7 @@ import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { createRequire } from 'node:module';
 import { ProxyAgent, WebSocket, request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import type { RawExchange } from '../../src/core/types.js';
 import { createCertificateAuthority, LeafIssuer } from '../../src/proxy/certs.js';
@@ -45,8 +45,17 @@ let proxyCa: string;
 const exchanges: RawExchange[] = [];
 /** What the adapter's gate answers (a test sets it to hold recorded requests). */
 let gateNow: Promise<void> | null = null;
+/** What reached the global console while the proxy ran (http-mitm-proxy logs through it). */
+const printed: string[] = [];
 
 beforeAll(async () => {
+  for (const m of ['debug', 'info', 'log', 'warn', 'error'] as const) {
+    const original = console[m].bind(console);
+    vi.spyOn(console, m).mockImplementation((...args: unknown[]) => {
+      printed.push(`console.${m}: ${args.map(String).join(' ')}`);
+      original(...args);
+    });
+  }
   up = await startTestUpstream();
   plain = await startTestUpstream(undefined, { tls: false });
   // An upstream whose CA nobody trusts: the proxy must refuse it, never tunnel around it.
@@ -97,6 +106,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  vi.restoreAllMocks();
   await mitm.close();
   await up.close();
   await plain.close();
@@ -388,6 +398,25 @@ describe('mitm adapter', () => {
     await waitFor(() => exchanges.some((e) => e.url === '/hang'));
     expect(exchanges.find((e) => e.url === '/hang')?.error?.code).toBe('upstream-timeout');
     await a.close();
+  });
+
+  // Last: it covers the traffic of every test above (resets, refused handshakes, unreachable,
+  // untrusted and silent upstreams, WebSockets) plus clients that reset their CONNECT socket.
+  it('the library prints nothing on the console: its failures are ours to report', async () => {
+    for (const host of ['login.microsoftonline.com', 'example.org']) {
+      await new Promise<void>((resolve, reject) => {
+        const s = net.connect(mitm.port, '127.0.0.1', () =>
+          s.write(`CONNECT ${host}:443 HTTP/1.1\r\nhost: ${host}:443\r\n\r\n`),
+        );
+        s.once('data', () => {
+          s.resetAndDestroy();
+          resolve();
+        });
+        s.once('error', reject);
+      });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(printed).toEqual([]);
   });
 });
 

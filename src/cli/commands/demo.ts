@@ -11,7 +11,7 @@ import { worstVerdict } from '../../core/verdict.js';
 import { startProxy } from '../../proxy/server.js';
 import { startEntraSim } from '../../../sim/entra-sim.js';
 import { FLOWS, SIM_HOSTS } from '../../../sim/flows.js';
-import { cliLogger, quietLibraryConsole, summaryLine } from '../common.js';
+import { cliLogger, summaryLine } from '../common.js';
 import { DEFAULT_OUT, sessionPathFor, type CommonOptions, type Parsed } from '../options.js';
 
 const DEMO_DIR = 'demo-out';
@@ -59,7 +59,6 @@ export async function demoCommand(p: Parsed): Promise<number> {
       );
   }
   const log = cliLogger({ ...o, quiet: true });
-  quietLibraryConsole(log);
   const sim = await startEntraSim();
   const work = await mkdtemp(join(tmpdir(), 'entra-bas-demo-'));
   const mapRemote: Record<string, string> = {};
