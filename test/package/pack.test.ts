@@ -68,9 +68,11 @@ describe('the packed package, installed in an empty folder', () => {
     expect(installed.code, installed.stderr).toBe(0);
   }, 300_000);
 
+  // The installed folder holds the runtime dependencies (Azure Identity and its kin): removing
+  // them takes a while on a busy machine.
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   it('ships the product, not the checkout', () => {
     const pkgDir = join(app, 'node_modules', 'entra-bas-proxy');

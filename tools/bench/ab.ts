@@ -12,6 +12,7 @@
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchChild } from './child.js';
@@ -31,7 +32,8 @@ interface Sample {
   readonly cpuUs: number;
 }
 
-const HERE = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+// This file is dist/tools/bench/ab.js: the checkout is three levels up.
+const HERE = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
 function parseVariant(spec: string): Variant {
   const [head = '', ...pairs] = spec.split(',');
@@ -59,7 +61,12 @@ function processCpuSeconds(pid: number): number {
 
 async function start(v: Variant, upstream: BenchChild, tmpDir: string): Promise<BenchChild> {
   // Each variant's own bench code (and so its own build of the proxy) starts its child.
-  const childUrl = pathToFileURL(path.join(v.dir, 'dist/tools/bench/child.js')).href;
+  // A build from before the layout change (tools/ inside src/) has it at dist/bench/.
+  const child = ['dist/tools/bench/child.js', 'dist/bench/child.js']
+    .map((p) => path.join(v.dir, p))
+    .find((p) => existsSync(p));
+  if (!child) throw new Error(`${v.dir}: no dist/tools/bench/child.js (run npm run build there)`);
+  const childUrl = pathToFileURL(child).href;
   const { startChild } = (await import(childUrl)) as typeof import('./child.js');
   const saved = { ...process.env };
   Object.assign(process.env, v.env);
