@@ -10,9 +10,8 @@
  * proxy's process. Example: `npm run bench:ab -- bare bare` measures the noise floor (the
  * baseline against itself); `npm run bench:ab -- bas@../old bas` compares this build to another.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchChild } from './child.js';
