@@ -427,7 +427,12 @@ export function readSessionLog(
  * evidence alone. Each is cheap to pass between threads (a string), `rest` parses back into the
  * record without evidence, and `joinRecordLine` makes the session-log line of the two.
  */
-export function recordParts(record: ExchangeRecord): { rest: string; evidence: string } {
+export interface RecordParts {
+  readonly rest: string;
+  readonly evidence: string;
+}
+
+export function recordParts(record: ExchangeRecord): RecordParts {
   // A member whose value is undefined is left out by JSON.stringify.
   return {
     rest: JSON.stringify({ ...record, evidence: undefined }),
