@@ -73,8 +73,7 @@ export interface SessionLogWriter {
 /**
  * Create (or truncate) the session log at `path` and write its header. Throws ToolError ERR_IO when
  * the file cannot be created: a failure at startup, not in the hot path. With `reopen`, an existing
- * log is continued instead (no header; a torn last line is ended first): how the proxy's thread
- * takes over from a classification worker that died.
+ * log is continued instead (no header; a torn last line is ended first).
  */
 export function openSessionLog(
   path: string,
