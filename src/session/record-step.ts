@@ -1,6 +1,8 @@
 /**
  * The recording step: the ONE place where a classified exchange becomes part of a session. Every
- * path goes through it: the live proxy (recorder.ts), `classify`, `report` and `merge`.
+ * path goes through it: the live proxy (recorder.ts), `classify`, `report` and `merge`. It takes a
+ * record one at a time (`record`), or a task's batch whose log lines are already encoded
+ * (`recordBatch`: the lines go to the log in one write, then each record goes on as below).
  *
  *   record (+ its two JSON texts, when a task made them)
  *     -> fold into the session's aggregates (classifiers/session.ts)
@@ -16,7 +18,12 @@
  */
 import { compactApplication } from '../core/compact-aggregates.js';
 import type { Logger } from '../core/logger.js';
-import type { ApplicationRecord, ExchangeRecord, ReportSummary } from '../core/types.js';
+import {
+  EMPTY_EVIDENCE,
+  type ApplicationRecord,
+  type ExchangeRecord,
+  type ReportSummary,
+} from '../core/types.js';
 import { createSession, type Session } from '../classifiers/session.js';
 import type { CompactApplication } from '../core/compact-aggregates.js';
 import {
@@ -26,6 +33,7 @@ import {
   type SessionLogWriter,
 } from '../sources/session-log.js';
 import { RecentLines } from './recent-lines.js';
+import type { ClassifiedBatch } from './tasks.js';
 
 /** The session's aggregates: what the report head and the dashboard's overview are made of. */
 export interface SessionAggregates {
@@ -60,6 +68,11 @@ export interface RecordStep {
    * `record` may then carry EMPTY_EVIDENCE, the evidence being in `parts`); else made here.
    */
   record(record: ExchangeRecord, parts?: RecordParts): void;
+  /**
+   * Record the records `from` to `to` (default: all) of a classified batch (tasks.ts), in order.
+   * Listeners get them without their evidence (it is in the log: `lookup`).
+   */
+  recordBatch(batch: ClassifiedBatch, from?: number, to?: number): void;
   /** A session event line for the log (a JSON object with a `type`), between the records. */
   note(line: string): void;
   /** Called with every record, in order (evidence as given to `record`); returns unsubscribe. */
@@ -86,26 +99,70 @@ export function createRecordStep(o: RecordStepOptions): RecordStep {
   let total = 0;
   let closed = false;
   const parse = (line: string): ExchangeRecord => JSON.parse(line) as ExchangeRecord;
+  /** After the record's line is in the log (at `offset`, -1: not written, `line` kept). */
+  const logged = (
+    record: ExchangeRecord,
+    offset: number,
+    line: () => string,
+    parts: () => RecordParts,
+  ): void => {
+    recentLines.note(record.id, offset, offset < 0 ? line() : '');
+    logExchange(logger, record);
+    if (sinks.length > 0) {
+      const p = parts();
+      for (const sink of sinks) sink.add(record, p);
+    }
+    for (const l of listeners) {
+      try {
+        l(record);
+      } catch (err) {
+        // A listener (the dashboard) failing must not stop the recording.
+        logger?.debug({ err: String(err) }, 'record listener failed');
+      }
+    }
+  };
   return {
     session,
     record(record, given) {
       total++;
       session.add(record);
-      let parts = given;
-      const line = parts ? joinRecordLine(parts.rest, parts.evidence) : JSON.stringify(record);
-      recentLines.note(record.id, log && !closed ? log.appendLine(line) : -1, line);
-      logExchange(logger, record);
-      if (sinks.length > 0) {
-        parts ??= recordParts(record);
-        for (const sink of sinks) sink.add(record, parts);
-      }
-      for (const l of listeners) {
-        try {
-          l(record);
-        } catch (err) {
-          // A listener (the dashboard) failing must not stop the recording.
-          logger?.debug({ err: String(err) }, 'record listener failed');
-        }
+      const line = given ? joinRecordLine(given.rest, given.evidence) : JSON.stringify(record);
+      const at = log && !closed ? log.appendLine(line) : -1;
+      logged(
+        record,
+        at,
+        () => line,
+        () => given ?? recordParts(record),
+      );
+    },
+    recordBatch(batch, from = 0, to = batch.rests.length) {
+      let start = 0;
+      for (let i = 0; i < from; i++) start += batch.lineBytes[i]!;
+      let end = start;
+      for (let i = from; i < to; i++) end += batch.lineBytes[i]!;
+      const bytes = batch.lines.subarray(start, end);
+      const base = log && !closed ? log.appendBytes(bytes, to - from) : -1;
+      let offset = 0;
+      for (let i = from; i < to; i++) {
+        const rest = batch.rests[i]!;
+        const record = JSON.parse(rest) as ExchangeRecord;
+        (record as { evidence: unknown }).evidence = EMPTY_EVIDENCE;
+        total++;
+        session.add(record);
+        const size = batch.lineBytes[i]!;
+        const evidenceSize = batch.evidenceBytes[i]!;
+        const at = offset;
+        // The line is `rest` without its closing brace, `,"evidence":`, the evidence, `}\n`.
+        const evidence = (): string =>
+          Buffer.from(
+            bytes.buffer,
+            bytes.byteOffset + at + size - 2 - evidenceSize,
+            evidenceSize,
+          ).toString('utf8');
+        const line = (): string =>
+          Buffer.from(bytes.buffer, bytes.byteOffset + at, size - 1).toString('utf8');
+        logged(record, base < 0 ? -1 : base + at, line, () => ({ rest, evidence: evidence() }));
+        offset += size;
       }
     },
     note(line) {

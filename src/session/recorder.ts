@@ -18,8 +18,8 @@ import { oneLine } from '../core/errors.js';
 import type { SubmittedExchange } from '../core/captured.js';
 import type { Logger } from '../core/logger.js';
 import { plural } from '../core/plural.js';
-import { EMPTY_EVIDENCE, type ExchangeRecord } from '../core/types.js';
-import { openSessionLog, type RecordParts } from '../sources/session-log.js';
+import type { ExchangeRecord } from '../core/types.js';
+import { openSessionLog } from '../sources/session-log.js';
 import { createPool, type Pool } from './pool.js';
 import { RawBatchWriter, type RawBatch } from './raw-batch.js';
 import {
@@ -28,7 +28,7 @@ import {
   type RecordStep,
   type SessionAggregates,
 } from './record-step.js';
-import { classifyRaws } from './tasks.js';
+import { classifyRaws, type ClassifiedBatch } from './tasks.js';
 
 export type { CompactAggregates, SessionAggregates } from './record-step.js';
 
@@ -155,16 +155,15 @@ export async function createRecorder(opts: RecorderOptions): Promise<Recorder> {
     }
   };
 
-  const apply = (flight: Flight, parts: readonly RecordParts[]): void => {
-    const notes = flight.notes;
-    let n = 0;
-    for (const [i, p] of parts.entries()) {
-      for (; n < notes.length && notes[n]!.at <= i; n++) step.note(notes[n]!.line);
-      const record = JSON.parse(p.rest) as ExchangeRecord;
-      (record as { evidence: unknown }).evidence = EMPTY_EVIDENCE;
-      step.record(record, p);
+  const apply = (flight: Flight, batch: ClassifiedBatch): void => {
+    // Notes go between the records submitted before and after them.
+    let from = 0;
+    for (const note of flight.notes) {
+      if (note.at > from) step.recordBatch(batch, from, note.at);
+      from = Math.max(from, note.at);
+      step.note(note.line);
     }
-    for (; n < notes.length; n++) step.note(notes[n]!.line);
+    step.recordBatch(batch, from);
   };
   const landed = (flight: Flight): void => {
     flights.shift();
@@ -190,7 +189,7 @@ export async function createRecorder(opts: RecorderOptions): Promise<Recorder> {
     tail = tail
       .then(() => classified)
       .then(
-        (parts) => apply(flight, parts),
+        (classified) => apply(flight, classified),
         (err: unknown) => {
           // A task that throws is a bug in a classifier; classifyExchange turns every problem
           // with the traffic into a record, so this is said loudly and the session goes on.

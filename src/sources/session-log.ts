@@ -57,6 +57,11 @@ export interface SessionLogWriter {
    * byte offset where the line starts in the file (-1 once writing failed).
    */
   appendLine(line: string): number;
+  /**
+   * Lines already encoded (UTF-8, each ending in a newline; `count` of them), written now after
+   * what is pending. Returns the byte offset where the first starts (-1 once writing failed).
+   */
+  appendBytes(lines: Uint8Array, count: number): number;
   /** Write what is pending now rather than at the end of the event-loop turn. */
   flush(): void;
   /** Flush to disk and close. Idempotent. */
@@ -99,9 +104,9 @@ export function openSessionLog(
   let error: ToolError | null = null;
   let written = 0;
 
-  const writeLine = (line: string): void => {
+  const writeLine = (line: string): void => writeBytes(Buffer.from(line + '\n', 'utf8'));
+  const writeBytes = (buf: Uint8Array): void => {
     if (fd === null || error !== null) return;
-    const buf = Buffer.from(line + '\n', 'utf8');
     try {
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
@@ -157,6 +162,15 @@ export function openSessionLog(
     return at;
   };
 
+  const appendBytes = (lines: Uint8Array, count: number): number => {
+    if (fd === null || error !== null) return -1;
+    flush();
+    const at = size;
+    writeBytes(lines);
+    written += count;
+    return error === null ? at : -1;
+  };
+
   return {
     path,
     get error() {
@@ -183,6 +197,7 @@ export function openSessionLog(
       void appendLine(line);
     },
     appendLine,
+    appendBytes,
     flush,
     close() {
       if (fd === null) return;
