@@ -10,7 +10,7 @@ import { classifyExchange } from '../classifiers/index.js';
 import { toRawExchange } from '../core/captured.js';
 import { joinRecordLine, recordParts } from '../sources/session-log.js';
 import { classifyEntries } from './classify-batch.js';
-import { readRawBatch, type RawBatch } from './raw-batch.js';
+import { readRawBatch } from './raw-batch.js';
 
 /** A batch of classified records as the recording step takes them (RecordStep.recordBatch). */
 export interface ClassifiedBatch {
@@ -30,7 +30,10 @@ export interface ClassifiedBatch {
  * than folding the aggregates): the log lines already encoded, and each record's JSON without its
  * evidence to fold.
  */
-export function classifyRaws(batch: Pick<RawBatch, 'data' | 'count'>): ClassifiedBatch {
+export function classifyRaws(batch: {
+  readonly data: Uint8Array;
+  readonly count: number;
+}): ClassifiedBatch {
   const rests: string[] = [];
   const lineBytes: number[] = [];
   const evidenceBytes: number[] = [];
