@@ -2,7 +2,7 @@
  * Log lines for people (`--log-format human`, the default): one pino JSON line in, one readable line
  * out. It is applied to the line pino has already serialized, so the redaction of REDACT_PATHS is
  * in force before anything here sees a value. A classified exchange (the fields of
- * `exchangeLogFields`) becomes one line: verdict, app, grant, host, then method, path and status.
+ * `logExchange` in session/record-step.ts) becomes one line: verdict, app, grant, host, then method, path and status.
  * Pure: no I/O, the clock comes from the line itself.
  */
 

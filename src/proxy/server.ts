@@ -15,8 +15,7 @@ import { javaTrustStore } from '../child/java-truststore.js';
 import type { HostRejections } from '../core/tls-rejections.js';
 import type { TrustPaths } from '../core/trust-hint.js';
 import { BAS_SUPPORTED_HOSTS } from '../core/hosts.js';
-import type { Recorder } from '../session/recorder.js';
-import { createWorkerRecorder } from '../session/worker-recorder.js';
+import { createRecorder, type Recorder } from '../session/recorder.js';
 import { renderSession, writeSessionReports, type ReportOptions } from '../session/finish.js';
 import { startDashboard } from '../ui/server.js';
 import { loadOrCreateCa } from './ca-store.js';
@@ -126,7 +125,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     upstreamCa: options.upstreamCa ?? [],
     upstreamProxy: options.upstreamProxy ?? null,
   });
-  const recorder = await createWorkerRecorder({
+  const recorder = await createRecorder({
     sessionLogPath: options.sessionLogPath ?? null,
     logger,
   });
@@ -147,7 +146,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
       logger,
       caPem: ca.certPem,
       nextId: () => `${tag}-${(++n).toString().padStart(6, '0')}`,
-      gate: () => recorder.throttle?.() ?? null,
+      gate: () => recorder.throttle(),
       onTlsRejected: refused.add,
       defaultClient: options.clientName ?? null,
       onExchange: (exchange) => {

@@ -1,6 +1,6 @@
 /**
- * Classifying a batch of HAR entries: the work `classify` hands to its worker threads (and does
- * itself when no worker can run). An entry's JSON text goes in; out come its record without the
+ * Classifying a batch of HAR entries: the pool's `classify-entries` task (tasks.ts), which
+ * `classify` hands to its worker threads. An entry's JSON text goes in; out come its record without the
  * evidence and the evidence, each as JSON text: the pipeline parses the first for the aggregates,
  * joins both into the session-log line and reuses the evidence text in the HTML report's rows.
  */
@@ -9,9 +9,6 @@ import { harEntryToRaw } from '../sources/har.js';
 import { recordParts } from '../sources/session-log.js';
 
 export interface EntriesJob {
-  readonly type: 'entries';
-  /** Batch number, from 0, in file order. */
-  readonly batch: number;
   /** Exchange ids are `${idPrefix}-${first + i}`. */
   readonly idPrefix: string;
   readonly first: number;

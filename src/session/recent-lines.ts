@@ -12,7 +12,6 @@ import type { SessionLogWriter } from '../sources/session-log.js';
 export class RecentLines {
   readonly #log: SessionLogWriter | null;
   readonly #keep: number;
-  #fd: number | null = null;
   // Parallel rings, oldest first: ids and line offsets (or, without a log, the lines).
   #ids: string[] = [];
   #offsets: number[] = [];
@@ -55,11 +54,6 @@ export class RecentLines {
     return this.#read(this.#ids.length - count, count);
   }
 
-  close(): void {
-    if (this.#fd !== null) closeSync(this.#fd);
-    this.#fd = null;
-  }
-
   /** `count` lines from ring index `from`, read from the log in one piece where they are there. */
   #read(from: number, count: number): string[] {
     if (count <= 0) return [];
@@ -69,13 +63,15 @@ export class RecentLines {
       return this.#lines.slice(from, from + count).filter((l) => l !== undefined);
     }
     const next = from + count < this.#offsets.length ? this.#offsets[from + count]! : log.end;
+    let fd: number | null = null;
     try {
-      this.#fd ??= openSync(log.path, 'r');
+      // Opened per read: reads are the dashboard's requests, and a session's log may be closed.
+      fd = openSync(log.path, 'r');
       log.flush();
       const buf = Buffer.allocUnsafe(next - start);
       let got = 0;
       while (got < buf.length) {
-        const n = readSync(this.#fd, buf, got, buf.length - got, start + got);
+        const n = readSync(fd, buf, got, buf.length - got, start + got);
         if (n === 0) break;
         got += n;
       }
@@ -87,6 +83,8 @@ export class RecentLines {
     } catch {
       // The log became unreadable: the dashboard goes without these records.
       return [];
+    } finally {
+      if (fd !== null) closeSync(fd);
     }
   }
 }

@@ -57,6 +57,11 @@ export interface SessionLogWriter {
    * byte offset where the line starts in the file (-1 once writing failed).
    */
   appendLine(line: string): number;
+  /**
+   * Lines already encoded (UTF-8, each ending in a newline; `count` of them), written now after
+   * what is pending. Returns the byte offset where the first starts (-1 once writing failed).
+   */
+  appendBytes(lines: Uint8Array, count: number): number;
   /** Write what is pending now rather than at the end of the event-loop turn. */
   flush(): void;
   /** Flush to disk and close. Idempotent. */
@@ -73,8 +78,7 @@ export interface SessionLogWriter {
 /**
  * Create (or truncate) the session log at `path` and write its header. Throws ToolError ERR_IO when
  * the file cannot be created: a failure at startup, not in the hot path. With `reopen`, an existing
- * log is continued instead (no header; a torn last line is ended first): how the proxy's thread
- * takes over from a classification worker that died.
+ * log is continued instead (no header; a torn last line is ended first).
  */
 export function openSessionLog(
   path: string,
@@ -100,9 +104,9 @@ export function openSessionLog(
   let error: ToolError | null = null;
   let written = 0;
 
-  const writeLine = (line: string): void => {
+  const writeLine = (line: string): void => writeBytes(Buffer.from(line + '\n', 'utf8'));
+  const writeBytes = (buf: Uint8Array): void => {
     if (fd === null || error !== null) return;
-    const buf = Buffer.from(line + '\n', 'utf8');
     try {
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
@@ -158,6 +162,15 @@ export function openSessionLog(
     return at;
   };
 
+  const appendBytes = (lines: Uint8Array, count: number): number => {
+    if (fd === null || error !== null) return -1;
+    flush();
+    const at = size;
+    writeBytes(lines);
+    written += count;
+    return error === null ? at : -1;
+  };
+
   return {
     path,
     get error() {
@@ -184,6 +197,7 @@ export function openSessionLog(
       void appendLine(line);
     },
     appendLine,
+    appendBytes,
     flush,
     close() {
       if (fd === null) return;
@@ -427,7 +441,12 @@ export function readSessionLog(
  * evidence alone. Each is cheap to pass between threads (a string), `rest` parses back into the
  * record without evidence, and `joinRecordLine` makes the session-log line of the two.
  */
-export function recordParts(record: ExchangeRecord): { rest: string; evidence: string } {
+export interface RecordParts {
+  readonly rest: string;
+  readonly evidence: string;
+}
+
+export function recordParts(record: ExchangeRecord): RecordParts {
   // A member whose value is undefined is left out by JSON.stringify.
   return {
     rest: JSON.stringify({ ...record, evidence: undefined }),

@@ -1,5 +1,5 @@
 /**
- * `classify`'s engine (dist, where the worker module exists; `npm test` builds first): the same
+ * `classify`'s engine, with its pool's workers loaded from the TS sources (as from dist/): the same
  * session log, aggregates and reports whatever the number of worker threads, and the same as the
  * plain path (readHar + classify in this thread, reports rendered record by record from the log).
  * A worker that dies or never starts costs nothing but time; garbage leaves no temporary file.
@@ -7,12 +7,14 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classifyHarFiles } from '../../dist/src/session/har-pipeline.js';
-import { createRecorder } from '../../dist/src/session/recorder.js';
-import { reportInput, writeSessionReports } from '../../dist/src/session/finish.js';
-import { readHar } from '../../dist/src/sources/har.js';
-import { writeReports } from '../../dist/src/report/writer.js';
-import { createLogger, type Logger } from '../../dist/src/core/logger.js';
+import { classifyExchange } from '../../src/classifiers/index.js';
+import { classifyHarFiles } from '../../src/session/har-pipeline.js';
+import { createRecordStep } from '../../src/session/record-step.js';
+import { reportInput, writeSessionReports } from '../../src/session/finish.js';
+import { readHar } from '../../src/sources/har.js';
+import { openSessionLog } from '../../src/sources/session-log.js';
+import { writeReports } from '../../src/report/writer.js';
+import { createLogger, type Logger } from '../../src/core/logger.js';
 import { writeSyntheticHar, syntheticKeptCount } from '../helpers/har-gen.js';
 import { failingWorker, wrappedWorker } from '../helpers/worker-fixture.js';
 import { tempDir } from '../helpers/temp.js';
@@ -79,9 +81,18 @@ async function viaPlainPath() {
   const out = join(dir, 'plain');
   mkdirSync(out);
   const log = join(out, 's.ndjson');
-  const rec = createRecorder({ sessionLogPath: log });
-  for await (const raw of readHar(har)) rec.record(raw);
-  await rec.close();
+  const startedAt = new Date().toISOString();
+  const step = createRecordStep({ log: openSessionLog(log, { startedAt }) });
+  for await (const raw of readHar(har)) step.record(classifyExchange(raw));
+  step.close();
+  const rec = {
+    session: step.session,
+    startedAt,
+    sessionLogPath: log,
+    aggregates: () => Promise.resolve(step.aggregates()),
+    recent: (n: number) => Promise.resolve(step.recent(n)),
+    settle: () => Promise.resolve(),
+  };
   const input = await reportInput(rec, [{ kind: 'har', name: har }]);
   expect(input.bodies).toBeUndefined();
   await writeReports(input, [join(out, 'r.json'), join(out, 'r.html')]);
@@ -118,7 +129,7 @@ describe('classifyHarFiles (dist)', () => {
       dir,
       'dying-worker.mjs',
       `let seen = 0;
-parentPort.on('message', (m) => { if (m.type === 'entries' && ++seen === 2) process.exit(7); });`,
+parentPort.on('message', (m) => { if (m.task === 'classify-entries' && ++seen === 2) process.exit(7); });`,
     );
     const died = await viaPipeline('dying', 2, dying);
     expect(died.lines).toEqual(plain);

@@ -24,7 +24,6 @@ describe('RecentLines', () => {
     expect(recent.last(3)).toEqual([line(32), line(33), line(34)]);
     expect(recent.last(100)).toHaveLength(10);
     expect(recent.last(100).at(0)).toBe(line(25));
-    recent.close();
     log.close();
   });
 

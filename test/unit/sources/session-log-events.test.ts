@@ -36,7 +36,7 @@ describe('session event lines', () => {
 
   it('are written by Recorder.note', async () => {
     const path = join(dir, 'b.ndjson');
-    const rec = createRecorder({ sessionLogPath: path });
+    const rec = await createRecorder({ sessionLogPath: path });
     rec.note(LINE);
     await rec.close();
     const events: unknown[] = [];

@@ -1,0 +1,214 @@
+/**
+ * The recording step: the ONE place where a classified exchange becomes part of a session. Every
+ * path goes through it: the live proxy (recorder.ts), `classify`, `report` and `merge`. It takes a
+ * record one at a time (`record`), or a task's batch whose log lines are already encoded
+ * (`recordBatch`: the lines go to the log in one write, then each record goes on as below).
+ *
+ *   record (+ its two JSON texts, when a task made them)
+ *     -> fold into the session's aggregates (classifiers/session.ts)
+ *     -> append its line to the session log (the source of truth)
+ *     -> note where it is for the dashboard's recent list and detail view (recent-lines.ts)
+ *     -> one log line (method, host, path, endpoint, verdict; never a value)
+ *     -> each extra sink, in order (e.g. a report's row cache: session/ never imports report/)
+ *     -> each listener (the dashboard), in order
+ *
+ * Classifying is not part of it: a task does that first (tasks.ts), in a pool worker or here. The
+ * step runs in the thread that owns the session, in the order the exchanges were submitted. It
+ * never throws for a record: a listener or sink that throws is logged (debug) and skipped.
+ */
+import { compactApplication } from '../core/compact-aggregates.js';
+import type { Logger } from '../core/logger.js';
+import {
+  EMPTY_EVIDENCE,
+  type ApplicationRecord,
+  type ExchangeRecord,
+  type ReportSummary,
+} from '../core/types.js';
+import { createSession, type Session } from '../classifiers/session.js';
+import type { CompactApplication } from '../core/compact-aggregates.js';
+import {
+  joinRecordLine,
+  recordParts,
+  type RecordParts,
+  type SessionLogWriter,
+} from '../sources/session-log.js';
+import { RecentLines } from './recent-lines.js';
+import type { ClassifiedBatch } from './tasks.js';
+
+/** The session's aggregates: what the report head and the dashboard's overview are made of. */
+export interface SessionAggregates {
+  readonly summary: ReportSummary;
+  readonly applications: ApplicationRecord[];
+}
+
+export interface CompactAggregates {
+  readonly summary: ReportSummary;
+  readonly applications: CompactApplication[];
+}
+
+/** An extra per-exchange concern, called after the log line with the record and its JSON texts. */
+export interface RecordSink {
+  add(record: ExchangeRecord, parts: RecordParts): void;
+}
+
+export interface RecordStepOptions {
+  /** The session log to append to (null: none; the lines are then kept in memory, see `recent`). */
+  readonly log: SessionLogWriter | null;
+  readonly logger?: Logger;
+  readonly sinks?: readonly RecordSink[];
+  /** Latest records `recent` and `lookup` can give back (default 1000; all without a log). */
+  readonly keepRecent?: number;
+}
+
+export interface RecordStep {
+  /** The aggregates (fold of every record so far). */
+  readonly session: Session;
+  /**
+   * Record one classified exchange. `parts`: its JSON texts when already made (a task's output;
+   * `record` may then carry EMPTY_EVIDENCE, the evidence being in `parts`); else made here.
+   */
+  record(record: ExchangeRecord, parts?: RecordParts): void;
+  /**
+   * Record the records `from` to `to` (default: all) of a classified batch (tasks.ts), in order.
+   * Listeners get them without their evidence (it is in the log: `lookup`).
+   */
+  recordBatch(batch: ClassifiedBatch, from?: number, to?: number): void;
+  /** A session event line for the log (a JSON object with a `type`), between the records. */
+  note(line: string): void;
+  /** Called with every record, in order (evidence as given to `record`); returns unsubscribe. */
+  subscribe(listener: (record: ExchangeRecord) => void): () => void;
+  /** Records so far. */
+  count(): number;
+  /** The latest `limit` records, oldest first, read back with their evidence. */
+  recent(limit: number): ExchangeRecord[];
+  /** One of the latest records, with its evidence. */
+  lookup(id: string): ExchangeRecord | undefined;
+  aggregates(): SessionAggregates;
+  /** The same with id lists cut to their latest few (compactApplication). */
+  compactAggregates(): CompactAggregates;
+  /** Closes the session log (and what reads it back). Records after this are folded, not logged. */
+  close(): void;
+}
+
+export function createRecordStep(o: RecordStepOptions): RecordStep {
+  const { log, logger } = o;
+  const sinks = o.sinks ?? [];
+  const session = createSession();
+  const recentLines = new RecentLines(log, o.keepRecent ?? 1000);
+  const listeners = new Set<(r: ExchangeRecord) => void>();
+  let total = 0;
+  let closed = false;
+  const parse = (line: string): ExchangeRecord => JSON.parse(line) as ExchangeRecord;
+  /** After the record's line is in the log (at `offset`, -1: not written, `line` kept). */
+  const logged = (
+    record: ExchangeRecord,
+    offset: number,
+    line: () => string,
+    parts: () => RecordParts,
+  ): void => {
+    recentLines.note(record.id, offset, offset < 0 ? line() : '');
+    logExchange(logger, record);
+    if (sinks.length > 0) {
+      const p = parts();
+      for (const sink of sinks) sink.add(record, p);
+    }
+    for (const l of listeners) {
+      try {
+        l(record);
+      } catch (err) {
+        // A listener (the dashboard) failing must not stop the recording.
+        logger?.debug({ err: String(err) }, 'record listener failed');
+      }
+    }
+  };
+  return {
+    session,
+    record(record, given) {
+      total++;
+      session.add(record);
+      const line = given ? joinRecordLine(given.rest, given.evidence) : JSON.stringify(record);
+      const at = log && !closed ? log.appendLine(line) : -1;
+      logged(
+        record,
+        at,
+        () => line,
+        () => given ?? recordParts(record),
+      );
+    },
+    recordBatch(batch, from = 0, to = batch.rests.length) {
+      let start = 0;
+      for (let i = 0; i < from; i++) start += batch.lineBytes[i]!;
+      let end = start;
+      for (let i = from; i < to; i++) end += batch.lineBytes[i]!;
+      const bytes = batch.lines.subarray(start, end);
+      const base = log && !closed ? log.appendBytes(bytes, to - from) : -1;
+      let offset = 0;
+      for (let i = from; i < to; i++) {
+        const rest = batch.rests[i]!;
+        const record = JSON.parse(rest) as ExchangeRecord;
+        (record as { evidence: unknown }).evidence = EMPTY_EVIDENCE;
+        total++;
+        session.add(record);
+        const size = batch.lineBytes[i]!;
+        const evidenceSize = batch.evidenceBytes[i]!;
+        const at = offset;
+        // The line is `rest` without its closing brace, `,"evidence":`, the evidence, `}\n`.
+        const evidence = (): string =>
+          Buffer.from(
+            bytes.buffer,
+            bytes.byteOffset + at + size - 2 - evidenceSize,
+            evidenceSize,
+          ).toString('utf8');
+        const line = (): string =>
+          Buffer.from(bytes.buffer, bytes.byteOffset + at, size - 1).toString('utf8');
+        logged(record, base < 0 ? -1 : base + at, line, () => ({ rest, evidence: evidence() }));
+        offset += size;
+      }
+    },
+    note(line) {
+      // After close the log is final: a late event is dropped (it was logged where it happened).
+      if (!closed) log?.appendLine(line);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    count: () => total,
+    recent: (limit) => recentLines.last(limit).map(parse),
+    lookup(id) {
+      const line = recentLines.get(id);
+      return line === undefined ? undefined : parse(line);
+    },
+    aggregates: () => ({ summary: session.summary(), applications: session.applications() }),
+    compactAggregates: () => ({
+      summary: session.summary(),
+      applications: session.applications().map(compactApplication),
+    }),
+    close() {
+      if (closed) return;
+      closed = true;
+      log?.close();
+    },
+  };
+}
+
+/** One line per classified exchange (src/core/log-format.ts shows it as verdict, app, grant, host). */
+function logExchange(logger: Logger | undefined, r: ExchangeRecord): void {
+  // Checked first: building the line costs more than the call when the level is off.
+  if (!logger?.isLevelEnabled('info')) return;
+  logger.info(
+    {
+      id: r.id,
+      method: r.method,
+      host: r.host,
+      path: r.path,
+      endpoint: r.endpoint,
+      grant: r.grantType,
+      app: r.clientId,
+      verdict: r.verdict,
+      status: r.status,
+      ...(r.error ? { error: r.error.code } : {}),
+    },
+    `${r.method} ${r.host}${r.path} ${r.endpoint} -> ${r.verdict}`,
+  );
+}

@@ -1,0 +1,66 @@
+/**
+ * TASKS: the one registry of the pure, CPU-heavy tasks the pool runs (pool.ts). A task is a pure
+ * function `(input) => output` of structured-cloneable values: no I/O, no clock, no logger, no
+ * state kept between calls. A pool worker (pool-worker.ts) and this thread run the same function,
+ * so where a job runs never changes its result.
+ *
+ * A new task is one row here (and its function in its own module).
+ */
+import { classifyExchange } from '../classifiers/index.js';
+import { toRawExchange } from '../core/captured.js';
+import { joinRecordLine, recordParts } from '../sources/session-log.js';
+import { classifyEntries } from './classify-batch.js';
+import { readRawBatch } from './raw-batch.js';
+
+/** A batch of classified records as the recording step takes them (RecordStep.recordBatch). */
+export interface ClassifiedBatch {
+  /** Each record without its evidence, as JSON (what the aggregates are folded from). */
+  readonly rests: readonly string[];
+  /** Their session-log lines, UTF-8, one after the other, each ending in a newline. */
+  readonly lines: Uint8Array;
+  /** Per record: bytes of its line (newline included), and of its evidence's JSON within it. */
+  readonly lineBytes: readonly number[];
+  readonly evidenceBytes: readonly number[];
+}
+
+/**
+ * `classify-raws`: a batch of submitted exchanges (captured by the proxy, or raw), serialized
+ * (raw-batch.ts), decoded and classified. Out come the records in the shape that costs the
+ * recording thread least (measured: encoding the log lines there cost the proxy's thread more
+ * than folding the aggregates): the log lines already encoded, and each record's JSON without its
+ * evidence to fold.
+ */
+export function classifyRaws(batch: {
+  readonly data: Uint8Array;
+  readonly count: number;
+}): ClassifiedBatch {
+  const rests: string[] = [];
+  const lineBytes: number[] = [];
+  const evidenceBytes: number[] = [];
+  const lines: string[] = [];
+  for (const x of readRawBatch(batch.data, batch.count)) {
+    const { rest, evidence } = recordParts(classifyExchange(toRawExchange(x)));
+    const line = joinRecordLine(rest, evidence) + '\n';
+    rests.push(rest);
+    lines.push(line);
+    lineBytes.push(Buffer.byteLength(line));
+    evidenceBytes.push(Buffer.byteLength(evidence));
+  }
+  return { rests, lines: Buffer.from(lines.join(''), 'utf8'), lineBytes, evidenceBytes };
+}
+
+export const TASKS = {
+  'classify-raws': classifyRaws,
+  /** HAR entries' JSON texts -> outcomes (classify-batch.ts). */
+  'classify-entries': classifyEntries,
+} as const satisfies Readonly<Record<string, (input: never) => unknown>>;
+
+export type TaskName = keyof typeof TASKS;
+export type TaskInput<N extends TaskName> = Parameters<(typeof TASKS)[N]>[0];
+export type TaskOutput<N extends TaskName> = ReturnType<(typeof TASKS)[N]>;
+
+/** Run a task in this thread (what a worker does with a job, and the pool of size 0). */
+export function runTask<N extends TaskName>(task: N, input: TaskInput<N>): TaskOutput<N> {
+  const fn = TASKS[task] as (input: TaskInput<N>) => TaskOutput<N>;
+  return fn(input);
+}

@@ -1,0 +1,64 @@
+/** The task registry (src/session/tasks.ts): the tasks the pool runs, pure, run in this thread. */
+import { describe, expect, it } from 'vitest';
+import { classifyExchange } from '../../../src/classifiers/index.js';
+import { TASKS, runTask } from '../../../src/session/tasks.js';
+import { RawBatchWriter } from '../../../src/session/raw-batch.js';
+import { recordParts } from '../../../src/sources/session-log.js';
+import { makeRawExchange } from '../../helpers/raw-exchange.js';
+
+describe('TASKS', () => {
+  it('lists the tasks by name', () => {
+    expect(Object.keys(TASKS).sort()).toEqual(['classify-entries', 'classify-raws']);
+  });
+
+  it('classify-raws: the log lines are JSON.stringify of each record, UTF-8, with their layout', () => {
+    const raws = [
+      makeRawExchange({
+        id: 'r-0',
+        form: { grant_type: 'password', username: 'jürgen@contoso.example', password: 'x' },
+      }),
+      makeRawExchange({ id: 'r-1' }),
+    ];
+    const w = new RawBatchWriter();
+    for (const r of raws) w.write(r);
+    const out = runTask('classify-raws', w.take()!);
+    const records = raws.map((r) => classifyExchange(r));
+    const lines = records.map((r) => JSON.stringify(r) + '\n');
+    expect(Buffer.from(out.lines).toString('utf8')).toBe(lines.join(''));
+    expect(out.lineBytes).toEqual(lines.map((l) => Buffer.byteLength(l)));
+    expect(out.evidenceBytes).toEqual(
+      records.map((r) => Buffer.byteLength(JSON.stringify(r.evidence))),
+    );
+    expect(out.rests).toEqual(records.map((r) => recordParts(r).rest));
+    // the same input, the same output: pure
+    const again = new RawBatchWriter();
+    for (const r of raws) again.write(r);
+    expect(runTask('classify-raws', again.take()!).rests).toEqual(out.rests);
+  });
+
+  it('classify-entries: classified, skipped or filtered, per entry', () => {
+    const entry = JSON.stringify({
+      startedDateTime: '2025-01-01T00:00:00.000Z',
+      time: 5,
+      request: {
+        method: 'GET',
+        url: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
+        headers: [],
+        queryString: [],
+      },
+      response: { status: 200, headers: [], content: { size: 0, text: '' } },
+    });
+    const elsewhere = entry.replace('login.microsoftonline.com', 'example.com');
+    const out = runTask('classify-entries', {
+      idPrefix: 'h',
+      first: 7,
+      texts: [entry, '{', elsewhere],
+    });
+    expect(out).toHaveLength(3);
+    const first = out[0];
+    expect(first && typeof first === 'object' && 'rest' in first).toBe(true);
+    expect(JSON.parse((first as { rest: string }).rest).id).toBe('h-7');
+    expect(out[1]).toHaveProperty('skip');
+    expect(out[2]).toBe(0);
+  });
+});
