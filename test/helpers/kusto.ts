@@ -61,13 +61,11 @@ export function kqlDiagnostics(
   tables: Readonly<Record<string, TableSchema>>,
 ): KqlDiagnostic[] {
   const K = load();
-  const symbols = Object.entries(tables).map(([name, t]) =>
-    K.Language.Symbols.TableSymbol.From(
-      `(${t.columns.map((c) => `['${c.name}']:${c.type}`).join(', ')})`,
-    ).WithName(name),
-  );
-  const db = new K.Language.Symbols.DatabaseSymbol.ctor('SignIns', symbols);
-  const globals = K.Language.GlobalState.Default.WithDatabase(db);
+  let globals = databases.get(tables);
+  if (globals === undefined) {
+    globals = database(K, tables);
+    databases.set(tables, globals);
+  }
   const d = K.Language.KustoCode.ParseAndAnalyze(query, globals).GetDiagnostics();
   const out: KqlDiagnostic[] = [];
   for (let i = 0; i < d.Count; i++) {
@@ -79,4 +77,16 @@ export function kqlDiagnostics(
     });
   }
   return out;
+}
+
+const databases = new WeakMap<object, unknown>();
+
+function database(K: KustoGlobal, tables: Readonly<Record<string, TableSchema>>): unknown {
+  const symbols = Object.entries(tables).map(([name, t]) =>
+    K.Language.Symbols.TableSymbol.From(
+      `(${t.columns.map((c) => `['${c.name}']:${c.type}`).join(', ')})`,
+    ).WithName(name),
+  );
+  const db = new K.Language.Symbols.DatabaseSymbol.ctor('SignIns', symbols);
+  return K.Language.GlobalState.Default.WithDatabase(db);
 }
