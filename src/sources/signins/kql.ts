@@ -99,11 +99,16 @@ function verbatim(s: string): string {
   return `@"${s.replaceAll('"', '""')}"`;
 }
 
+/** A time cell: text from an export, or a Date from a query client (@azure/monitor-query-logs). */
+function time(v: Cell): string | null {
+  return v instanceof Date ? (Number.isNaN(v.getTime()) ? null : v.toISOString()) : isoTime(v);
+}
+
 /** Hours as the fold keeps them: `YYYY-MM-DDTHH`. */
 function hours(v: Cell): string[] {
   const out: string[] = [];
   for (const h of list(v)) {
-    const t = isoTime(h);
+    const t = time(h);
     if (t !== null) out.push(t.slice(0, 13));
   }
   return out;
@@ -259,14 +264,14 @@ export const FACTS: readonly Fact[] = [
     reads: [],
     kind: 'measure',
     kql: () => 'min(SignInTime)',
-    feeds: { tally: 'firstSeen', read: isoTime },
+    feeds: { tally: 'firstSeen', read: time },
   },
   {
     column: 'LastSeen',
     reads: [],
     kind: 'measure',
     kql: () => 'max(SignInTime)',
-    feeds: { tally: 'lastSeen', read: isoTime },
+    feeds: { tally: 'lastSeen', read: time },
   },
   {
     column: 'BasHours',

@@ -214,4 +214,31 @@ describe('fact tuples', () => {
     expect(isGuest(rowFromTuple((c) => (c === 'Guest' ? 'True' : tuple[c]))!)).toBe(true);
     expect(rowFromTuple((c) => (c === 'AppId' ? '' : tuple[c]))).toBeNull();
   });
+
+  it('takes typed cells as a query client gives them (numbers, booleans, Dates, arrays)', () => {
+    const typed: Record<string, unknown> = {
+      ...tuple,
+      Guest: true,
+      SignIns: 7,
+      BasIssued: 0,
+      Failed: 7,
+      FirstSeen: new Date('2026-11-12T14:05:00Z'),
+      LastSeen: new Date('2026-11-12T14:55:00Z'),
+      BasHours: [],
+      FailedHours: [new Date('2026-11-12T14:00:00Z')],
+    };
+    const row = tupleReader(Object.keys(typed))?.(Object.values(typed));
+    expect(row).toMatchObject({
+      guest: true,
+      count: 7,
+      tally: {
+        basIssued: 0,
+        failed: 7,
+        firstSeen: '2026-11-12T14:05:00.000Z',
+        lastSeen: '2026-11-12T14:55:00.000Z',
+        basHours: [],
+        failedHours: ['2026-11-12T14'],
+      },
+    });
+  });
 });
