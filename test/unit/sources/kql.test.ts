@@ -2,6 +2,7 @@
  * The `kql` query, checked by Microsoft's KQL language service against the documented schemas of
  * the four sign-in tables (test/fixtures/kql/signin-tables.json), and the fact-tuple mapping.
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
@@ -17,7 +18,12 @@ import {
 } from '../../../src/sources/signins/kql.js';
 import { tupleReader } from '../../../src/sources/signins/tuples.js';
 import { isGuest, judgeSignIn } from '../../../src/sources/signins/facts.js';
+import { readSignIns } from '../../../src/sources/signins/read.js';
+import type { SignInRow } from '../../../src/sources/signins/row.js';
+import { laRow, makeTenant, tenantRows, writeLa } from '../../../tools/bench/signin-gen.js';
+import { TupleEngine, writeTuples, type Tuple } from '../../../tools/bench/signin-tuples.js';
 import { kqlDiagnostics, loadSchemas } from '../../helpers/kusto.js';
+import { tempDir } from '../../helpers/temp.js';
 
 const schemas = loadSchemas(
   fileURLToPath(new URL('../../fixtures/kql/signin-tables.json', import.meta.url)),
@@ -240,5 +246,50 @@ describe('fact tuples', () => {
         failedHours: ['2026-11-12T14'],
       },
     });
+  });
+});
+
+describe('fact-tuple files', () => {
+  const dir = tempDir('kql-read');
+
+  async function read(path: string, chunkSize = 1 << 20) {
+    const it = readSignIns(path, { chunkSize });
+    const rows: SignInRow[] = [];
+    for await (const r of it) rows.push(r);
+    return { rows, shape: it.stats.shape, skipped: Object.fromEntries(it.stats.skipped) };
+  }
+
+  it.each(['csv', 'json', 'la-api'] as const)(
+    '%s: told from the columns, one weighted row per tuple, cut anywhere',
+    async (format) => {
+      const engine = new TupleEngine();
+      const gen = [...tenantRows(makeTenant(17, 3), 17 * 8, 4)];
+      for (const { row } of gen) engine.add(laRow(row));
+      const tuples = engine.tuples();
+      // A tuple without an app id is skipped and counted, like a row without one.
+      tuples.push({ ...(tuples[0] as Tuple), AppId: '' });
+      const file = join(dir, `t-${format}.${format === 'csv' ? 'csv' : 'json'}`);
+      await writeTuples(file, tuples, format);
+      for (const chunk of [1 << 20, 7]) {
+        const got = await read(file, chunk);
+        expect(got.shape).toBe('fact-tuples');
+        expect(got.rows).toHaveLength(tuples.length - 1);
+        expect(got.skipped).toEqual({ 'not a sign-in record (no appId)': 1 });
+        expect(got.rows.reduce((a, r) => a + r.count, 0)).toBe(gen.length);
+        expect(got.rows.every((r) => r.tally !== undefined && r.correlationId === null)).toBe(true);
+      }
+    },
+  );
+
+  it('a raw Log Analytics export stays rows (no tally)', async () => {
+    const file = join(dir, 'raw.csv');
+    await writeLa(
+      file,
+      [...tenantRows(makeTenant(17, 3), 34, 4)].map((x) => x.row),
+      'csv',
+    );
+    const got = await read(file);
+    expect(got.shape).toBe('csv-la');
+    expect(got.rows.every((r) => r.tally === undefined && r.count === 1)).toBe(true);
   });
 });
