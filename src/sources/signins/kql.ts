@@ -308,13 +308,22 @@ export function columnsRead(): string[] {
   ];
 }
 
-/** A table (by its columns) is a fact-tuple table when it has the count and the app id. */
-export function isFactTupleColumns(names: Iterable<string>): boolean {
+/**
+ * Whether columns are a fact-tuple table's: `yes` (every tuple column), `no` (no count column: a
+ * raw export), or the tuple columns it lacks (a partial or older export, which must not be read
+ * as raw rows).
+ */
+export function factTupleColumns(names: Iterable<string>): 'yes' | 'no' | string[] {
   const have = new Set<string>();
   for (const n of names) have.add(n.toLowerCase());
-  return FACTS.filter((f) => f.kind === 'measure' && f.column !== 'AppDisplayName')
-    .concat(FACTS.filter((f) => f.column === 'AppId' || f.column === 'SignInTable'))
-    .every((f) => have.has(f.column.toLowerCase()));
+  if (!have.has('signins') || !have.has('appid')) return 'no';
+  const missing = TUPLE_COLUMNS.filter((c) => !have.has(c.toLowerCase()));
+  return missing.length === 0 ? 'yes' : missing;
+}
+
+/** A table (by its columns) is a complete fact-tuple table. */
+export function isFactTupleColumns(names: Iterable<string>): boolean {
+  return factTupleColumns(names) === 'yes';
 }
 
 /**

@@ -170,9 +170,9 @@ export function readSignIns(
       return;
     }
     let row: SignInRow | null;
-    if (depth === 1 && isTupleObject(v)) {
+    if (isTupleObject(v)) {
       stats.shape = 'fact-tuples';
-      row = rowFromTupleObject(v);
+      row = rowFromTupleObject(v, file);
     } else row = rowFromObject(v, hint);
     if (row === null || row.appId === null) skip('not a sign-in record (no appId)');
     else {
@@ -337,7 +337,7 @@ export function readSignIns(
           header = fields.map(laColumn);
           if (!header.some((h) => h.toLowerCase() === 'appid'))
             throw invalidSignIns(file, 'CSV without an "AppId" column');
-          tuple = tupleReader(header);
+          tuple = tupleReader(header, file);
           if (tuple) stats.shape = 'fact-tuples';
         }
         return;
@@ -393,7 +393,7 @@ export function readSignIns(
       const names = (t['columns'] as unknown[]).map((c) =>
         isObj(c) && typeof c['name'] === 'string' ? c['name'] : '',
       );
-      const tuple = tupleReader(names);
+      const tuple = tupleReader(names, file);
       if (tuple) stats.shape = 'fact-tuples';
       for (const r of t['rows'] as unknown[]) {
         if (!Array.isArray(r)) {

@@ -2,6 +2,7 @@
  * The `kql` query, checked by Microsoft's KQL language service against the documented schemas of
  * the four sign-in tables (test/fixtures/kql/signin-tables.json), and the fact-tuple mapping.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -280,6 +281,39 @@ describe('fact-tuple files', () => {
       }
     },
   );
+
+  it('JSON lines of tuples (a Data Explorer export) are tuples too', async () => {
+    const engine = new TupleEngine();
+    for (const { row } of tenantRows(makeTenant(17, 3), 34, 4)) engine.add(laRow(row));
+    const file = join(dir, 't.ndjson');
+    writeFileSync(
+      file,
+      engine
+        .tuples()
+        .map((t) => JSON.stringify(t))
+        .join('\n'),
+    );
+    const got = await read(file);
+    expect(got.shape).toBe('fact-tuples');
+    expect(got.rows.reduce((a, r) => a + r.count, 0)).toBe(34);
+  });
+
+  it('a tuple table missing columns is an error that names them, never read as raw rows', async () => {
+    const file = join(dir, 'partial.csv');
+    writeFileSync(
+      file,
+      'SignInTable,AppId,SignIns,FirstSeen [UTC]\nSigninLogs,a1,40,2026-11-01T00:00:00Z\n',
+    );
+    await expect(read(file)).rejects.toMatchObject({
+      code: 'ERR_SIGNINS_INVALID',
+      message: expect.stringMatching(
+        /^partial\.csv: a fact-tuple table \(it has SignIns\) without the columns AuthenticationProtocol, .*BasHours, FailedHours; export every column/,
+      ) as unknown,
+    });
+    const json = join(dir, 'partial.json');
+    writeFileSync(json, JSON.stringify([{ AppId: 'a1', SignIns: 40 }]));
+    await expect(read(json)).rejects.toMatchObject({ code: 'ERR_SIGNINS_INVALID' });
+  });
 
   it('a raw Log Analytics export stays rows (no tally)', async () => {
     const file = join(dir, 'raw.csv');
