@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<CommandName, () => Promise<Command>>> = {
   classify: async () => (await import('./commands/classify.js')).classifyCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
   merge: async () => (await import('./commands/merge.js')).mergeCommand,
+  kql: async () => (await import('./commands/kql.js')).kqlCommand,
   ca: async () => (await import('./commands/ca.js')).caCommand,
   sim: async () => (await import('./commands/sim.js')).simCommand,
   demo: async () => {

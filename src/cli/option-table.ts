@@ -88,6 +88,20 @@ export const OPTIONS = {
     arg: 'KIND',
     help: 'har|signins: read every input as this kind instead of detecting it',
   },
+  days: {
+    type: 'string',
+    arg: 'N',
+    help: 'sign-ins of the last N days (default 30)',
+  },
+  tables: {
+    type: 'string',
+    arg: 'T1,T2',
+    help: 'the sign-in tables to read (default all four: SigninLogs,\nAADNonInteractiveUserSignInLogs, AADServicePrincipalSignInLogs,\nAADManagedIdentitySignInLogs)',
+  },
+  adx: {
+    type: 'boolean',
+    help: 'the Azure Data Explorer variant: tables of the same names, any schema\n(every column through column_ifexists; time from TimeGenerated,\nelse CreatedDateTime, else the ingestion time)',
+  },
   quiet: { type: 'boolean', short: 'q', help: 'no per-exchange log lines' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
   version: { type: 'boolean', short: 'V', help: 'the version' },
@@ -160,6 +174,13 @@ export const COMMAND_TABLE = {
     usage: 'merge REPORT.json... [options]',
     summary: 'combine the reports of sharded test runs',
     options: ['out', 'fail-on', 'allow-empty'],
+  },
+  kql: {
+    usage: 'kql [--days N] [--tables T1,T2] [--adx]',
+    summary: 'print the KQL query that summarizes sign-in tables into fact tuples',
+    options: ['days', 'tables', 'adx'],
+    about:
+      'Run it in Log Analytics, Sentinel or Azure Data Explorer, export the result as CSV or JSON,\nthen: entra-bas-proxy classify RESULT.csv. It reads no personal column.',
   },
   ca: {
     usage: 'ca [--certs DIR]',

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ToolError } from '../core/errors.js';
 import { INPUT_KINDS, isInputKind, type InputKind } from '../sources/detect.js';
+import { KQL_MAX_DAYS, SIGNIN_TABLES, type SignInTable } from '../sources/signins/kql.js';
 import { LOG_LEVELS, type LogFormat } from '../core/logger.js';
 import type { Verdict } from '../core/types.js';
 import { isVerdict } from '../core/verdict.js';
@@ -34,6 +35,12 @@ export interface CommonOptions {
   logFormat: LogFormat;
   /** `classify --format`: every input read as this kind (null: detected per file). */
   format: InputKind | null;
+  /** `--days N`: the window of sign-ins a query reads (null: not given, the command's default). */
+  days: number | null;
+  /** `kql --tables`: the sign-in tables to read (null: all four). */
+  tables: SignInTable[] | null;
+  /** `kql --adx`: the Azure Data Explorer variant. */
+  adx: boolean;
   quiet: boolean;
 }
 
@@ -137,6 +144,35 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
   if (format !== null && !isInputKind(format)) {
     throw new ToolError('ERR_USAGE', `--format wants ${INPUT_KINDS.join(' or ')}; got '${format}'`);
   }
+  const daysText = str('days');
+  if (
+    daysText !== undefined &&
+    (!/^\d{1,5}$/.test(daysText) || Number(daysText) < 1 || Number(daysText) > KQL_MAX_DAYS)
+  ) {
+    throw new ToolError(
+      'ERR_USAGE',
+      `--days wants a whole number of days from 1 to ${KQL_MAX_DAYS}; got '${daysText}'`,
+    );
+  }
+  const tablesText = str('tables');
+  const tables =
+    tablesText === undefined
+      ? null
+      : tablesText
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+          .map((t) => {
+            const hit = SIGNIN_TABLES.find((n) => n.toLowerCase() === t.toLowerCase());
+            if (!hit)
+              throw new ToolError(
+                'ERR_USAGE',
+                `--tables: '${t}' is not a sign-in table (one or more of ${SIGNIN_TABLES.join(', ')})`,
+              );
+            return hit;
+          });
+  if (tables !== null && tables.length === 0)
+    throw new ToolError('ERR_USAGE', `--tables wants one or more of ${SIGNIN_TABLES.join(', ')}`);
   const logFormat = str('log-format') ?? 'human';
   if (logFormat !== 'human' && logFormat !== 'json') {
     throw new ToolError('ERR_USAGE', `--log-format wants human or json; got '${logFormat}'`);
@@ -163,6 +199,9 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
       logLevel,
       logFormat,
       format,
+      days: daysText === undefined ? null : Number(daysText),
+      tables: tables === null ? null : [...new Set(tables)],
+      adx: bool('adx'),
       quiet: bool('quiet'),
     },
     positionals,

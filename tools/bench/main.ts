@@ -22,6 +22,7 @@ import {
   type UpstreamInfo,
 } from './proxy-sections.js';
 import { renderSection, renderTargets, type SectionResult } from './report.js';
+import { sectionKql } from './kql-section.js';
 import { sectionSignIns } from './signin-section.js';
 
 // Section 7 renders 14 downloads of a 90k-exchange session and section 8 writes and reads two
@@ -76,6 +77,11 @@ const SECTIONS: readonly { id: string; title: string; run: Section }[] = [
     run: sectionDownloads,
   },
   { id: '8', title: 'classify of sign-in log exports', run: (cfg) => sectionSignIns(cfg) },
+  {
+    id: '9',
+    title: 'the kql reduction: fact tuples of 1M sign-ins',
+    run: (cfg) => sectionKql(cfg),
+  },
 ];
 
 async function main(): Promise<number> {

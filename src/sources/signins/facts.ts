@@ -90,6 +90,8 @@ const NEUTRAL = {
 
 /** A guest: a cross-tenant access type other than none, a guest user type, or another home tenant. */
 export function isGuest(row: SignInRow): boolean {
+  // A fact tuple (kql.ts) carries the answer the query engine computed by the same test.
+  if (row.guest !== undefined) return row.guest;
   if (
     row.crossTenant !== null &&
     row.crossTenant !== 'none' &&

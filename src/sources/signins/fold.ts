@@ -8,12 +8,13 @@
  * (tokenIssuerType AzureADBackupAuth), failures, first and last seen, and the hours in which BAS
  * issued or a sign-in failed (capped), from which the session tells a prediction contradicted.
  * The correlation ids go into a compact index (join-index.ts) that joins captured exchanges.
+ * A pre-aggregated row (a fact tuple of the `kql` query) brings its own tally: it is added whole.
  */
 import { EMPTY_EVIDENCE, type ExchangeRecord, type SignInCounts } from '../../core/types.js';
 import { scrubText } from '../../classifiers/secret-text.js';
 import { judgeSignIn, isGuest } from './facts.js';
 import { CorrelationIndex } from './join-index.js';
-import type { SignInRow } from './row.js';
+import type { SignInRow, SignInTally } from './row.js';
 
 /** Hours kept per record, each of BAS issuance and of failures (the latest ones). */
 export const MAX_HOURS = 200;
@@ -77,6 +78,18 @@ function addHour(set: Set<string>, hour: string): void {
   set.add(hour);
 }
 
+/** A pre-aggregated row (a fact tuple, tuples.ts): its own counts, times and hours, added as they are. */
+function addTally(g: Group, t: SignInTally): void {
+  g.basIssued += t.basIssued;
+  g.failed += t.failed;
+  if (t.firstSeen !== null && (g.firstSeen === null || t.firstSeen < g.firstSeen))
+    g.firstSeen = detach(t.firstSeen);
+  if (t.lastSeen !== null && (g.lastSeen === null || t.lastSeen > g.lastSeen))
+    g.lastSeen = detach(t.lastSeen);
+  for (const h of t.basHours) addHour(g.basHours, h);
+  for (const h of t.failedHours) addHour(g.failedHours, h);
+}
+
 export interface SignInFold {
   add(row: SignInRow): void;
   /** Sign-in rows folded. */
@@ -117,6 +130,10 @@ export function createSignInFold(): SignInFold {
       }
       g.count += row.count;
       if (row.appName !== null && row.appName !== g.appName) g.appName = detach(row.appName);
+      if (row.tally !== undefined) {
+        addTally(g, row.tally);
+        return;
+      }
       const bas = row.issuer === BAS_ISSUER;
       const failed = row.errorCode !== null && row.errorCode !== 0;
       if (bas) g.basIssued += row.count;

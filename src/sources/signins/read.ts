@@ -15,6 +15,8 @@
  * - `la-api`: a Log Analytics query API response `{"tables": [{"columns", "rows"}]}`;
  * - `csv-admin`: the admin-center CSV download (display headers, header traps);
  * - `csv-la`: a Log Analytics / Sentinel query result exported as CSV (PascalCase columns).
+ * A Log Analytics shape (`rows-json`, `la-api`, `csv-la`) whose columns are the `kql` query's is
+ * the fact-tuple table (`fact-tuples`, read by tuples.ts): each tuple one weighted row.
  */
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
@@ -30,9 +32,10 @@ import {
   type SignInEventType,
   type SignInRow,
 } from './row.js';
+import { isTupleObject, rowFromTupleObject, tupleReader } from './tuples.js';
 
 export type SignInShape =
-  'graph' | 'records' | 'rows-json' | 'ndjson' | 'la-api' | 'csv-admin' | 'csv-la';
+  'graph' | 'records' | 'rows-json' | 'ndjson' | 'la-api' | 'csv-admin' | 'csv-la' | 'fact-tuples';
 
 export interface SignInReadStats {
   shape: SignInShape | null;
@@ -166,8 +169,12 @@ export function readSignIns(
       for (const x of v['records'] as unknown[]) yield* rowsOf(x, 1);
       return;
     }
-    const row = rowFromObject(v, hint);
-    if (row.appId === null) skip('not a sign-in record (no appId)');
+    let row: SignInRow | null;
+    if (isTupleObject(v)) {
+      stats.shape = 'fact-tuples';
+      row = rowFromTupleObject(v, file);
+    } else row = rowFromObject(v, hint);
+    if (row === null || row.appId === null) skip('not a sign-in record (no appId)');
     else {
       stats.rows++;
       yield row;
@@ -306,6 +313,7 @@ export function readSignIns(
   async function* csv(bom: number, shape: 'csv-admin' | 'csv-la'): AsyncGenerator<SignInRow> {
     const splitter = new CsvSplitter();
     let header: string[] | null = null;
+    let tuple: ReturnType<typeof tupleReader> = null;
     let cols: ReturnType<typeof adminCsvColumns> = {};
     let csvHint: SignInEventType | null = hint;
     const record = function* (fields: string[] | null): Generator<SignInRow> {
@@ -329,6 +337,8 @@ export function readSignIns(
           header = fields.map(laColumn);
           if (!header.some((h) => h.toLowerCase() === 'appid'))
             throw invalidSignIns(file, 'CSV without an "AppId" column');
+          tuple = tupleReader(header, file);
+          if (tuple) stats.shape = 'fact-tuples';
         }
         return;
       }
@@ -336,8 +346,9 @@ export function readSignIns(
         skip(`a row with ${fields.length} of ${header.length} columns`);
         return;
       }
-      let row: SignInRow;
+      let row: SignInRow | null;
       if (shape === 'csv-admin') row = rowFromAdminCsv(cols, fields, csvHint);
+      else if (tuple) row = tuple(fields);
       else {
         const o: Obj = {};
         header.forEach((h, i) => {
@@ -345,7 +356,7 @@ export function readSignIns(
         });
         row = rowFromObject(o, hint);
       }
-      if (row.appId === null) skip('not a sign-in record (no appId)');
+      if (row === null || row.appId === null) skip('not a sign-in record (no appId)');
       else {
         stats.rows++;
         yield row;
@@ -382,9 +393,20 @@ export function readSignIns(
       const names = (t['columns'] as unknown[]).map((c) =>
         isObj(c) && typeof c['name'] === 'string' ? c['name'] : '',
       );
+      const tuple = tupleReader(names, file);
+      if (tuple) stats.shape = 'fact-tuples';
       for (const r of t['rows'] as unknown[]) {
         if (!Array.isArray(r)) {
           skip('not a sign-in record');
+          continue;
+        }
+        if (tuple) {
+          const row = tuple(r);
+          if (row === null) skip('not a sign-in record (no appId)');
+          else {
+            stats.rows++;
+            yield row;
+          }
           continue;
         }
         const o: Obj = {};

@@ -43,6 +43,24 @@ export interface SignInRow {
   readonly library: string | null;
   /** Sign-ins this row stands for (1 for a raw row; more for a pre-aggregated table). */
   readonly count: number;
+  /**
+   * A pre-aggregated row (a fact tuple of the `kql` query, tuples.ts) decided the guest test in the
+   * query engine: it stands for the four tenant fields above, which it does not carry.
+   */
+  readonly guest?: boolean;
+  /** A pre-aggregated row's own tally of its `count` sign-ins (absent on a raw row). */
+  readonly tally?: SignInTally;
+}
+
+/** What the `count` sign-ins of a pre-aggregated row did (the fold adds it as it is). */
+export interface SignInTally {
+  readonly basIssued: number;
+  readonly failed: number;
+  readonly firstSeen: string | null;
+  readonly lastSeen: string | null;
+  /** Hours (`YYYY-MM-DDTHH`) with a BAS-issued sign-in, and with a failed one. */
+  readonly basHours: readonly string[];
+  readonly failedHours: readonly string[];
 }
 
 type Obj = Record<string, unknown>;
@@ -108,7 +126,7 @@ export function eventTypeOf(v: unknown): SignInEventType | null {
   return t === null ? null : (EVENT_TYPES[t] ?? null);
 }
 
-function str(v: unknown): string | null {
+export function str(v: unknown): string | null {
   if (typeof v === 'string') {
     const t = v.trim();
     return t.length > 0 ? t : null;
@@ -118,7 +136,7 @@ function str(v: unknown): string | null {
 }
 
 /** A display name as reports may show it: no control characters, at most 120 characters. */
-function displayName(v: unknown): string | null {
+export function displayName(v: unknown): string | null {
   const s = str(v)
     // eslint-disable-next-line no-control-regex
     ?.replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
@@ -126,7 +144,7 @@ function displayName(v: unknown): string | null {
   return s === undefined || s === '' ? null : s;
 }
 
-function bool(v: unknown): boolean | null {
+export function bool(v: unknown): boolean | null {
   if (typeof v === 'boolean') return v;
   const t = token(v);
   if (t === 'true' || t === '1' || t === 'yes') return true;
@@ -134,7 +152,7 @@ function bool(v: unknown): boolean | null {
   return null;
 }
 
-function int(v: unknown): number | null {
+export function int(v: unknown): number | null {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
   if (typeof v === 'string' && /^\s*-?\d{1,12}\s*$/.test(v)) return Number(v);
   return null;
@@ -142,7 +160,7 @@ function int(v: unknown): number | null {
 
 const ISO_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-function isoTime(v: unknown): string | null {
+export function isoTime(v: unknown): string | null {
   const s = str(v);
   if (s === null) return null;
   if (ISO_Z.test(s)) return s;
@@ -167,31 +185,42 @@ function obj(v: unknown): Obj | null {
   return d !== null && typeof d === 'object' && !Array.isArray(d) ? (d as Obj) : null;
 }
 
-function list(v: unknown): unknown[] {
+export function list(v: unknown): unknown[] {
   const d = dynamic(v);
   if (Array.isArray(d)) return d;
   if (typeof d === 'string') return d.split(/[,;]/);
   return [];
 }
 
-const LIBRARY = /Library:\s*([A-Za-z][\w.+-]*(?:\s+[A-Za-z][\w.+-]*)?\s+\d[\w.+-]*)/;
+/**
+ * The library in an authenticationProcessingDetails value ("Family: MSAL Library: MSAL.NET 4.61.3
+ * Platform: .NET"). The `kql` query (kql.ts) extracts it with the same pattern (RE2 reads it alike).
+ */
+export const LIBRARY_PATTERN = String.raw`Library:\s*([A-Za-z][\w.+-]*(?:\s+[A-Za-z][\w.+-]*)?\s+\d[\w.+-]*)`;
+/** Characters of a library name kept. */
+export const LIBRARY_MAX = 80;
+const LIBRARY = new RegExp(LIBRARY_PATTERN);
 
 function libraryOf(details: unknown): string | null {
   for (const d of list(details)) {
     const o = obj(d);
     const value = str(o?.['value'] ?? o?.['Value'] ?? d);
     const m = value === null ? null : LIBRARY.exec(value);
-    if (m?.[1]) return m[1].slice(0, 80);
+    if (m?.[1]) return m[1].slice(0, LIBRARY_MAX);
   }
   return null;
 }
+
+/** expirationRequirement values (folded by `token`) of a sign-in frequency control; kql.ts reads it too. */
+export const SIGN_IN_FREQUENCY_PATTERN = 'signinfrequency|reauthentication';
+const SIGN_IN_FREQUENCY = new RegExp(SIGN_IN_FREQUENCY_PATTERN);
 
 /** A sign-in frequency control: sessionLifetimePolicies[].expirationRequirement. */
 function frequencyOf(policies: unknown): boolean {
   for (const p of list(policies)) {
     const o = obj(p);
     const req = token(o?.['expirationRequirement'] ?? o?.['ExpirationRequirement'] ?? p);
-    if (req !== null && /signinfrequency|reauthentication/.test(req)) return true;
+    if (req !== null && SIGN_IN_FREQUENCY.test(req)) return true;
   }
   return false;
 }

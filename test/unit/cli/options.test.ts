@@ -22,6 +22,8 @@ const SAMPLE: Readonly<Record<string, string | null>> = {
   'log-level': 'warn',
   format: 'signins',
   'log-format': 'json',
+  days: '7',
+  tables: 'SigninLogs',
 };
 
 /** The long options a help text lists. */
