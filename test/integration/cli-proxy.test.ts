@@ -174,10 +174,15 @@ describe('entra-bas-proxy start', () => {
       await r.body.text();
     }
     await agent.close();
-    await new Promise((r) => setTimeout(r, 100));
+    const log = join(dir, 'killed.session.ndjson');
+    // Records reach the log without any shutdown: wait until the five are there (a fixed 100 ms
+    // was a timing bet that a machine at load 25 loses), then kill, then read what the kill left.
+    const recordLines = (): number =>
+      existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').length - 1 : 0;
+    for (const until = Date.now() + 20_000; recordLines() < 5 && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 25));
     expect(await cli.stop('SIGKILL')).toBe('SIGKILL');
     expect(existsSync(join(dir, 'killed.json'))).toBe(false);
-    const log = join(dir, 'killed.session.ndjson');
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     const records = lines.slice(1).map((l) => JSON.parse(l) as ExchangeRecord);
     expect(records).toHaveLength(5);
