@@ -12,7 +12,7 @@ import path from 'node:path';
 import { startChild, type BenchChild } from './child.js';
 import { errorText, round } from './common.js';
 import { sectionDownloads } from './download-section.js';
-import { sectionPathological, sectionSession } from './hostile-sections.js';
+import { sectionPathological, sectionSession, sectionStreamedRender } from './hostile-sections.js';
 import { sectionClassifier, sectionClassifyHar } from './offline-sections.js';
 import {
   sectionFirstRequest,
@@ -79,6 +79,7 @@ const SECTIONS: readonly { id: string; title: string; run: Section }[] = [
   { id: '8', title: 'classify of sign-in log exports', run: (cfg) => sectionSignIns(cfg) },
   { id: '9', title: 'Session reducer at 100k exchanges', run: (cfg) => sectionSession(cfg) },
   { id: '10', title: 'Pathological parser inputs', run: (cfg) => sectionPathological(cfg) },
+  { id: '11', title: 'Streamed report rendering', run: (cfg) => sectionStreamedRender(cfg) },
 ];
 
 async function main(): Promise<number> {
