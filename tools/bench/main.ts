@@ -12,6 +12,7 @@ import path from 'node:path';
 import { startChild, type BenchChild } from './child.js';
 import { errorText, round } from './common.js';
 import { sectionDownloads } from './download-section.js';
+import { sectionPathological, sectionSession, sectionStreamedRender } from './hostile-sections.js';
 import { sectionClassifier, sectionClassifyHar } from './offline-sections.js';
 import {
   sectionFirstRequest,
@@ -82,6 +83,9 @@ const SECTIONS: readonly { id: string; title: string; run: Section }[] = [
     title: 'the kql reduction: fact tuples of 1M sign-ins',
     run: (cfg) => sectionKql(cfg),
   },
+  { id: '10', title: 'Session reducer at 100k exchanges', run: (cfg) => sectionSession(cfg) },
+  { id: '11', title: 'Pathological parser inputs', run: (cfg) => sectionPathological(cfg) },
+  { id: '12', title: 'Streamed report rendering', run: (cfg) => sectionStreamedRender(cfg) },
 ];
 
 async function main(): Promise<number> {

@@ -1,6 +1,8 @@
 /**
- * 100,000 exchanges through the streamed renderers: they must finish quickly and never hold the
- * exchanges (or the output) in memory. The source yields records lazily and the sink only counts.
+ * 100,000 exchanges through the streamed renderers: they never hold the exchanges (or the output)
+ * in memory. The source yields records lazily and the sink only counts. How quickly they finish
+ * (per record, against JSON.stringify of the records) is the bench's: BENCH_ONLY=12 npm run bench;
+ * here a hang fails by the test's timeout.
  */
 import { describe, expect, it } from 'vitest';
 import type { ReportFormat } from '../../../src/core/live.js';
@@ -35,14 +37,14 @@ describe('streamed rendering of 100,000 exchanges', () => {
   it.each(['json', 'har', 'html'] as const)(
     '%s streams in chunks with bounded memory',
     async (format) => {
-      const started = Date.now();
       const { chunks, bytes, peak } = await drain(format);
       expect(chunks).toBeGreaterThanOrEqual(N);
       // Output is far larger than the heap growth allowed: nothing accumulates.
       expect(bytes).toBeGreaterThan(50 * 1024 * 1024);
       expect(peak).toBeLessThan(bytes / 2);
       expect(peak).toBeLessThan(64 * 1024 * 1024);
-      expect(Date.now() - started).toBeLessThan(20_000); // ~1 s each when the machine is idle
     },
+    // No hang: ~1 s each on an idle machine, ~13 s on 2 cores at load 25.
+    120_000,
   );
 });

@@ -1,6 +1,9 @@
 /**
  * Property-based tests: random and hostile input thrown at every parser. Whatever comes in, the
- * parsers return (never throw), return quickly, and say why when they could not read something.
+ * parsers return (never throw) and say why when they could not read something. A hang fails the
+ * test by its timeout; how quickly they return (hostile inputs against normal ones of the same
+ * size, linear growth, the slowest random exchange) is measured by the bench, where it does not
+ * depend on the machine's load: BENCH_ONLY=11 npm run bench.
  */
 import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -33,13 +36,6 @@ import {
 } from '../../../helpers/raw-exchange.js';
 
 const RUNS = { numRuns: 300 };
-
-/** Wall time of one call, in ms. */
-function timed<T>(f: () => T): { value: T; ms: number } {
-  const t0 = performance.now();
-  const value = f();
-  return { value, ms: performance.now() - t0 };
-}
 
 /** Strings biased towards the characters that matter to our parsers. */
 const syntax = fc
@@ -216,11 +212,10 @@ function assertSamlExplained(r: SamlResult): void {
 }
 
 describe('properties: parseExchange', () => {
-  it('never throws, is quick, and every SAML/JWT failure carries a reason', () => {
+  it('never throws, and every SAML/JWT failure carries a reason', () => {
     fc.assert(
       fc.property(rawExchange, (raw) => {
-        const { value: px, ms } = timed(() => parseExchange(raw));
-        expect(ms).toBeLessThan(250);
+        const px = parseExchange(raw);
         expect(Array.isArray(px.problems)).toBe(true);
         for (const p of px.problems) expect(typeof p).toBe('string');
         for (const s of px.saml) assertSamlExplained(s);
@@ -340,11 +335,7 @@ describe('properties: single parsers', () => {
   it('SAML: random base64, random bytes through inflate, random XML-ish text', () => {
     fc.assert(
       fc.property(samlValue, fc.constantFrom('redirect', 'post'), (v, binding) => {
-        const { value, ms } = timed(() =>
-          parseSamlParam(v, binding as 'redirect' | 'post', 'request'),
-        );
-        expect(ms).toBeLessThan(250);
-        assertSamlExplained(value);
+        assertSamlExplained(parseSamlParam(v, binding as 'redirect' | 'post', 'request'));
       }),
       RUNS,
     );
@@ -378,11 +369,7 @@ describe('properties: single parsers', () => {
         (depth, tag) => {
           const name = tag.split(' ')[0] ?? 'a';
           const xml = `<${tag}>`.repeat(depth) + `</${name}>`.repeat(depth);
-          const { value, ms } = timed(() =>
-            parseSamlParam(samlRedirectParam(xml), 'redirect', 'request'),
-          );
-          expect(ms).toBeLessThan(250);
-          expect(value).toEqual({
+          expect(parseSamlParam(samlRedirectParam(xml), 'redirect', 'request')).toEqual({
             ok: false,
             error: `SAML XML nested deeper than ${MAX_SAML_DEPTH} levels (refused)`,
           });
@@ -408,21 +395,41 @@ describe('properties: single parsers', () => {
   });
 });
 
-describe('hostile HTML stays linear', () => {
-  const cases: ReadonlyArray<readonly [string, string]> = [
-    ['many unterminated inputs', '<form action="/x">' + '<input name="a" value="'.repeat(20_000)],
-    ['many unterminated forms', "<form action='".repeat(20_000)],
-    ['many attributes in an unterminated value', '<form><input value="' + ' a="'.repeat(50_000)],
-    ['many forms and inputs', '<form><input type=hidden name=a value=b>'.repeat(20_000)],
+// Linear time on these (4x the size: about 4x the time) is a bench target (BENCH_ONLY=11).
+describe('hostile HTML: an answer, never a crash or a hang', () => {
+  const soup = '&#x41;&amp;&bogus;'.repeat(30_000);
+  const cases: ReadonlyArray<
+    readonly [string, string, Record<string, string> | null, readonly string[]]
+  > = [
+    [
+      'many unterminated inputs',
+      '<form action="/x">' + '<input name="a" value="'.repeat(20_000),
+      null,
+      [],
+    ],
+    ['many unterminated forms', "<form action='".repeat(20_000), null, []],
+    [
+      'many attributes in an unterminated value',
+      '<form><input value="' + ' a="'.repeat(50_000),
+      null,
+      [],
+    ],
+    [
+      'many forms and inputs',
+      '<form><input type=hidden name=a value=b>'.repeat(20_000),
+      { a: 'b' },
+      [],
+    ],
     [
       'entity soup',
-      '<form><input type=hidden name=SAMLResponse value="' +
-        '&#x41;&amp;&bogus;'.repeat(30_000) +
-        '"></form>',
+      `<form><input type=hidden name=SAMLResponse value="${soup}"></form>`,
+      { SAMLResponse: 'A&&bogus;'.repeat(30_000) },
+      ['SAMLResponse in response form: SAML parameter is not valid base64'],
     ],
   ];
-  it.each(cases)('%s', (_name, html) => {
-    const { ms } = timed(() => parseExchange(makeRawExchange({ responseHtml: html })));
-    expect(ms).toBeLessThan(500);
+  it.each(cases)('%s', (_name, html, fields, problems) => {
+    const px = parseExchange(makeRawExchange({ responseHtml: html }));
+    expect(px.responseForm?.fields ?? null).toEqual(fields);
+    expect(px.problems).toEqual(problems);
   });
 });

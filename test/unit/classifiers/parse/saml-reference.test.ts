@@ -306,15 +306,13 @@ describe('SAML reader: same results as the reference', () => {
     fc.assert(fc.property(broken, expectSameAsReference), { numRuns: 2000 });
   });
 
-  it('many siblings, distinct or repeated names: same result, linear time', () => {
+  // Linear time on these inputs (4x the size: about 4x the time) and their cost against a normal
+  // SAML document of the same size are bench targets: BENCH_ONLY=11 npm run bench. A hang is caught
+  // by the test timeout.
+  it('many siblings, distinct or repeated names: same result', () => {
     const distinct = `<Response>${Array.from({ length: 20_000 }, (_, i) => `<a${i}/>`).join('')}</Response>`;
     const repeated = `<Response>${'<a><b/></a>'.repeat(20_000)}<SubjectConfirmationData InResponseTo="q"/></Response>`;
-    for (const xml of [distinct, repeated]) {
-      const t0 = performance.now();
-      parseSamlXml(xml, 'post', 'request', 'f');
-      expect(performance.now() - t0).toBeLessThan(2000);
-      expectSameAsReference(xml);
-    }
+    for (const xml of [distinct, repeated]) expectSameAsReference(xml);
   });
 
   it('deep documents with repeated siblings (depth bound of the InResponseTo walk)', () => {
@@ -385,19 +383,17 @@ describe('isPlainWellFormedXml', () => {
     );
   });
 
-  it('stays linear on long and hostile input', () => {
-    const cases = [
-      `<a x="${'v'.repeat(500_000)}">${'t&amp;'.repeat(100_000)}</a>`,
-      `<a>${'<b x="1" y="2">'.repeat(60)}${'</b>'.repeat(60)}</a>`,
-      `<a ${'x="1" '.repeat(50_000)}/>`,
-      `<a${Array.from({ length: 50_000 }, (_, i) => ` x${i}="1"`).join('')}/>`,
-      `<a>${'&amp'.repeat(100_000)}</a>`,
+  // Linear time on these inputs and their cost against a normal document of the same size are
+  // bench targets: BENCH_ONLY=11 npm run bench. A hang is caught by the test timeout.
+  it('answers on long and hostile input', () => {
+    const cases: readonly (readonly [string, boolean])[] = [
+      [`<a x="${'v'.repeat(500_000)}">${'t&amp;'.repeat(100_000)}</a>`, true],
+      [`<a>${'<b x="1" y="2">'.repeat(60)}${'</b>'.repeat(60)}</a>`, true],
+      [`<a ${'x="1" '.repeat(50_000)}/>`, false],
+      [`<a${Array.from({ length: 50_000 }, (_, i) => ` x${i}="1"`).join('')}/>`, true],
+      [`<a>${'&amp'.repeat(100_000)}</a>`, false],
     ];
-    for (const xml of cases) {
-      const t0 = performance.now();
-      isPlainWellFormedXml(xml);
-      expect(performance.now() - t0).toBeLessThan(500);
-    }
+    for (const [xml, plain] of cases) expect(isPlainWellFormedXml(xml)).toBe(plain);
   });
 });
 
