@@ -11,7 +11,7 @@ import type { Logger } from '../core/logger.js';
 import type { JoinedSignInFacts, ReportSource } from '../core/types.js';
 import { detectInputKind, type InputKind } from '../sources/detect.js';
 import { createSignInFold } from '../sources/signins/fold.js';
-import { readSignIns } from '../sources/signins/read.js';
+import { foldSignIns } from '../sources/signins/read.js';
 import { classifyHarFiles, type HarPipelineResult } from './har-pipeline.js';
 
 /** tokenIssuerType values as Graph spells them, from row.ts's folded tokens. */
@@ -53,11 +53,10 @@ export async function classifyFiles(o: ClassifyFilesOptions): Promise<Classified
   }));
   const fold = createSignInFold();
   for (const file of logs) {
-    const rows = readSignIns(file, {
+    const stats = await foldSignIns(file, fold, {
       onProgress: (n, bytes) => o.onProgress?.(file, n, bytes),
     });
-    for await (const row of rows) fold.add(row);
-    if (rows.stats.skipped.size > 0) o.onSkipped?.(basename(file), rows.stats.skipped);
+    if (stats.skipped.size > 0) o.onSkipped?.(basename(file), stats.skipped);
   }
   if (fold.joins.full) {
     o.logger?.warn(

@@ -12,7 +12,7 @@
 import { EMPTY_EVIDENCE, type ExchangeRecord, type SignInCounts } from '../../core/types.js';
 import { scrubText } from '../../classifiers/secret-text.js';
 import { judgeSignIn, isGuest } from './facts.js';
-import { CorrelationIndex } from './join-index.js';
+import { CorrelationIndex, JoinLog, mergeJoins, type JoinLogPart } from './join-index.js';
 import type { SignInRow } from './row.js';
 
 /** Hours kept per record, each of BAS issuance and of failures (the latest ones). */
@@ -77,8 +77,34 @@ function addHour(set: Set<string>, hour: string): void {
   set.add(hour);
 }
 
+/**
+ * What one chunk of rows folded to (the pool's `signin-chunk` task gives it): structured-cloneable,
+ * merged into the run's fold in chunk order, so the records, counts and joins are the same as
+ * folding the rows one by one in this thread, whatever the number of workers.
+ */
+export interface SignInFoldPart {
+  readonly rows: number;
+  readonly groups: readonly GroupPart[];
+  readonly joins: JoinLogPart;
+}
+
+export interface GroupPart {
+  readonly key: string;
+  readonly first: SignInRow;
+  readonly count: number;
+  readonly basIssued: number;
+  readonly failed: number;
+  readonly firstSeen: string | null;
+  readonly lastSeen: string | null;
+  readonly basHours: readonly string[];
+  readonly failedHours: readonly string[];
+  readonly appName: string | null;
+}
+
 export interface SignInFold {
   add(row: SignInRow): void;
+  /** Adds a chunk's fold, as if its rows were added here one by one (parts in chunk order). */
+  merge(part: SignInFoldPart): void;
   /** Sign-in rows folded. */
   readonly rows: number;
   /** The records, one per application and facts, in first-seen order. */
@@ -87,10 +113,55 @@ export interface SignInFold {
   readonly joins: CorrelationIndex;
 }
 
+function newGroup(first: SignInRow, order: number, appName: string | null): Group {
+  return {
+    first,
+    order,
+    count: 0,
+    basIssued: 0,
+    failed: 0,
+    firstSeen: null,
+    lastSeen: null,
+    basHours: new Set(),
+    failedHours: new Set(),
+    appName,
+  };
+}
+
+/** Folds one row into its group (made on first sight); the row's join goes to `join`. */
+function addRow(
+  groups: Map<string, Group>,
+  row: SignInRow,
+  join: (id: string, issuer: string | null, appName: string | null) => void,
+): void {
+  const k = groupKey(row);
+  let g = groups.get(k);
+  if (!g) {
+    g = newGroup(detachRow(row), groups.size, detach(row.appName));
+    groups.set(k, g);
+  }
+  g.count += row.count;
+  if (row.appName !== null && row.appName !== g.appName) g.appName = detach(row.appName);
+  const bas = row.issuer === BAS_ISSUER;
+  const failed = row.errorCode !== null && row.errorCode !== 0;
+  if (bas) g.basIssued += row.count;
+  if (failed) g.failed += row.count;
+  if (row.time !== null) {
+    if (g.firstSeen === null || row.time < g.firstSeen) g.firstSeen = detach(row.time);
+    if (g.lastSeen === null || row.time > g.lastSeen) g.lastSeen = detach(row.time);
+    const hour = row.time.slice(0, 13);
+    if (bas) addHour(g.basHours, hour);
+    if (failed) addHour(g.failedHours, hour);
+  }
+  if (row.correlationId !== null) join(row.correlationId, row.issuer, row.appName);
+}
+
 export function createSignInFold(): SignInFold {
   const groups = new Map<string, Group>();
   const joins = new CorrelationIndex();
   let rows = 0;
+  const join = (id: string, issuer: string | null, appName: string | null): void =>
+    joins.add(id, { issuer, appName });
   return {
     get rows() {
       return rows;
@@ -98,39 +169,30 @@ export function createSignInFold(): SignInFold {
     joins,
     add(row) {
       rows += row.count;
-      const k = groupKey(row);
-      let g = groups.get(k);
-      if (!g) {
-        g = {
-          first: detachRow(row),
-          order: groups.size,
-          count: 0,
-          basIssued: 0,
-          failed: 0,
-          firstSeen: null,
-          lastSeen: null,
-          basHours: new Set(),
-          failedHours: new Set(),
-          appName: detach(row.appName),
-        };
-        groups.set(k, g);
+      addRow(groups, row, join);
+    },
+    merge(part) {
+      rows += part.rows;
+      for (const p of part.groups) {
+        let g = groups.get(p.key);
+        if (!g) {
+          g = newGroup(p.first, groups.size, p.appName);
+          groups.set(p.key, g);
+        }
+        g.count += p.count;
+        // The chunk's last name seen (null: none there) is the latest.
+        if (p.appName !== null) g.appName = p.appName;
+        g.basIssued += p.basIssued;
+        g.failed += p.failed;
+        if (p.firstSeen !== null && (g.firstSeen === null || p.firstSeen < g.firstSeen))
+          g.firstSeen = p.firstSeen;
+        if (p.lastSeen !== null && (g.lastSeen === null || p.lastSeen > g.lastSeen))
+          g.lastSeen = p.lastSeen;
+        // addHour keeps the MAX_HOURS latest distinct hours: the same set in any grouping.
+        for (const h of p.basHours) addHour(g.basHours, h);
+        for (const h of p.failedHours) addHour(g.failedHours, h);
       }
-      g.count += row.count;
-      if (row.appName !== null && row.appName !== g.appName) g.appName = detach(row.appName);
-      const bas = row.issuer === BAS_ISSUER;
-      const failed = row.errorCode !== null && row.errorCode !== 0;
-      if (bas) g.basIssued += row.count;
-      if (failed) g.failed += row.count;
-      if (row.time !== null) {
-        if (g.firstSeen === null || row.time < g.firstSeen) g.firstSeen = detach(row.time);
-        if (g.lastSeen === null || row.time > g.lastSeen) g.lastSeen = detach(row.time);
-        const hour = row.time.slice(0, 13);
-        if (bas) addHour(g.basHours, hour);
-        if (failed) addHour(g.failedHours, hour);
-      }
-      if (row.correlationId !== null) {
-        joins.add(row.correlationId, { issuer: row.issuer, appName: row.appName });
-      }
+      mergeJoins(joins, part.joins);
     },
     records(idPrefix = 'signin') {
       const out: ExchangeRecord[] = [];
@@ -138,6 +200,35 @@ export function createSignInFold(): SignInFold {
       return out;
     },
   };
+}
+
+/** The fold of one chunk's rows (the `signin-chunk` task), as a SignInFoldPart. */
+export function foldChunk(rowsOf: (add: (row: SignInRow) => void) => void): SignInFoldPart {
+  const groups = new Map<string, Group>();
+  const log = new JoinLog();
+  let rows = 0;
+  const join = (id: string, issuer: string | null, appName: string | null): void =>
+    log.add(id, { issuer, appName });
+  rowsOf((row) => {
+    rows += row.count;
+    addRow(groups, row, join);
+  });
+  const parts: GroupPart[] = [];
+  for (const [key, g] of groups) {
+    parts.push({
+      key,
+      first: g.first,
+      count: g.count,
+      basIssued: g.basIssued,
+      failed: g.failed,
+      firstSeen: g.firstSeen,
+      lastSeen: g.lastSeen,
+      basHours: [...g.basHours],
+      failedHours: [...g.failedHours],
+      appName: g.appName,
+    });
+  }
+  return { rows, groups: parts, joins: log.part() };
 }
 
 function recordOf(g: Group, id: string): ExchangeRecord {
