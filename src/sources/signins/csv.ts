@@ -33,6 +33,8 @@ export class CsvSplitter {
   private afterCr = false;
   /** Columns kept (select); null: all. */
   private keep: boolean[] | null = null;
+  /** Nothing of the next record read yet. */
+  private atStart = true;
 
   /** Keep only these columns' text from now on; the others are given as ''. null: all. */
   select(columns: readonly number[] | null): this {
@@ -56,27 +58,19 @@ export class CsvSplitter {
     if (this.afterCr && i < n && s[i] === '\n') i++;
     this.afterCr = false;
     let from = i;
-    // Fast path state: where the next quote and CR are (n: none in this chunk).
-    let nextQuote = -1;
-    let nextCr = -1;
+    /** The fast path gave up on the record starting here: the state machine reads it. */
+    let slowFrom = -1;
     while (i < n) {
-      if (
-        from === i &&
-        this.record.length === 0 &&
-        this.fieldLen === 0 &&
-        !this.inQuotes &&
-        !this.oversize
-      ) {
-        // At a record start: a whole line without quotes (or a CR but its CRLF end) is split at once.
-        if (nextQuote < i) nextQuote = indexOr(s, '"', i, n);
-        if (nextCr < i) nextCr = indexOr(s, '\r', i, n);
-        const nl = s.indexOf('\n', i);
-        if (nl >= 0 && nl < nextQuote && nl - i <= RECORD_BUDGET && (nextCr >= nl - 1)) {
-          const end = nextCr === nl - 1 ? nl - 1 : nl;
-          if (end > i) out.push(this.line(s, i, end));
-          i = from = nl + 1;
-          continue;
+      if (this.atStart) {
+        if (i !== slowFrom) {
+          const end = this.fastRecord(s, i, n, out);
+          if (end >= 0) {
+            i = from = end;
+            continue;
+          }
+          slowFrom = i;
         }
+        this.atStart = false;
       }
       if (this.inQuotes) {
         if (this.quotePending) {
@@ -132,17 +126,64 @@ export class CsvSplitter {
     return { records: out, unterminatedQuote };
   }
 
-  /** An unquoted line [from, end) without CR or LF: its fields. */
-  private line(s: string, from: number, end: number): string[] {
-    const rec: string[] = [];
+  /**
+   * The record starting at `start` when it ends in this chunk and is plain (quoted fields closed
+   * right before a comma or line end): its fields to `out`, and the index after its line end.
+   * -1 otherwise: the state machine reads it instead, with the same result.
+   */
+  private fastRecord(s: string, start: number, n: number, out: (string[] | null)[]): number {
     const keep = this.keep;
-    let p = from;
+    const rec: string[] = [];
+    let i = start;
+    let nl = -1;
+    let cr = -1;
     for (let k = 0; ; k++) {
-      const c = s.indexOf(',', p);
-      const e = c < 0 || c > end ? end : c;
-      rec.push(keep === null || keep[k] === true ? s.slice(p, e) : '');
-      if (e === end) return rec;
-      p = e + 1;
+      const kept = keep === null || keep[k] === true;
+      let c: number;
+      if (s.charCodeAt(i) === 0x22) {
+        let j = i + 1;
+        let parts: string[] | null = null;
+        for (;;) {
+          const q = s.indexOf('"', j);
+          if (q < 0 || q + 1 >= n) return -1;
+          if (s.charCodeAt(q + 1) === 0x22) {
+            if (kept) (parts ??= []).push(s.slice(j, q + 1));
+            j = q + 2;
+            continue;
+          }
+          c = q + 1;
+          const t = s.charCodeAt(c);
+          if (t !== 0x2c && t !== 0x0a && t !== 0x0d) return -1;
+          rec.push(!kept ? '' : parts === null ? s.slice(j, q) : parts.join('') + s.slice(j, q));
+          break;
+        }
+      } else {
+        if (nl < i) {
+          nl = s.indexOf('\n', i);
+          if (nl < 0) return -1;
+        }
+        if (cr < i) {
+          cr = s.indexOf('\r', i);
+          if (cr < 0) cr = n;
+        }
+        let comma = s.indexOf(',', i);
+        if (comma < 0) comma = n;
+        c = comma < nl ? (comma < cr ? comma : cr) : nl < cr ? nl : cr;
+        rec.push(kept ? s.slice(i, c) : '');
+      }
+      if (s.charCodeAt(c) === 0x2c) {
+        i = c + 1;
+        if (i >= n) return -1;
+        continue;
+      }
+      let end = c + 1;
+      if (s.charCodeAt(c) === 0x0d) {
+        if (end >= n) return -1;
+        if (s.charCodeAt(end) === 0x0a) end++;
+      }
+      if (end - start > RECORD_BUDGET) return -1;
+      if (!(rec.length === 1 && rec[0] === '')) out.push(rec);
+      return end;
     }
   }
 
@@ -183,12 +224,8 @@ export class CsvSplitter {
     this.oversize = false;
     this.inQuotes = false;
     this.quotePending = false;
+    this.atStart = true;
   }
-}
-
-function indexOr(s: string, c: string, from: number, n: number): number {
-  const i = s.indexOf(c, from);
-  return i < 0 ? n : i;
 }
 
 /** Bytes of one record the cutter holds before it gives the record up as too large. */

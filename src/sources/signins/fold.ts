@@ -64,9 +64,13 @@ function detachRow(r: SignInRow): SignInRow {
   return out as unknown as SignInRow;
 }
 
-function addHour(set: Set<string>, hour: string): void {
+function addHour(
+  set: Set<string>,
+  hour: string,
+  keep: <T extends string | null>(s: T) => T = detach,
+): void {
   if (set.has(hour)) return;
-  hour = detach(hour);
+  hour = keep(hour);
   if (set.size >= MAX_HOURS) {
     // Keep the latest: drop the earliest (insertion order is not time order across files).
     let min: string | null = null;
@@ -128,30 +132,36 @@ function newGroup(first: SignInRow, order: number, appName: string | null): Grou
   };
 }
 
-/** Folds one row into its group (made on first sight); the row's join goes to `join`. */
+const same = <T>(s: T): T => s;
+
+/**
+ * Folds one row into its group (made on first sight); the row's join goes to `join`. `keep` copies
+ * what the group keeps (detach), or not (`same`: a chunk's part, copied or merged right away).
+ */
 function addRow(
   groups: Map<string, Group>,
   row: SignInRow,
   join: (id: string, issuer: string | null, appName: string | null) => void,
+  keep: <T extends string | null>(s: T) => T,
 ): void {
   const k = groupKey(row);
   let g = groups.get(k);
   if (!g) {
-    g = newGroup(detachRow(row), groups.size, detach(row.appName));
+    g = newGroup(keep === same ? row : detachRow(row), groups.size, keep(row.appName));
     groups.set(k, g);
   }
   g.count += row.count;
-  if (row.appName !== null && row.appName !== g.appName) g.appName = detach(row.appName);
+  if (row.appName !== null && row.appName !== g.appName) g.appName = keep(row.appName);
   const bas = row.issuer === BAS_ISSUER;
   const failed = row.errorCode !== null && row.errorCode !== 0;
   if (bas) g.basIssued += row.count;
   if (failed) g.failed += row.count;
   if (row.time !== null) {
-    if (g.firstSeen === null || row.time < g.firstSeen) g.firstSeen = detach(row.time);
-    if (g.lastSeen === null || row.time > g.lastSeen) g.lastSeen = detach(row.time);
+    if (g.firstSeen === null || row.time < g.firstSeen) g.firstSeen = keep(row.time);
+    if (g.lastSeen === null || row.time > g.lastSeen) g.lastSeen = keep(row.time);
     const hour = row.time.slice(0, 13);
-    if (bas) addHour(g.basHours, hour);
-    if (failed) addHour(g.failedHours, hour);
+    if (bas) addHour(g.basHours, hour, keep);
+    if (failed) addHour(g.failedHours, hour, keep);
   }
   if (row.correlationId !== null) join(row.correlationId, row.issuer, row.appName);
 }
@@ -169,25 +179,25 @@ export function createSignInFold(): SignInFold {
     joins,
     add(row) {
       rows += row.count;
-      addRow(groups, row, join);
+      addRow(groups, row, join, detach);
     },
     merge(part) {
       rows += part.rows;
       for (const p of part.groups) {
         let g = groups.get(p.key);
         if (!g) {
-          g = newGroup(p.first, groups.size, p.appName);
+          g = newGroup(detachRow(p.first), groups.size, detach(p.appName));
           groups.set(p.key, g);
         }
         g.count += p.count;
         // The chunk's last name seen (null: none there) is the latest.
-        if (p.appName !== null) g.appName = p.appName;
+        if (p.appName !== null && p.appName !== g.appName) g.appName = detach(p.appName);
         g.basIssued += p.basIssued;
         g.failed += p.failed;
         if (p.firstSeen !== null && (g.firstSeen === null || p.firstSeen < g.firstSeen))
-          g.firstSeen = p.firstSeen;
+          g.firstSeen = detach(p.firstSeen);
         if (p.lastSeen !== null && (g.lastSeen === null || p.lastSeen > g.lastSeen))
-          g.lastSeen = p.lastSeen;
+          g.lastSeen = detach(p.lastSeen);
         // addHour keeps the MAX_HOURS latest distinct hours: the same set in any grouping.
         for (const h of p.basHours) addHour(g.basHours, h);
         for (const h of p.failedHours) addHour(g.failedHours, h);
@@ -211,7 +221,7 @@ export function foldChunk(rowsOf: (add: (row: SignInRow) => void) => void): Sign
     log.add(id, { issuer, appName });
   rowsOf((row) => {
     rows += row.count;
-    addRow(groups, row, join);
+    addRow(groups, row, join, same);
   });
   const parts: GroupPart[] = [];
   for (const [key, g] of groups) {
