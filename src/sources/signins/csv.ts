@@ -273,8 +273,10 @@ export class CsvCutter {
     }
     let out: Buffer;
     if (this.skipping) {
+      // The record too large ends at the first boundary: what follows it up to `cut` is whole.
       this.skipping = false;
-      out = EMPTY;
+      const first = this.firstBoundary(b);
+      out = first < cut ? b.subarray(first, cut) : EMPTY;
     } else {
       this.carry.push(b.subarray(0, cut));
       out = this.carry.length === 1 ? (this.carry[0] as Buffer) : Buffer.concat(this.carry);
@@ -297,6 +299,20 @@ export class CsvCutter {
     this.carry = [];
     this.carryLen = 0;
     return { rest, unterminatedQuote: this.inQuotes && !this.quotePending };
+  }
+
+  /** After boundary(b): the index after the first record boundary in b (there is one). */
+  private firstBoundary(b: Buffer): number {
+    const regions = this.regions;
+    for (let r = 0; r < regions.length; r += 2) {
+      const from = regions[r] as number;
+      const to = regions[r + 1] as number;
+      const lf = b.indexOf(LF, from);
+      const cr = b.indexOf(CR, from);
+      const at = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+      if (at >= 0 && at < to) return at + 1;
+    }
+    return b.length;
   }
 
   /** The index after the last record boundary in b, or -1; advances the quoting state over b. */

@@ -206,7 +206,10 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
    * `strict`, the first line must parse (here, before any chunk is given), else NOT_LINES: the
    * caller then scans the file as one document.
    */
-  async function* lines(bom: number, strict = false): AsyncGenerator<SignInChunk | typeof NOT_LINES> {
+  async function* lines(
+    bom: number,
+    strict = false,
+  ): AsyncGenerator<SignInChunk | typeof NOT_LINES> {
     let carry: Buffer[] = [];
     let carryLen = 0;
     let oversize = false;
@@ -321,7 +324,8 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
     };
     const chunk = (b: Buffer): SignInChunk | null => {
       if (cutter.oversize > dropped) {
-        for (; dropped < cutter.oversize; dropped++) skip(header ? 'too large' : 'header too large');
+        for (; dropped < cutter.oversize; dropped++)
+          skip(header ? 'too large' : 'header too large');
       }
       if (header === null) b = takeHeader(b);
       return header !== null && b.length > 0 ? { mode: shape, hint, bytes: b, header } : null;
