@@ -11,8 +11,9 @@ import type { Logger } from '../core/logger.js';
 import type { JoinedSignInFacts, ReportSource } from '../core/types.js';
 import { detectInputKind, type InputKind } from '../sources/detect.js';
 import { createSignInFold } from '../sources/signins/fold.js';
-import { readSignIns } from '../sources/signins/read.js';
+import { foldSignIns } from '../sources/signins/read.js';
 import { classifyHarFiles, type HarPipelineResult } from './har-pipeline.js';
+import { createPool, type Pool } from './pool.js';
 
 /** tokenIssuerType values as Graph spells them, from row.ts's folded tokens. */
 const ISSUER_NAMES: Readonly<Record<string, string>> = {
@@ -27,6 +28,8 @@ const ISSUER_NAMES: Readonly<Record<string, string>> = {
 export interface ClassifyFilesOptions {
   readonly files: readonly string[];
   readonly sessionLogPath: string;
+  /** Worker threads of the pool (default: one per CPU, 1 to 4); 0 runs everything in this thread. */
+  readonly workers?: number;
   /** Forces every file's kind (`--format`). */
   readonly format?: InputKind;
   readonly logger?: Logger;
@@ -51,13 +54,37 @@ export async function classifyFiles(o: ClassifyFilesOptions): Promise<Classified
     kind: kinds[i] === 'har' ? 'har' : 'signins',
     name,
   }));
+  // The one pool: the sign-in logs' chunks, then the HAR files' entries.
+  const pool = await createPool({
+    ...(o.workers !== undefined
+      ? { size: o.workers }
+      : logs.length + har.length === 0
+        ? { size: 0 }
+        : {}),
+    ...(o.logger ? { logger: o.logger } : {}),
+  });
+  try {
+    return await classifyWith(o, pool, har, logs, sources);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function classifyWith(
+  o: ClassifyFilesOptions,
+  pool: Pool,
+  har: readonly string[],
+  logs: readonly string[],
+  sources: ReportSource[],
+): Promise<ClassifiedFiles> {
   const fold = createSignInFold();
   for (const file of logs) {
-    const rows = readSignIns(file, {
+    const stats = await foldSignIns(file, fold, {
+      run: (c) => pool.run('signin-chunk', c),
+      inFlight: Math.max(2, pool.size * 2),
       onProgress: (n, bytes) => o.onProgress?.(file, n, bytes),
     });
-    for await (const row of rows) fold.add(row);
-    if (rows.stats.skipped.size > 0) o.onSkipped?.(basename(file), rows.stats.skipped);
+    if (stats.skipped.size > 0) o.onSkipped?.(basename(file), stats.skipped);
   }
   if (fold.joins.full) {
     o.logger?.warn(
@@ -78,7 +105,7 @@ export async function classifyFiles(o: ClassifyFilesOptions): Promise<Classified
     files: har,
     sessionLogPath: o.sessionLogPath,
     ...(o.logger ? { logger: o.logger } : {}),
-    ...(har.length === 0 ? { workers: 0 } : {}),
+    pool,
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     records: fold.records(),
     ...(fold.rows > 0 ? { join } : {}),

@@ -28,7 +28,7 @@ import {
 } from '../core/types.js';
 import type { EntriesJob, EntryOutcome } from './classify-batch.js';
 import { openHtmlRowSpool } from './html-row-spool.js';
-import { createPool } from './pool.js';
+import { createPool, type Pool } from './pool.js';
 import { createRecordStep } from './record-step.js';
 import type { Session } from '../classifiers/session.js';
 import type { RecordedSession } from './finish.js';
@@ -46,6 +46,8 @@ export interface HarPipelineOptions {
   readonly workers?: number;
   /** The pool's worker module (tests substitute one that dies). */
   readonly workerUrl?: URL;
+  /** The caller's pool (classify-files.ts: the one the sign-in logs used too); not closed here. */
+  readonly pool?: Pool;
   /** After each chunk read: the file, entries seen in it, bytes read of it. */
   readonly onProgress?: (file: string, entries: number, bytes: number) => void;
   /**
@@ -91,11 +93,13 @@ export async function classifyHarFiles(o: HarPipelineOptions): Promise<HarPipeli
     ...(o.logger ? { logger: o.logger } : {}),
     sinks: [{ add: (record, parts) => rowSpool.add(record, parts.evidence) }],
   });
-  const pool = await createPool({
-    ...(o.workers !== undefined ? { size: o.workers } : {}),
-    ...(o.logger ? { logger: o.logger } : {}),
-    ...(o.workerUrl ? { workerUrl: o.workerUrl } : {}),
-  });
+  const pool =
+    o.pool ??
+    (await createPool({
+      ...(o.workers !== undefined ? { size: o.workers } : {}),
+      ...(o.logger ? { logger: o.logger } : {}),
+      ...(o.workerUrl ? { workerUrl: o.workerUrl } : {}),
+    }));
 
   const apply = (outcomes: readonly EntryOutcome[]): void => {
     for (const x of outcomes) {
@@ -179,7 +183,7 @@ export async function classifyHarFiles(o: HarPipelineOptions): Promise<HarPipeli
     step.close();
     throw err;
   } finally {
-    await pool.close();
+    if (!o.pool) await pool.close();
   }
   step.close();
   spool.finish();

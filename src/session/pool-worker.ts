@@ -13,7 +13,7 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { oneLine } from '../core/errors.js';
+import { oneLine, ToolError, type ErrCode } from '../core/errors.js';
 import { runTask, type TaskName } from './tasks.js';
 
 export interface PoolRequest {
@@ -25,7 +25,8 @@ export interface PoolRequest {
 export type PoolReply =
   | { readonly ready: true }
   | { readonly id: number; readonly output: unknown }
-  | { readonly id: number; readonly error: string };
+  /** `code`: the task threw a ToolError (a one-line verdict on its input), kept as it is. */
+  | { readonly id: number; readonly error: string; readonly code?: ErrCode };
 
 export interface PoolWorkerData {
   readonly nice?: number;
@@ -41,7 +42,11 @@ if (port) {
     try {
       output = runTask(m.task, m.input as never);
     } catch (err) {
-      send({ id: m.id, error: oneLine(err) });
+      send({
+        id: m.id,
+        error: oneLine(err),
+        ...(err instanceof ToolError ? { code: err.code } : {}),
+      });
       return;
     }
     send({ id: m.id, output });

@@ -5,8 +5,9 @@
  *
  * - `run(task, input)` resolves with the task's output. It never rejects because a worker died:
  *   the jobs a dead worker held are redone on another worker, or in this thread when none is left,
- *   and a dead worker's late answer is never taken (each job settles once). It rejects (ToolError
- *   ERR_INTERNAL) only when the task itself threw: an error for that job alone.
+ *   and a dead worker's late answer is never taken (each job settles once). It rejects only when
+ *   the task itself threw: an error for that job alone (a ToolError the task threw, e.g. a one-line
+ *   verdict on its input, as it is; anything else as ToolError ERR_INTERNAL).
  * - `size: 0` runs every task in this thread, synchronously inside `run` (the same functions).
  * - One message protocol (pool-worker.ts): `{ id, task, input }` -> `{ id, output }` | `{ id, error }`.
  * - Jobs go to the worker with the fewest in flight; answers come back in any order. A caller that
@@ -81,7 +82,7 @@ export async function createPool(o: PoolOptions = {}): Promise<Pool> {
     try {
       job.resolve(runTask(job.task, job.input as never));
     } catch (err) {
-      job.reject(taskError(job.task, oneLine(err)));
+      job.reject(err instanceof ToolError ? err : taskError(job.task, oneLine(err)));
     }
   };
   const dispatch = (job: Job): void => {
@@ -101,7 +102,8 @@ export async function createPool(o: PoolOptions = {}): Promise<Pool> {
       if (!job || !slot.alive) return;
       slot.jobs.delete(m.id);
       if (slot.jobs.size === 0) slot.worker.unref();
-      if ('error' in m) job.reject(taskError(job.task, m.error));
+      if ('error' in m)
+        job.reject(m.code ? new ToolError(m.code, m.error) : taskError(job.task, m.error));
       else job.resolve(m.output);
     });
     const die = (why: string): void => {
@@ -152,6 +154,7 @@ export async function createPool(o: PoolOptions = {}): Promise<Pool> {
   };
 }
 
+/** A task that failed otherwise than with a ToolError (which is a verdict on its input, kept). */
 function taskError(task: TaskName, message: string): ToolError {
   return new ToolError('ERR_INTERNAL', `task ${task} failed: ${message}`);
 }

@@ -9,6 +9,7 @@
 import { classifyExchange } from '../classifiers/index.js';
 import { toRawExchange } from '../core/captured.js';
 import { joinRecordLine, recordParts } from '../sources/session-log.js';
+import { signInChunk } from '../sources/signins/chunk.js';
 import { classifyEntries } from './classify-batch.js';
 import { readRawBatch } from './raw-batch.js';
 
@@ -53,6 +54,8 @@ export const TASKS = {
   'classify-raws': classifyRaws,
   /** HAR entries' JSON texts -> outcomes (classify-batch.ts). */
   'classify-entries': classifyEntries,
+  /** A sign-in export's chunk of whole records -> its fold part and skip counts (signins/chunk.ts). */
+  'signin-chunk': signInChunk,
 } as const satisfies Readonly<Record<string, (input: never) => unknown>>;
 
 export type TaskName = keyof typeof TASKS;

@@ -150,6 +150,8 @@ export interface RunResult {
   signal: string | null;
   wallS: number;
   peakRssMb: number;
+  /** User + system CPU seconds of the child (all its threads), NaN without /usr/bin/time. */
+  cpuS: number;
   stderr: string;
   timedOut: boolean;
 }
@@ -193,13 +195,17 @@ export function run(args: readonly string[], cwd: string, timeoutMs: number): Pr
       clearTimeout(kill);
       if (poll) clearInterval(poll);
       const wallS = (performance.now() - t0) / 1000;
+      let cpuS = Number.NaN;
       if (useTime) {
         const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(err);
         if (m?.[1]) hwmKb = Number(m[1]);
+        const user = /User time \(seconds\):\s*([\d.]+)/.exec(err)?.[1];
+        const sys = /System time \(seconds\):\s*([\d.]+)/.exec(err)?.[1];
+        if (user !== undefined && sys !== undefined) cpuS = Number(user) + Number(sys);
         // Keep the command's own messages, not the /usr/bin/time report.
         err = err.split(/\n\s*Command being timed:/)[0] ?? err;
       }
-      resolve({ code, signal, wallS, peakRssMb: hwmKb / 1024, stderr: err.trim(), timedOut });
+      resolve({ code, signal, wallS, peakRssMb: hwmKb / 1024, cpuS, stderr: err.trim(), timedOut });
     });
   });
 }

@@ -13,7 +13,7 @@
 import { EMPTY_EVIDENCE, type ExchangeRecord, type SignInCounts } from '../../core/types.js';
 import { scrubText } from '../../classifiers/secret-text.js';
 import { judgeSignIn, isGuest } from './facts.js';
-import { CorrelationIndex } from './join-index.js';
+import { CorrelationIndex, JoinLog, mergeJoins, type JoinLogPart } from './join-index.js';
 import type { SignInRow, SignInTally } from './row.js';
 
 /** Hours kept per record, each of BAS issuance and of failures (the latest ones). */
@@ -65,9 +65,13 @@ function detachRow(r: SignInRow): SignInRow {
   return out as unknown as SignInRow;
 }
 
-function addHour(set: Set<string>, hour: string): void {
+function addHour(
+  set: Set<string>,
+  hour: string,
+  keep: <T extends string | null>(s: T) => T = detach,
+): void {
   if (set.has(hour)) return;
-  hour = detach(hour);
+  hour = keep(hour);
   if (set.size >= MAX_HOURS) {
     // Keep the latest: drop the earliest (insertion order is not time order across files).
     let min: string | null = null;
@@ -78,20 +82,34 @@ function addHour(set: Set<string>, hour: string): void {
   set.add(hour);
 }
 
-/** A pre-aggregated row (a fact tuple, tuples.ts): its own counts, times and hours, added as they are. */
-function addTally(g: Group, t: SignInTally): void {
-  g.basIssued += t.basIssued;
-  g.failed += t.failed;
-  if (t.firstSeen !== null && (g.firstSeen === null || t.firstSeen < g.firstSeen))
-    g.firstSeen = detach(t.firstSeen);
-  if (t.lastSeen !== null && (g.lastSeen === null || t.lastSeen > g.lastSeen))
-    g.lastSeen = detach(t.lastSeen);
-  for (const h of t.basHours) addHour(g.basHours, h);
-  for (const h of t.failedHours) addHour(g.failedHours, h);
+/**
+ * What one chunk of rows folded to (the pool's `signin-chunk` task gives it): structured-cloneable,
+ * merged into the run's fold in chunk order, so the records, counts and joins are the same as
+ * folding the rows one by one in this thread, whatever the number of workers.
+ */
+export interface SignInFoldPart {
+  readonly rows: number;
+  readonly groups: readonly GroupPart[];
+  readonly joins: JoinLogPart;
+}
+
+export interface GroupPart {
+  readonly key: string;
+  readonly first: SignInRow;
+  readonly count: number;
+  readonly basIssued: number;
+  readonly failed: number;
+  readonly firstSeen: string | null;
+  readonly lastSeen: string | null;
+  readonly basHours: readonly string[];
+  readonly failedHours: readonly string[];
+  readonly appName: string | null;
 }
 
 export interface SignInFold {
   add(row: SignInRow): void;
+  /** Adds a chunk's fold, as if its rows were added here one by one (parts in chunk order). */
+  merge(part: SignInFoldPart): void;
   /** Sign-in rows folded. */
   readonly rows: number;
   /** The records, one per application and facts, in first-seen order. */
@@ -100,10 +118,77 @@ export interface SignInFold {
   readonly joins: CorrelationIndex;
 }
 
+function newGroup(first: SignInRow, order: number, appName: string | null): Group {
+  return {
+    first,
+    order,
+    count: 0,
+    basIssued: 0,
+    failed: 0,
+    firstSeen: null,
+    lastSeen: null,
+    basHours: new Set(),
+    failedHours: new Set(),
+    appName,
+  };
+}
+
+const same = <T>(s: T): T => s;
+
+/**
+ * Folds one row into its group (made on first sight); the row's join goes to `join`. `keep` copies
+ * what the group keeps (detach), or not (`same`: a chunk's part, copied or merged right away).
+ */
+/** A pre-aggregated row (a fact tuple, tuples.ts): its own counts, times and hours, added as they are. */
+function addTally(g: Group, t: SignInTally, keep: <T extends string | null>(s: T) => T): void {
+  g.basIssued += t.basIssued;
+  g.failed += t.failed;
+  if (t.firstSeen !== null && (g.firstSeen === null || t.firstSeen < g.firstSeen))
+    g.firstSeen = keep(t.firstSeen);
+  if (t.lastSeen !== null && (g.lastSeen === null || t.lastSeen > g.lastSeen))
+    g.lastSeen = keep(t.lastSeen);
+  for (const h of t.basHours) addHour(g.basHours, h, keep);
+  for (const h of t.failedHours) addHour(g.failedHours, h, keep);
+}
+
+function addRow(
+  groups: Map<string, Group>,
+  row: SignInRow,
+  join: (id: string, issuer: string | null, appName: string | null) => void,
+  keep: <T extends string | null>(s: T) => T,
+): void {
+  const k = groupKey(row);
+  let g = groups.get(k);
+  if (!g) {
+    g = newGroup(keep === same ? row : detachRow(row), groups.size, keep(row.appName));
+    groups.set(k, g);
+  }
+  g.count += row.count;
+  if (row.appName !== null && row.appName !== g.appName) g.appName = keep(row.appName);
+  if (row.tally !== undefined) {
+    addTally(g, row.tally, keep);
+    return;
+  }
+  const bas = row.issuer === BAS_ISSUER;
+  const failed = row.errorCode !== null && row.errorCode !== 0;
+  if (bas) g.basIssued += row.count;
+  if (failed) g.failed += row.count;
+  if (row.time !== null) {
+    if (g.firstSeen === null || row.time < g.firstSeen) g.firstSeen = keep(row.time);
+    if (g.lastSeen === null || row.time > g.lastSeen) g.lastSeen = keep(row.time);
+    const hour = row.time.slice(0, 13);
+    if (bas) addHour(g.basHours, hour, keep);
+    if (failed) addHour(g.failedHours, hour, keep);
+  }
+  if (row.correlationId !== null) join(row.correlationId, row.issuer, row.appName);
+}
+
 export function createSignInFold(): SignInFold {
   const groups = new Map<string, Group>();
   const joins = new CorrelationIndex();
   let rows = 0;
+  const join = (id: string, issuer: string | null, appName: string | null): void =>
+    joins.add(id, { issuer, appName });
   return {
     get rows() {
       return rows;
@@ -111,43 +196,30 @@ export function createSignInFold(): SignInFold {
     joins,
     add(row) {
       rows += row.count;
-      const k = groupKey(row);
-      let g = groups.get(k);
-      if (!g) {
-        g = {
-          first: detachRow(row),
-          order: groups.size,
-          count: 0,
-          basIssued: 0,
-          failed: 0,
-          firstSeen: null,
-          lastSeen: null,
-          basHours: new Set(),
-          failedHours: new Set(),
-          appName: detach(row.appName),
-        };
-        groups.set(k, g);
+      addRow(groups, row, join, detach);
+    },
+    merge(part) {
+      rows += part.rows;
+      for (const p of part.groups) {
+        let g = groups.get(p.key);
+        if (!g) {
+          g = newGroup(detachRow(p.first), groups.size, detach(p.appName));
+          groups.set(p.key, g);
+        }
+        g.count += p.count;
+        // The chunk's last name seen (null: none there) is the latest.
+        if (p.appName !== null && p.appName !== g.appName) g.appName = detach(p.appName);
+        g.basIssued += p.basIssued;
+        g.failed += p.failed;
+        if (p.firstSeen !== null && (g.firstSeen === null || p.firstSeen < g.firstSeen))
+          g.firstSeen = detach(p.firstSeen);
+        if (p.lastSeen !== null && (g.lastSeen === null || p.lastSeen > g.lastSeen))
+          g.lastSeen = detach(p.lastSeen);
+        // addHour keeps the MAX_HOURS latest distinct hours: the same set in any grouping.
+        for (const h of p.basHours) addHour(g.basHours, h);
+        for (const h of p.failedHours) addHour(g.failedHours, h);
       }
-      g.count += row.count;
-      if (row.appName !== null && row.appName !== g.appName) g.appName = detach(row.appName);
-      if (row.tally !== undefined) {
-        addTally(g, row.tally);
-        return;
-      }
-      const bas = row.issuer === BAS_ISSUER;
-      const failed = row.errorCode !== null && row.errorCode !== 0;
-      if (bas) g.basIssued += row.count;
-      if (failed) g.failed += row.count;
-      if (row.time !== null) {
-        if (g.firstSeen === null || row.time < g.firstSeen) g.firstSeen = detach(row.time);
-        if (g.lastSeen === null || row.time > g.lastSeen) g.lastSeen = detach(row.time);
-        const hour = row.time.slice(0, 13);
-        if (bas) addHour(g.basHours, hour);
-        if (failed) addHour(g.failedHours, hour);
-      }
-      if (row.correlationId !== null) {
-        joins.add(row.correlationId, { issuer: row.issuer, appName: row.appName });
-      }
+      mergeJoins(joins, part.joins);
     },
     records(idPrefix = 'signin') {
       const out: ExchangeRecord[] = [];
@@ -155,6 +227,35 @@ export function createSignInFold(): SignInFold {
       return out;
     },
   };
+}
+
+/** The fold of one chunk's rows (the `signin-chunk` task), as a SignInFoldPart. */
+export function foldChunk(rowsOf: (add: (row: SignInRow) => void) => void): SignInFoldPart {
+  const groups = new Map<string, Group>();
+  const log = new JoinLog();
+  let rows = 0;
+  const join = (id: string, issuer: string | null, appName: string | null): void =>
+    log.add(id, { issuer, appName });
+  rowsOf((row) => {
+    rows += row.count;
+    addRow(groups, row, join, same);
+  });
+  const parts: GroupPart[] = [];
+  for (const [key, g] of groups) {
+    parts.push({
+      key,
+      first: g.first,
+      count: g.count,
+      basIssued: g.basIssued,
+      failed: g.failed,
+      firstSeen: g.firstSeen,
+      lastSeen: g.lastSeen,
+      basHours: [...g.basHours],
+      failedHours: [...g.failedHours],
+      appName: g.appName,
+    });
+  }
+  return { rows, groups: parts, joins: log.part() };
 }
 
 function recordOf(g: Group, id: string): ExchangeRecord {

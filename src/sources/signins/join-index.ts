@@ -29,7 +29,7 @@ function fnv(s: string, seed: number): number {
 const GUID = /^([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-/;
 
 /** 64 bits of a correlation id as two 32-bit halves (never both 0xffffffff: that marks an empty slot). */
-function key(id: string): [number, number] {
+export function joinKey(id: string): [number, number] {
   const m = GUID.exec(id);
   const hi = m ? parseInt(m[1] as string, 16) >>> 0 : fnv(id, 0x811c9dc5);
   const lo = m ? parseInt(`${m[2] as string}${m[3] as string}`, 16) >>> 0 : fnv(id, 0x01234567);
@@ -55,6 +55,22 @@ export class CorrelationIndex {
       this.full = true;
       return;
     }
+    const [h, l] = joinKey(correlationId);
+    this.addKey(h, l, this.factId(joined));
+  }
+
+  /** add() by the id's key and a fact id (factId): a JoinLog's entries, merged in row order. */
+  addKey(h: number, l: number, fact: number): void {
+    if (this.size >= MAX_ROWS) {
+      this.full = true;
+      return;
+    }
+    if ((this.size + 1) * 2 > this.hi.length) this.grow();
+    this.put(h, l, fact);
+  }
+
+  /** The id of a distinct joined fact in this index's table. */
+  factId(joined: JoinedSignIn): number {
     const fk = `${joined.issuer ?? ''}\u0000${joined.appName ?? ''}`;
     let v = this.factIds.get(fk);
     if (v === undefined) {
@@ -63,13 +79,11 @@ export class CorrelationIndex {
       this.facts.push(JSON.parse(JSON.stringify(joined)) as JoinedSignIn);
       this.factIds.set(fk, v);
     }
-    if ((this.size + 1) * 2 > this.hi.length) this.grow();
-    const [h, l] = key(correlationId);
-    this.put(h, l, v);
+    return v;
   }
 
   get(correlationId: string): JoinedSignIn | null {
-    const [h, l] = key(correlationId);
+    const [h, l] = joinKey(correlationId);
     const mask = this.hi.length - 1;
     for (let i = (h ^ Math.imul(l, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
       if (this.hi[i] === EMPTY && this.lo[i] === EMPTY) return null;
@@ -106,5 +120,65 @@ export class CorrelationIndex {
       if (hi[i] !== EMPTY || lo[i] !== EMPTY)
         this.put(hi[i] as number, lo[i] as number, val[i] as number);
     }
+  }
+}
+
+/** A chunk's joins in row order, structured-cloneable: keys and an index into `facts`. */
+export interface JoinLogPart {
+  readonly hi: Uint32Array;
+  readonly lo: Uint32Array;
+  readonly fact: Uint32Array;
+  readonly facts: readonly JoinedSignIn[];
+}
+
+/** The joins of one chunk, kept in row order, to be added to the run's CorrelationIndex in order. */
+export class JoinLog {
+  private hi: Uint32Array = new Uint32Array(1024);
+  private lo: Uint32Array = new Uint32Array(1024);
+  private fact: Uint32Array = new Uint32Array(1024);
+  private n = 0;
+  private readonly facts: JoinedSignIn[] = [];
+  private readonly factIds = new Map<string, number>();
+
+  add(correlationId: string, joined: JoinedSignIn): void {
+    const fk = `${joined.issuer ?? ''}\u0000${joined.appName ?? ''}`;
+    let v = this.factIds.get(fk);
+    if (v === undefined) {
+      v = this.facts.length;
+      this.facts.push(JSON.parse(JSON.stringify(joined)) as JoinedSignIn);
+      this.factIds.set(fk, v);
+    }
+    if (this.n === this.hi.length) {
+      const grow = (a: Uint32Array): Uint32Array => {
+        const b = new Uint32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.hi = grow(this.hi);
+      this.lo = grow(this.lo);
+      this.fact = grow(this.fact);
+    }
+    const [h, l] = joinKey(correlationId);
+    this.hi[this.n] = h;
+    this.lo[this.n] = l;
+    this.fact[this.n] = v;
+    this.n++;
+  }
+
+  part(): JoinLogPart {
+    return {
+      hi: this.hi.slice(0, this.n),
+      lo: this.lo.slice(0, this.n),
+      fact: this.fact.slice(0, this.n),
+      facts: this.facts,
+    };
+  }
+}
+
+/** Adds a chunk's joins to the index, in their row order. */
+export function mergeJoins(index: CorrelationIndex, part: JoinLogPart): void {
+  const ids = part.facts.map((f) => index.factId(f));
+  for (let i = 0; i < part.hi.length; i++) {
+    index.addKey(part.hi[i] as number, part.lo[i] as number, ids[part.fact[i] as number] as number);
   }
 }

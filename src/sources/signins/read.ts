@@ -1,9 +1,11 @@
 /**
- * Sign-in log exports, streamed: each file's shape is told from its first bytes, then its rows are
- * cut out one at a time (JSON arrays by the structural scanner of ../har-scan.ts, lines by a line
- * splitter, CSV by csv.ts) and reduced to SignInRow facts (row.ts). Bounded memory whatever the
- * file size. Rows that are not sign-ins are skipped and counted by reason; a file that is none of
- * the shapes is a one-line ToolError ERR_SIGNINS_INVALID.
+ * Sign-in log exports, streamed: each file's shape is told from its first bytes, then the file is
+ * cut into chunks of whole records (lines and CSV records in the raw bytes, by csv.ts's CsvCutter
+ * for CSV; JSON arrays by the structural scanner of ../har-scan.ts), which chunk.ts parses and
+ * reduces to SignInRow facts (row.ts) and folds (fold.ts): in the pool's `signin-chunk` task, or in
+ * this thread. Bounded memory whatever the file size: a few chunks in flight, records cut at
+ * CUT_BUDGET / LINE_BUDGET. Rows that are not sign-ins are skipped and counted by reason; a file
+ * that is none of the shapes is a one-line ToolError ERR_SIGNINS_INVALID.
  *
  * Shapes (../../../shared reference: signin-logs.md §3):
  * - `graph`: Graph beta `auditLogs/signIns` pages `{"@odata.context", "value": [...]}`, one per
@@ -23,16 +25,11 @@ import { basename } from 'node:path';
 import { ToolError } from '../../core/errors.js';
 import { readFileHead } from '../file-head.js';
 import { JsonArrayScanner, type ArrayTarget } from '../har-scan.js';
-import { CsvSplitter, headerKey } from './csv.js';
-import {
-  adminCsvColumns,
-  eventTypeFromFileName,
-  rowFromAdminCsv,
-  rowFromObject,
-  type SignInEventType,
-  type SignInRow,
-} from './row.js';
-import { isTupleObject, rowFromTupleObject, tupleReader } from './tuples.js';
+import { chunkRows, signInChunk, type SignInChunk, type SignInChunkResult } from './chunk.js';
+import { CsvCutter, CsvSplitter, firstRecordEnd, headerKey } from './csv.js';
+import type { SignInFold } from './fold.js';
+import { adminCsvColumns, eventTypeFromFileName, type SignInRow } from './row.js';
+import { tupleReader } from './tuples.js';
 
 export type SignInShape =
   'graph' | 'records' | 'rows-json' | 'ndjson' | 'la-api' | 'csv-admin' | 'csv-la' | 'fact-tuples';
@@ -52,6 +49,13 @@ export interface SignInReadOptions {
   onProgress?(rows: number, bytes: number): void;
 }
 
+export interface SignInFoldOptions extends SignInReadOptions {
+  /** Runs the `signin-chunk` task (the pool's run); default: chunk.ts's signInChunk in this thread. */
+  run?(chunk: SignInChunk): Promise<SignInChunkResult>;
+  /** Chunks submitted and not yet merged, at most (default 4): bounds memory. */
+  inFlight?: number;
+}
+
 /** The one-line error for a file that is not a sign-in log export. */
 export function invalidSignIns(file: string, what: string): ToolError {
   return new ToolError('ERR_SIGNINS_INVALID', `${file}: ${what}`);
@@ -65,6 +69,11 @@ const HEAD_BYTES = 64 * 1024;
 /** What `lines` yields when the file is not JSON lines after all. */
 const NON_BLANK = /\S/;
 const NOT_LINES = Symbol('not JSON lines');
+/** Array elements sent per `texts` chunk, about (characters). */
+const TEXTS_CHARS = 1 << 20;
+/** Rows per `values` chunk. */
+const VALUES_ROWS = 2000;
+const LF = 0x0a;
 
 /** Log Analytics CSV headers: "TimeGenerated [UTC]" -> "TimeGenerated". */
 function laColumn(name: string): string {
@@ -135,15 +144,19 @@ function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** An export file cut into chunks of whole records (chunk.ts), in file order. */
+export interface SignInChunks extends AsyncIterable<SignInChunk> {
+  /** Filled in as the file is read; `skipped` here: what the cutting itself dropped. */
+  readonly stats: SignInReadStats;
+  /** The file name errors give. */
+  readonly file: string;
+}
+
 /**
- * The sign-in rows of one export file, in order. The iterable carries `stats`, filled in as it is
- * read. Throws ToolError ERR_SIGNINS_INVALID on a file that is not an export (or ends mid-document),
- * ERR_INPUT when it cannot be read.
+ * The chunks of one export file, in order. Throws ToolError ERR_SIGNINS_INVALID on a file that is
+ * not an export (or ends mid-document), ERR_INPUT when it cannot be read.
  */
-export function readSignIns(
-  path: string,
-  opts: SignInReadOptions = {},
-): AsyncIterable<SignInRow> & { readonly stats: SignInReadStats } {
+export function signInChunks(path: string, opts: SignInReadOptions = {}): SignInChunks {
   const stats: SignInReadStats = { shape: null, rows: 0, skipped: new Map(), bytes: 0 };
   const file = basename(path);
   const hint = eventTypeFromFileName(file);
@@ -151,60 +164,16 @@ export function readSignIns(
     stats.skipped.set(why, (stats.skipped.get(why) ?? 0) + 1);
   };
 
-  /** A parsed JSON value that should be one row, a page of rows or a records blob. */
-  function* rowsOf(v: unknown, depth = 0): Generator<SignInRow> {
-    if (Array.isArray(v) && depth === 0) {
-      for (const x of v) yield* rowsOf(x, 1);
-      return;
-    }
-    if (!isObj(v)) {
-      skip('not a sign-in record');
-      return;
-    }
-    if (depth === 0 && Array.isArray(v['value'])) {
-      for (const x of v['value'] as unknown[]) yield* rowsOf(x, 1);
-      return;
-    }
-    if (depth === 0 && Array.isArray(v['records'])) {
-      for (const x of v['records'] as unknown[]) yield* rowsOf(x, 1);
-      return;
-    }
-    let row: SignInRow | null;
-    if (isTupleObject(v)) {
-      stats.shape = 'fact-tuples';
-      row = rowFromTupleObject(v, file);
-    } else row = rowFromObject(v, hint);
-    if (row === null || row.appId === null) skip('not a sign-in record (no appId)');
-    else {
-      stats.rows++;
-      yield row;
-    }
-  }
-
-  function parseText(text: string | null): unknown {
-    if (text === null) {
-      skip('too large');
-      return undefined;
-    }
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      skip('not JSON');
-      return undefined;
-    }
-  }
-
-  async function* chunks(bom: number): AsyncGenerator<string> {
+  async function* bytes(bom: number, encoding?: 'utf8'): AsyncGenerator<Buffer & string> {
     const src = createReadStream(path, {
       start: bom,
-      encoding: 'utf8',
       highWaterMark: opts.chunkSize ?? 1 << 20,
+      ...(encoding ? { encoding } : {}),
     });
     try {
-      for await (const chunk of src as AsyncIterable<string>) {
+      for await (const chunk of src as AsyncIterable<Buffer & string>) {
         stats.bytes = bom + src.bytesRead;
         yield chunk;
-        opts.onProgress?.(stats.rows, stats.bytes);
       }
     } catch (err) {
       if (err instanceof ToolError) throw err;
@@ -215,167 +184,173 @@ export function readSignIns(
     }
   }
 
-  async function* scanArray(bom: number, target: ArrayTarget): AsyncGenerator<SignInRow> {
+  /** The JSON array's elements cut out by the structural scanner (a document spread over lines). */
+  async function* scanArray(bom: number, target: ArrayTarget): AsyncGenerator<SignInChunk> {
     const scanner = new JsonArrayScanner(file, STRING_CAP, target);
-    for await (const chunk of chunks(bom)) {
-      for (const text of scanner.feed(chunk)) {
-        const v = parseText(text);
-        if (v !== undefined) yield* rowsOf(v, 1);
+    let texts: (string | null)[] = [];
+    let chars = 0;
+    for await (const chunk of bytes(bom, 'utf8')) {
+      for (const t of scanner.feed(chunk)) {
+        texts.push(t);
+        chars += t === null ? 0 : t.length;
+      }
+      if (chars >= TEXTS_CHARS) {
+        yield { mode: 'texts', hint, texts, file };
+        texts = [];
+        chars = 0;
       }
     }
+    if (texts.length > 0) yield { mode: 'texts', hint, texts, file };
     scanner.end();
   }
 
   /**
-   * JSON lines: each line one value (a row, a record, a page or a blob). With `strict`, the first
-   * line that is not JSON ends the reading and yields NOT_LINES (the caller then scans the file as
-   * one document): rows are only yielded once the first line has parsed.
+   * JSON lines: each line one value (a row, a record, a page or a blob), cut in the raw bytes. With
+   * `strict`, the first line must parse (here, before any chunk is given), else NOT_LINES: the
+   * caller then scans the file as one document.
    */
-  async function* lines(bom: number, strict = false): AsyncGenerator<SignInRow | typeof NOT_LINES> {
-    let carry: string[] = [];
+  async function* lines(
+    bom: number,
+    strict = false,
+  ): AsyncGenerator<SignInChunk | typeof NOT_LINES> {
+    let carry: Buffer[] = [];
     let carryLen = 0;
     let oversize = false;
-    let first = true;
-    const line = function* (text: string): Generator<SignInRow | typeof NOT_LINES> {
-      if (!NON_BLANK.test(text)) return;
-      if (strict && first) {
-        first = false;
-        let v: unknown;
-        try {
-          v = JSON.parse(text);
-        } catch {
-          yield NOT_LINES;
-          return;
-        }
-        yield* rowsOf(v, 0);
-        return;
-      }
-      const v = parseText(text);
-      if (v !== undefined) yield* rowsOf(v, 0);
-    };
-    for await (const chunk of chunks(bom)) {
+    let probed = !strict;
+    /** The first non-blank line of b parses as JSON (none there: undecided, true). */
+    const probe = (b: Buffer): boolean | null => {
       let from = 0;
-      for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', from)) {
-        if (oversize) skip('too large');
-        else {
-          carry.push(chunk.slice(from, nl));
-          for (const r of line(carry.length === 1 ? (carry[0] as string) : carry.join(''))) {
-            yield r;
-            if (r === NOT_LINES) return;
-          }
+      while (from < b.length) {
+        let nl = b.indexOf(LF, from);
+        if (nl < 0) nl = b.length;
+        const line = b.toString('utf8', from, nl);
+        from = nl + 1;
+        if (!NON_BLANK.test(line)) continue;
+        try {
+          JSON.parse(line);
+          return true;
+        } catch {
+          return false;
         }
-        carry = [];
-        carryLen = 0;
+      }
+      return null;
+    };
+    for await (const b of bytes(bom)) {
+      let from = 0;
+      if (oversize) {
+        const nl = b.indexOf(LF);
+        if (nl < 0) continue;
+        skip('too large');
         oversize = false;
         from = nl + 1;
       }
-      if (from < chunk.length && !oversize) {
-        carryLen += chunk.length - from;
-        if (carryLen > LINE_BUDGET) {
-          if (strict && first) {
+      const last = b.lastIndexOf(LF);
+      if (last >= from) {
+        carry.push(b.subarray(from, last + 1));
+        const out = carry.length === 1 ? (carry[0] as Buffer) : Buffer.concat(carry);
+        carry = last + 1 < b.length ? [b.subarray(last + 1)] : [];
+        carryLen = b.length - last - 1;
+        if (!probed) {
+          const p = probe(out);
+          if (p === false) {
             yield NOT_LINES;
             return;
           }
-          oversize = true;
-          carry = [];
-        } else carry.push(chunk.slice(from));
+          probed = p === true;
+        }
+        yield { mode: 'lines', hint, bytes: out, file };
+      } else {
+        carry.push(from === 0 ? b : b.subarray(from));
+        carryLen += b.length - from;
+      }
+      if (carryLen > LINE_BUDGET) {
+        if (!probed) {
+          yield NOT_LINES;
+          return;
+        }
+        oversize = true;
+        carry = [];
+        carryLen = 0;
       }
     }
     if (oversize) skip('too large');
     else if (carryLen > 0) {
-      const last = carry.join('');
-      if (NON_BLANK.test(last)) {
-        try {
-          JSON.parse(last);
-        } catch {
-          if (strict && first) {
-            yield NOT_LINES;
-            return;
-          }
-          throw invalidSignIns(file, 'truncated JSON (the last line is cut off)');
-        }
-        yield* line(last);
+      const rest = Buffer.concat(carry);
+      if (!probed && probe(rest) === false) {
+        yield NOT_LINES;
+        return;
       }
+      yield { mode: 'lines', hint, bytes: rest, last: true, file };
     }
   }
 
   /** Pages or blobs one per line are parsed whole (fast); a document spread over lines is scanned. */
-  async function* documents(bom: number, target: ArrayTarget): AsyncGenerator<SignInRow> {
-    for await (const r of lines(bom, true)) {
-      if (r === NOT_LINES) {
+  async function* documents(bom: number, target: ArrayTarget): AsyncGenerator<SignInChunk> {
+    for await (const c of lines(bom, true)) {
+      if (c === NOT_LINES) {
         yield* scanArray(bom, target);
         return;
       }
-      yield r;
+      yield c;
     }
   }
 
-  async function* csv(bom: number, shape: 'csv-admin' | 'csv-la'): AsyncGenerator<SignInRow> {
-    const splitter = new CsvSplitter();
+  async function* csv(bom: number, shape: 'csv-admin' | 'csv-la'): AsyncGenerator<SignInChunk> {
+    const cutter = new CsvCutter();
     let header: string[] | null = null;
-    let tuple: ReturnType<typeof tupleReader> = null;
-    let cols: ReturnType<typeof adminCsvColumns> = {};
-    let csvHint: SignInEventType | null = hint;
-    const record = function* (fields: string[] | null): Generator<SignInRow> {
-      if (fields === null) {
-        skip(header ? 'too large' : 'header too large');
-        return;
-      }
-      if (header === null) {
-        header = fields;
+    let dropped = 0;
+    /** The header from the first record of b; the rest of b. */
+    const takeHeader = (b: Buffer): Buffer => {
+      while (header === null && b.length > 0) {
+        const end = firstRecordEnd(b);
+        const head = end < 0 ? b : b.subarray(0, end);
+        b = end < 0 ? Buffer.alloc(0) : b.subarray(end);
+        const splitter = new CsvSplitter(false);
+        const fields = [...splitter.feed(head.toString('utf8')), ...splitter.end().records];
+        const first = fields[0];
+        if (first === undefined) continue; // a blank line
+        if (first === null) {
+          skip('header too large');
+          continue;
+        }
         if (shape === 'csv-admin') {
-          cols = adminCsvColumns(fields);
-          if (cols.appId === undefined)
+          if (adminCsvColumns(first).appId === undefined)
             throw invalidSignIns(file, 'CSV without an "Application ID" column');
-          if (
-            csvHint === null &&
-            cols.servicePrincipal !== undefined &&
-            cols.userType === undefined
-          )
-            csvHint = 'servicePrincipal';
+          header = first;
         } else {
-          header = fields.map(laColumn);
+          header = first.map(laColumn);
           if (!header.some((h) => h.toLowerCase() === 'appid'))
             throw invalidSignIns(file, 'CSV without an "AppId" column');
-          tuple = tupleReader(header, file);
-          if (tuple) stats.shape = 'fact-tuples';
+          // The kql query's result: checked here (a table missing tuple columns is one line).
+          if (tupleReader(header, file)) stats.shape = 'fact-tuples';
         }
-        return;
       }
-      if (fields.length !== header.length) {
-        skip(`a row with ${fields.length} of ${header.length} columns`);
-        return;
-      }
-      let row: SignInRow | null;
-      if (shape === 'csv-admin') row = rowFromAdminCsv(cols, fields, csvHint);
-      else if (tuple) row = tuple(fields);
-      else {
-        const o: Obj = {};
-        header.forEach((h, i) => {
-          if (!(h in o)) o[h] = fields[i];
-        });
-        row = rowFromObject(o, hint);
-      }
-      if (row === null || row.appId === null) skip('not a sign-in record (no appId)');
-      else {
-        stats.rows++;
-        yield row;
-      }
+      return b;
     };
-    for await (const chunk of chunks(bom)) {
-      for (const fields of splitter.feed(chunk)) yield* record(fields);
+    const chunk = (b: Buffer): SignInChunk | null => {
+      if (cutter.oversize > dropped) {
+        for (; dropped < cutter.oversize; dropped++)
+          skip(header ? 'too large' : 'header too large');
+      }
+      if (header === null) b = takeHeader(b);
+      return header !== null && b.length > 0 ? { mode: shape, hint, bytes: b, header, file } : null;
+    };
+    for await (const b of bytes(bom)) {
+      const c = chunk(cutter.feed(b));
+      if (c) yield c;
     }
-    const end = splitter.end();
+    const end = cutter.end();
     if (end.unterminatedQuote)
       throw invalidSignIns(file, 'truncated CSV (ends inside a quoted field)');
-    for (const fields of end.records) yield* record(fields);
+    const c = chunk(end.rest);
+    if (c) yield c;
     if (header === null) throw invalidSignIns(file, 'empty CSV');
   }
 
-  async function* laApi(bom: number): AsyncGenerator<SignInRow> {
+  async function* laApi(bom: number): AsyncGenerator<SignInChunk> {
     const parts: string[] = [];
     let len = 0;
-    for await (const chunk of chunks(bom)) {
+    for await (const chunk of bytes(bom, 'utf8')) {
       len += chunk.length;
       if (len > 512 * 1024 * 1024)
         throw invalidSignIns(file, 'a query API response over 512 MiB; export it as CSV instead');
@@ -387,38 +362,35 @@ export function readSignIns(
     } catch {
       throw invalidSignIns(file, 'truncated or invalid JSON');
     }
+    parts.length = 0;
     const tables = isObj(doc) && Array.isArray(doc['tables']) ? (doc['tables'] as unknown[]) : [];
+    let values: unknown[] = [];
     for (const t of tables) {
       if (!isObj(t) || !Array.isArray(t['columns']) || !Array.isArray(t['rows'])) continue;
       const names = (t['columns'] as unknown[]).map((c) =>
         isObj(c) && typeof c['name'] === 'string' ? c['name'] : '',
       );
-      const tuple = tupleReader(names, file);
-      if (tuple) stats.shape = 'fact-tuples';
+      if (tupleReader(names, file)) stats.shape = 'fact-tuples';
       for (const r of t['rows'] as unknown[]) {
         if (!Array.isArray(r)) {
           skip('not a sign-in record');
-          continue;
-        }
-        if (tuple) {
-          const row = tuple(r);
-          if (row === null) skip('not a sign-in record (no appId)');
-          else {
-            stats.rows++;
-            yield row;
-          }
           continue;
         }
         const o: Obj = {};
         names.forEach((n, i) => {
           if (n && !(n in o)) o[n] = r[i];
         });
-        yield* rowsOf(o, 1);
+        values.push(o);
+        if (values.length >= VALUES_ROWS) {
+          yield { mode: 'values', hint, values, file };
+          values = [];
+        }
       }
     }
+    if (values.length > 0) yield { mode: 'values', hint, values, file };
   }
 
-  async function* gen(): AsyncGenerator<SignInRow> {
+  async function* gen(): AsyncGenerator<SignInChunk> {
     const { head, bom } = await readHead(path, file);
     const shape = shapeOf(head, file);
     stats.shape = shape;
@@ -443,7 +415,7 @@ export function readSignIns(
         yield* scanArray(bom, { path: [], what: 'a sign-in log export', error: invalidSignIns });
         return;
       case 'ndjson':
-        for await (const r of lines(bom)) if (r !== NOT_LINES) yield r;
+        for await (const c of lines(bom)) if (c !== NOT_LINES) yield c;
         return;
       case 'la-api':
         yield* laApi(bom);
@@ -456,5 +428,72 @@ export function readSignIns(
   }
 
   const it = gen();
+  return { stats, file, [Symbol.asyncIterator]: () => it };
+}
+
+function truncatedLines(file: string): ToolError {
+  return invalidSignIns(file, 'truncated JSON (the last line is cut off)');
+}
+
+/**
+ * The sign-in rows of one export file, in order (chunk.ts run in this thread, chunk by chunk). The
+ * iterable carries `stats`, filled in as it is read. Throws as signInChunks does.
+ */
+export function readSignIns(
+  path: string,
+  opts: SignInReadOptions = {},
+): AsyncIterable<SignInRow> & { readonly stats: SignInReadStats } {
+  const chunks = signInChunks(path, opts);
+  const { stats } = chunks;
+  const skip = (why: string): void => {
+    stats.skipped.set(why, (stats.skipped.get(why) ?? 0) + 1);
+  };
+  async function* gen(): AsyncGenerator<SignInRow> {
+    for await (const c of chunks) {
+      const rows: SignInRow[] = [];
+      if (chunkRows(c, (r) => rows.push(r), skip)) throw truncatedLines(chunks.file);
+      if (rows.some((r) => r.tally !== undefined)) stats.shape = 'fact-tuples';
+      stats.rows += rows.length;
+      yield* rows;
+      opts.onProgress?.(stats.rows, stats.bytes);
+    }
+  }
+  const it = gen();
   return { stats, [Symbol.asyncIterator]: () => it };
+}
+
+/**
+ * Reads one export file into `fold`: its chunks run by `opts.run` (the pool's `signin-chunk` task)
+ * a few at a time, their parts merged in file order, so the fold is the same as folding every row
+ * here one by one, whatever runs the chunks. Returns the file's stats (rows, skipped by reason).
+ */
+export async function foldSignIns(
+  path: string,
+  fold: SignInFold,
+  opts: SignInFoldOptions = {},
+): Promise<SignInReadStats> {
+  const chunks = signInChunks(path, opts);
+  const { stats } = chunks;
+  const run = opts.run ?? ((c: SignInChunk) => Promise.resolve(signInChunk(c)));
+  const max = Math.max(1, opts.inFlight ?? 4);
+  const pending: Promise<SignInChunkResult>[] = [];
+  const merge = (r: SignInChunkResult): void => {
+    if (r.truncated) throw truncatedLines(chunks.file);
+    if (r.tuples) stats.shape = 'fact-tuples';
+    fold.merge(r.part);
+    stats.rows += r.part.rows;
+    for (const [why, n] of r.skipped) stats.skipped.set(why, (stats.skipped.get(why) ?? 0) + n);
+    opts.onProgress?.(stats.rows, stats.bytes);
+  };
+  try {
+    for await (const c of chunks) {
+      pending.push(run(c));
+      if (pending.length >= max) merge(await (pending.shift() as Promise<SignInChunkResult>));
+    }
+    while (pending.length > 0) merge(await (pending.shift() as Promise<SignInChunkResult>));
+  } finally {
+    // A chunk failing (or a file error) leaves no promise unobserved.
+    for (const p of pending) p.catch(() => undefined);
+  }
+  return stats;
 }

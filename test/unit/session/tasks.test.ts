@@ -8,7 +8,11 @@ import { makeRawExchange } from '../../helpers/raw-exchange.js';
 
 describe('TASKS', () => {
   it('lists the tasks by name', () => {
-    expect(Object.keys(TASKS).sort()).toEqual(['classify-entries', 'classify-raws']);
+    expect(Object.keys(TASKS).sort()).toEqual([
+      'classify-entries',
+      'classify-raws',
+      'signin-chunk',
+    ]);
   });
 
   it('classify-raws: the log lines are JSON.stringify of each record, UTF-8, with their layout', () => {

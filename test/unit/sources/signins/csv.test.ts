@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvSplitter, RECORD_BUDGET, headerKey } from '../../../../src/sources/signins/csv.js';
+import {
+  CsvCutter,
+  CsvSplitter,
+  RECORD_BUDGET,
+  firstRecordEnd,
+  headerKey,
+} from '../../../../src/sources/signins/csv.js';
 
 function split(text: string, size: number): { records: (string[] | null)[]; open: boolean } {
   const sp = new CsvSplitter();
@@ -9,6 +15,9 @@ function split(text: string, size: number): { records: (string[] | null)[]; open
   const end = sp.end();
   return { records: [...records, ...end.records], open: end.unterminatedQuote };
 }
+
+/** Any text at all, well-formed CSV or not (quotes mid-field, text after a closing quote). */
+const anyText = fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\n', '\r', 'é') });
 
 describe('CsvSplitter', () => {
   const text = '\ufeffa,b ,"c"\r\n1,"x,""y""\nz",3\n\n"",,"q"\r\nlast,"ok"';
@@ -48,6 +57,73 @@ describe('CsvSplitter', () => {
     );
   });
 
+  it('the fast path for plain records splits exactly as the state machine does, on any text', () => {
+    // Chunks of 1 character never hold a whole record: the state machine reads everything.
+    fc.assert(
+      fc.property(anyText, fc.integer({ min: 2, max: 40 }), (text, size) => {
+        expect(split(text, size)).toEqual(split(text, 1));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('select() keeps only the chosen columns, the others given as empty', () => {
+    const text = 'a,b,c,d\n1,"2,x",3,4\n5,6,"7\n8",9\n';
+    const sp = new CsvSplitter().select([1, 2]);
+    expect(sp.feed(text)).toEqual([
+      ['', 'b', 'c', ''],
+      ['', '2,x', '3', ''],
+      ['', '6', '7\n8', ''],
+    ]);
+  });
+});
+
+describe('CsvCutter', () => {
+  /** Cut `text` fed as bytes in chunks of `size`: the pieces, the rest and the quote state. */
+  function cut(text: string, size: number): { pieces: Buffer[]; open: boolean; oversize: number } {
+    const bytes = Buffer.from(text);
+    const cutter = new CsvCutter();
+    const pieces: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += size) {
+      const b = cutter.feed(bytes.subarray(i, i + size));
+      if (b.length > 0) pieces.push(b);
+    }
+    const end = cutter.end();
+    if (end.rest.length > 0) pieces.push(end.rest);
+    return { pieces, open: end.unterminatedQuote, oversize: cutter.oversize };
+  }
+
+  it('cuts any text at record boundaries: each piece split alone gives the same records', () => {
+    fc.assert(
+      fc.property(anyText, fc.integer({ min: 1, max: 30 }), (text, size) => {
+        const whole = split(text, 1 << 20);
+        const c = cut(text, size);
+        expect(Buffer.concat(c.pieces).toString()).toBe(text);
+        const records = c.pieces.flatMap((p) => {
+          const sp = new CsvSplitter(false);
+          return [...sp.feed(p.toString()), ...sp.end().records];
+        });
+        expect(records).toEqual(whole.records);
+        expect(c.open).toBe(whole.open);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('drops a record that never ends, in bounded memory, and goes on after it', () => {
+    const huge = `x,"${'y'.repeat(5 * RECORD_BUDGET)}"\nnext,1\n`;
+    const c = cut(huge, 65536);
+    expect(c.oversize).toBe(1);
+    expect(Buffer.concat(c.pieces).toString()).toBe('next,1\n');
+  });
+
+  it('finds the end of the first record (the header)', () => {
+    expect(firstRecordEnd(Buffer.from('a,"b\nc",d\r\n1,2'))).toBe(10);
+    expect(firstRecordEnd(Buffer.from('a,"b\n'))).toBe(-1);
+  });
+});
+
+describe('headers', () => {
   it('matches headers leniently', () => {
     expect(headerKey(' Application ID ')).toBe('application id');
     expect(headerKey('Autonomous system  number')).toBe('autonomous system number');
