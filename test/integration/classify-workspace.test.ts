@@ -1,0 +1,216 @@
+/**
+ * `classify --workspace` through the real CLI, the real @azure/monitor-query-logs LogsQueryClient
+ * and DefaultAzureCredential (client secret from the environment, token from the simulated Entra
+ * ID), against a local HTTPS stand-in of the Log Analytics query API answering its documented
+ * shapes: `tables[].columns/rows`, a partial result (200 with `error`), and 403. No mocked client.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import type http from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  PII_CITY,
+  PII_IP,
+  PII_MARK,
+  laRow,
+  makeTenant,
+  tenantRows,
+  type TenantApp,
+} from '../../tools/bench/signin-gen.js';
+import type { ApplicationRecord, Report } from '../../src/core/types.js';
+import { workspaceQuery } from '../../src/sources/azure/workspace-query.js';
+import {
+  CLIENT_SECRET,
+  sendJson,
+  startAzureStandIns,
+  tokenFor,
+  type AzureStandIns,
+} from '../helpers/azure-standins.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
+
+const WORKSPACE = '6c3a1e52-0000-4000-8000-00000000f00d';
+const LOGS_AUD = /^https:\/\/api\.loganalytics\.io\/?$/;
+const tenant: TenantApp[] = makeTenant(17, 31);
+const rows = [...tenantRows(tenant, 17 * 3, 4)];
+
+/** The query's result table: the rows as Log Analytics columns, dynamic ones as JSON text. */
+function table(n = rows.length): { name: string; columns: unknown[]; rows: unknown[][] } {
+  const la = rows.slice(0, n).map((r) => {
+    const x = laRow(r.row);
+    delete x['_status'];
+    return x;
+  });
+  const names = Object.keys(la[0] ?? {});
+  const typeOf = (c: string): string =>
+    c === 'TimeGenerated'
+      ? 'datetime'
+      : c === 'IsInteractive'
+        ? 'bool'
+        : /^(AuthenticationProcessingDetails|LocationDetails|DeviceDetail|SessionLifetimePolicies|SignInEventTypes|Status)$/.test(
+              c,
+            )
+          ? 'dynamic'
+          : 'string';
+  return {
+    name: 'PrimaryResult',
+    columns: names.map((name) => ({ name, type: typeOf(name) })),
+    rows: la.map((x) => names.map((c) => x[c] ?? null)),
+  };
+}
+
+type Mode = 'ok' | 'partial' | 'denied';
+let mode: Mode = 'ok';
+const asked: { query: unknown; timespan: unknown }[] = [];
+
+function logsHandler(tid: () => string) {
+  return (req: http.IncomingMessage, body: string, res: http.ServerResponse): void => {
+    if (req.method !== 'POST' || req.url !== `/v1/workspaces/${WORKSPACE}/query`) {
+      sendJson(res, 404, {
+        error: { code: 'PathNotFoundError', message: `The requested path does not exist` },
+      });
+      return;
+    }
+    if (tokenFor(req, LOGS_AUD, tid()) === null) {
+      sendJson(res, 401, {
+        error: {
+          code: 'AuthorizationRequiredError',
+          message: 'Valid authentication was not provided',
+        },
+      });
+      return;
+    }
+    const q = JSON.parse(body) as { query: unknown; timespan: unknown };
+    asked.push({ query: q.query, timespan: q.timespan });
+    if (mode === 'denied') {
+      sendJson(res, 403, {
+        error: {
+          message:
+            'The provided credentials have insufficient access to perform the requested operation',
+          code: 'InsufficientAccessError',
+          correlationId: '0b8f7d1e-0000-4000-8000-000000000001',
+        },
+      });
+      return;
+    }
+    if (mode === 'partial') {
+      sendJson(res, 200, {
+        tables: [table(20)],
+        error: {
+          code: 'PartialError',
+          message: 'There were some errors when processing your query.',
+          details: [
+            {
+              code: 'EngineError',
+              message: 'Query result set has exceeded the internal record count limit.',
+            },
+          ],
+        },
+      });
+      return;
+    }
+    sendJson(res, 200, { tables: [table()] });
+  };
+}
+
+let az: AzureStandIns;
+let dir = '';
+
+beforeAll(async () => {
+  dir = tempDir('workspace');
+  let tid = '';
+  az = await startAzureStandIns(dir, (sim) => {
+    tid = sim.tenantId;
+    return logsHandler(() => tid);
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await az?.close();
+});
+
+function classify(args: readonly string[]): Promise<CliResult> {
+  return runCli(['classify', '--workspace', WORKSPACE, ...args], {
+    env: az.env,
+    timeoutMs: 90_000,
+  });
+}
+
+function expectClean(texts: Record<string, string>): void {
+  const all = [PII_MARK, PII_IP, PII_CITY, CLIENT_SECRET, ...az.sim.secretsSeen()];
+  expect(all.length).toBeGreaterThan(2);
+  for (const [where, text] of Object.entries(texts)) {
+    for (const m of all) expect(text.includes(m), `${m.slice(0, 12)}... in ${where}`).toBe(false);
+  }
+}
+
+describe('classify --workspace', () => {
+  let r: CliResult;
+  let report: Report;
+
+  beforeAll(async () => {
+    mode = 'ok';
+    r = await classify(['--days', '7', '--out', join(dir, 'r.json'), '--out', join(dir, 'r.html')]);
+    report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+  }, 120_000);
+
+  it('sends the query with its timespan, and classifies the result table', () => {
+    expect(r.code, r.stderr).toBe(0);
+    expect(asked.at(-1)).toEqual({ query: workspaceQuery(7), timespan: 'P7D' });
+    expect(r.stderr).toContain(`workspace ${WORKSPACE} answered ${rows.length} rows`);
+    for (const a of tenant) {
+      const app = report.applications.find((x) => x.clientId === a.appId) as ApplicationRecord;
+      expect(app, a.kind).toBeDefined();
+      expect(app.verdict, a.kind).toBe(a.expected.verdict);
+      expect(app.findings.map((f) => f.code)).toContain(a.expected.reason);
+      expect(app.signIns?.total).toBe(rows.filter((x) => x.app === a).length);
+    }
+    expect(report.session.sources).toHaveLength(1);
+    expect(report.session.sources[0]?.kind).toBe('signins');
+    expect(report.session.sources[0]?.name).toMatch(
+      new RegExp(`/v1/workspaces/${WORKSPACE}/query \\(last 7 days\\)$`),
+    );
+  });
+
+  it('keeps no personal data, no secret and no token in any output', () => {
+    const files = readdirSync(dir).filter((f) => !f.endsWith('.pem'));
+    expect(files.some((f) => f.endsWith('.session.ndjson'))).toBe(true);
+    expectClean({
+      stdout: r.stdout,
+      stderr: r.stderr,
+      ...Object.fromEntries(files.map((f) => [f, readFileSync(join(dir, f), 'utf8')])),
+    });
+  });
+});
+
+describe('classify --workspace, partial or refused', () => {
+  it('a partial result: the report is written, said loudly twice, exit 1', async () => {
+    mode = 'partial';
+    const out = join(dir, 'partial.json');
+    const r = await classify(['--out', out]);
+    expect(r.code).toBe(1);
+    const loud = r.stderr.split('\n').filter((l) => l.includes('PARTIAL RESULT'));
+    expect(loud).toHaveLength(2);
+    expect(loud[0]).toMatch(/PartialError: .*exceeded the internal record count limit/);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/PARTIAL RESULT/);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    expect(report.session.sources[0]?.name).toMatch(/PARTIAL result/);
+    expect(report.applications.reduce((n, a) => n + (a.signIns?.total ?? 0), 0)).toBe(20);
+    expect(asked.at(-1)?.timespan).toBe('P30D');
+  }, 90_000);
+
+  it('403: one line naming the role the identity needs', async () => {
+    mode = 'denied';
+    const out = join(dir, 'denied.json');
+    const r = await classify(['--out', out]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(
+      new RegExp(
+        `^entra-bas-proxy: workspace ${WORKSPACE} refused the query \\(403 InsufficientAccessError: .*Log Analytics Reader`,
+      ),
+    );
+    expect(existsSync(out)).toBe(false);
+    expectClean({ stdout: r.stdout, stderr: r.stderr });
+  }, 90_000);
+});
