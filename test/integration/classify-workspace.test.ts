@@ -2,9 +2,10 @@
  * `classify --workspace` through the real CLI, the real @azure/monitor-query-logs LogsQueryClient
  * and DefaultAzureCredential (client secret from the environment, token from the simulated Entra
  * ID), against a local HTTPS stand-in of the Log Analytics query API answering its documented
- * shapes: `tables[].columns/rows`, a partial result (200 with `error`), and 403. No mocked client.
+ * shapes: `tables[].columns/rows` (the `kql` query's fact tuples), a partial result (200 with
+ * `error`), and 403. No mocked client.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,8 @@ import {
   type TenantApp,
 } from '../../tools/bench/signin-gen.js';
 import type { ApplicationRecord, Report } from '../../src/core/types.js';
-import { workspaceQuery } from '../../src/sources/azure/workspace-query.js';
+import { kqlQuery } from '../../src/sources/signins/kql.js';
+import { TupleEngine, writeTuples } from '../../tools/bench/signin-tuples.js';
 import {
   CLIENT_SECRET,
   sendJson,
@@ -32,32 +34,24 @@ import { tempDir } from '../helpers/temp.js';
 const WORKSPACE = '6c3a1e52-0000-4000-8000-00000000f00d';
 const LOGS_AUD = /^https:\/\/api\.loganalytics\.io\/?$/;
 const tenant: TenantApp[] = makeTenant(17, 31);
-const rows = [...tenantRows(tenant, 17 * 3, 4)];
+const rows = [...tenantRows(tenant, 17 * 12, 4)];
 
-/** The query's result table: the rows as Log Analytics columns, dynamic ones as JSON text. */
-function table(n = rows.length): { name: string; columns: unknown[]; rows: unknown[][] } {
-  const la = rows.slice(0, n).map((r) => {
-    const x = laRow(r.row);
-    delete x['_status'];
-    return x;
-  });
-  const names = Object.keys(la[0] ?? {});
-  const typeOf = (c: string): string =>
-    c === 'TimeGenerated'
-      ? 'datetime'
-      : c === 'IsInteractive'
-        ? 'bool'
-        : /^(AuthenticationProcessingDetails|LocationDetails|DeviceDetail|SessionLifetimePolicies|SignInEventTypes|Status)$/.test(
-              c,
-            )
-          ? 'dynamic'
-          : 'string';
-  return {
-    name: 'PrimaryResult',
-    columns: names.map((name) => ({ name, type: typeOf(name) })),
-    rows: la.map((x) => names.map((c) => x[c] ?? null)),
-  };
+/**
+ * The query's result table as the query API sends it: the fact tuples of the first `n` rows (the
+ * engine's summarize, mirrored by tools/bench/signin-tuples.ts), dynamic columns as JSON text.
+ */
+async function resultOf(n: number): Promise<{ tables: unknown[] }> {
+  const engine = new TupleEngine();
+  for (const r of rows.slice(0, n)) engine.add(laRow(r.row));
+  const file = join(dir, `tuples-${n}.json`);
+  await writeTuples(file, engine.tuples(), 'la-api');
+  const body = JSON.parse(readFileSync(file, 'utf8')) as { tables: unknown[] };
+  rmSync(file);
+  return body;
 }
+
+let full: { tables: unknown[] };
+let part: { tables: unknown[] };
 
 type Mode = 'ok' | 'partial' | 'denied';
 let mode: Mode = 'ok';
@@ -95,7 +89,7 @@ function logsHandler(tid: () => string) {
     }
     if (mode === 'partial') {
       sendJson(res, 200, {
-        tables: [table(20)],
+        tables: part.tables,
         error: {
           code: 'PartialError',
           message: 'There were some errors when processing your query.',
@@ -109,7 +103,7 @@ function logsHandler(tid: () => string) {
       });
       return;
     }
-    sendJson(res, 200, { tables: [table()] });
+    sendJson(res, 200, full);
   };
 }
 
@@ -118,6 +112,8 @@ let dir = '';
 
 beforeAll(async () => {
   dir = tempDir('workspace');
+  full = await resultOf(rows.length);
+  part = await resultOf(20);
   let tid = '';
   az = await startAzureStandIns(dir, (sim) => {
     tid = sim.tenantId;
@@ -156,15 +152,23 @@ describe('classify --workspace', () => {
 
   it('sends the query with its timespan, and classifies the result table', () => {
     expect(r.code, r.stderr).toBe(0);
-    expect(asked.at(-1)).toEqual({ query: workspaceQuery(7), timespan: 'P7D' });
-    expect(r.stderr).toContain(`workspace ${WORKSPACE} answered ${rows.length} rows`);
+    expect(asked.at(-1)).toEqual({ query: kqlQuery({ days: 7 }), timespan: 'P7D' });
+    // A small table of fact tuples came back, not the rows.
+    const tuples = (full.tables[0] as { rows: unknown[] }).rows.length;
+    expect(tuples).toBeLessThan(rows.length / 2);
+    expect(r.stderr).toContain(`workspace ${WORKSPACE} answered ${tuples} rows`);
+    expect(r.stderr).toContain(`${rows.length} sign-in log rows read`);
     for (const a of tenant) {
       const app = report.applications.find((x) => x.clientId === a.appId) as ApplicationRecord;
       expect(app, a.kind).toBeDefined();
       expect(app.verdict, a.kind).toBe(a.expected.verdict);
       expect(app.findings.map((f) => f.code)).toContain(a.expected.reason);
       expect(app.signIns?.total).toBe(rows.filter((x) => x.app === a).length);
+      expect(app.signIns?.basIssued).toBe(
+        rows.filter((x) => x.app === a && x.row['tokenIssuerType'] === 'AzureADBackupAuth').length,
+      );
     }
+    expect(tenant.some((a) => a.bas === 'issued')).toBe(true);
     expect(report.session.sources).toHaveLength(1);
     expect(report.session.sources[0]?.kind).toBe('signins');
     expect(report.session.sources[0]?.name).toMatch(

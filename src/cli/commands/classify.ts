@@ -13,7 +13,7 @@ import { classifyFiles } from '../../session/classify-files.js';
 import { writeSessionReports } from '../../session/finish.js';
 import { azureCredential, endpoint, LOGS_URL } from '../../sources/azure/credential.js';
 import { queryWorkspace } from '../../sources/azure/workspace.js';
-import { workspaceQuery } from '../../sources/azure/workspace-query.js';
+import { KQL_DEFAULT_DAYS, kqlQuery } from '../../sources/signins/kql.js';
 import { cliLogger, sessionStatus, summaryLine } from '../common.js';
 import { checkInputFiles } from '../input-files.js';
 import { sessionPathFor, type CommonOptions, type Parsed } from '../options.js';
@@ -38,7 +38,7 @@ async function classifyWorkspace(
   workspace: string,
   files: readonly string[],
 ): Promise<number> {
-  const days = o.days ?? 30;
+  const days = o.days ?? KQL_DEFAULT_DAYS;
   const dir = await mkdtemp(join(tmpdir(), 'entra-bas-workspace-'));
   try {
     const file = join(dir, 'workspace-result.json');
@@ -49,7 +49,7 @@ async function classifyWorkspace(
     const r = await queryWorkspace({
       workspace,
       days,
-      query: workspaceQuery(days),
+      query: kqlQuery({ days }),
       credential: azureCredential(),
       file,
     });
