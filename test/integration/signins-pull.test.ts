@@ -252,6 +252,20 @@ describe('signins pull, refused or throttled', () => {
     expect(r.stderr).toMatch(/Authentication_RequestFromNonPremiumTenantOrB2CTenant/);
   }, 90_000);
 
+  it('no credential in the environment: one line saying how to give one', async () => {
+    mode = 'ok';
+    const env = { ...az.env };
+    delete env['AZURE_CLIENT_SECRET'];
+    const before = requests;
+    const r = await runCli(['signins', 'pull', '--tenant', az.sim.tenantId], { env });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(
+      /^entra-bas-proxy: cannot get a token for https:\/\/graph\.microsoft\.com\/\.default \(no Azure credential found: set AZURE_TENANT_ID/,
+    );
+    expect(requests).toBe(before);
+  }, 90_000);
+
   it('gives up after a bounded number of 429s, in one line', async () => {
     mode = 'throttled';
     const before = requests;
