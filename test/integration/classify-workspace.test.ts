@@ -5,7 +5,7 @@
  * shapes: `tables[].columns/rows` (the `kql` query's fact tuples), a partial result (200 with
  * `error`), and 403. No mocked client.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,9 +125,9 @@ afterAll(async () => {
   await az?.close();
 });
 
-function classify(args: readonly string[]): Promise<CliResult> {
+function classify(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return runCli(['classify', '--workspace', WORKSPACE, ...args], {
-    env: az.env,
+    env: { ...az.env, ...env },
     timeoutMs: 90_000,
   });
 }
@@ -146,7 +146,13 @@ describe('classify --workspace', () => {
 
   beforeAll(async () => {
     mode = 'ok';
-    r = await classify(['--days', '7', '--out', join(dir, 'r.json'), '--out', join(dir, 'r.html')]);
+    mkdirSync(join(dir, 'tmp'));
+    r = await classify(
+      ['--days', '7', '--out', join(dir, 'r.json'), '--out', join(dir, 'r.html')],
+      {
+        TMPDIR: join(dir, 'tmp'),
+      },
+    );
     report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
   }, 120_000);
 
@@ -169,6 +175,8 @@ describe('classify --workspace', () => {
       );
     }
     expect(tenant.some((a) => a.bas === 'issued')).toBe(true);
+    // The result table went through a temporary file, removed after.
+    expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
     expect(report.session.sources).toHaveLength(1);
     expect(report.session.sources[0]?.kind).toBe('signins');
     expect(report.session.sources[0]?.name).toMatch(
@@ -177,7 +185,7 @@ describe('classify --workspace', () => {
   });
 
   it('keeps no personal data, no secret and no token in any output', () => {
-    const files = readdirSync(dir).filter((f) => !f.endsWith('.pem'));
+    const files = readdirSync(dir).filter((f) => !f.endsWith('.pem') && f !== 'tmp');
     expect(files.some((f) => f.endsWith('.session.ndjson'))).toBe(true);
     expectClean({
       stdout: r.stdout,

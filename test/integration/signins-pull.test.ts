@@ -5,7 +5,7 @@
  * `unknownFutureValue` for a BAS issuer unless `Prefer: include-unknown-enum-members`, 429 with
  * Retry-After, and 403 with Graph's error body. No mocked client.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import type http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ const tenant: TenantApp[] = makeTenant(17, 21);
 const rows = [...tenantRows(tenant, 17 * 4, 9)];
 const typeOf = (r: Record<string, unknown>): string => (r['signInEventTypes'] as string[])[0] ?? '';
 
-type Mode = 'ok' | 'denied' | 'no-licence' | 'throttled';
+type Mode = 'ok' | 'denied' | 'no-licence' | 'throttled' | 'foreign-next';
 let mode: Mode = 'ok';
 /** When the one planned 429 was answered, and when its request came again. */
 const throttle = { at: 0, retriedAt: 0 };
@@ -71,6 +71,13 @@ function graphHandler(tid: () => string) {
           code: 'Authentication_RequestFromNonPremiumTenantOrB2CTenant',
           message: "Neither tenant is B2C or tenant doesn't have premium license",
         },
+      });
+      return;
+    }
+    if (mode === 'foreign-next') {
+      sendJson(res, 200, {
+        value: [],
+        '@odata.nextLink': 'https://graph.example.test/beta/auditLogs/signIns?$skiptoken=1',
       });
       return;
     }
@@ -264,6 +271,36 @@ describe('signins pull, refused or throttled', () => {
       /^entra-bas-proxy: cannot get a token for https:\/\/graph\.microsoft\.com\/\.default \(no Azure credential found: set AZURE_TENANT_ID/,
     );
     expect(requests).toBe(before);
+  }, 90_000);
+
+  it('straight into a report: the pull goes through a temporary file, removed after', async () => {
+    mode = 'ok';
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp);
+    const out = join(dir, 'direct.json');
+    const r = await runCli(['signins', 'pull', '--tenant', az.sim.tenantId, '--out', out], {
+      env: { ...az.env, TMPDIR: tmp },
+      timeoutMs: 90_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    expect(report.session.sources).toEqual([
+      {
+        kind: 'signins',
+        name: `${az.service.url}/beta/auditLogs/signIns (tenant ${az.sim.tenantId}, last 30 days)`,
+      },
+    ]);
+    expect(report.applications).toHaveLength(tenant.length);
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 90_000);
+
+  it('follows no @odata.nextLink off the Graph origin (the token goes to Graph only)', async () => {
+    mode = 'foreign-next';
+    const r = await pull(['--out', join(dir, 'foreign.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+      /@odata\.nextLink points at https:\/\/graph\.example\.test, not https:\/\/127\.0\.0\.1:\d+: not followed/,
+    );
   }, 90_000);
 
   it('gives up after a bounded number of 429s, in one line', async () => {
