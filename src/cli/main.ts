@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<CommandName, () => Promise<Command>>> = {
   start: async () => (await import('./commands/start.js')).startCommand,
   run: async () => (await import('./commands/run.js')).runCommand,
   classify: async () => (await import('./commands/classify.js')).classifyCommand,
+  signins: async () => (await import('./commands/signins.js')).signinsCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
   merge: async () => (await import('./commands/merge.js')).mergeCommand,
   kql: async () => (await import('./commands/kql.js')).kqlCommand,

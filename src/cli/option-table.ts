@@ -102,6 +102,16 @@ export const OPTIONS = {
     type: 'boolean',
     help: 'the Azure Data Explorer variant: tables of the same names, any schema\n(every column through column_ifexists; time from TimeGenerated,\nelse CreatedDateTime, else the ingestion time)',
   },
+  workspace: {
+    type: 'string',
+    arg: 'ID',
+    help: 'a Log Analytics workspace ID: run the `kql` query there and classify its result\n(Azure credentials from the environment, as DefaultAzureCredential finds them)',
+  },
+  tenant: {
+    type: 'string',
+    arg: 'ID',
+    help: 'the tenant (ID or domain) whose sign-ins to read from Graph',
+  },
   quiet: { type: 'boolean', short: 'q', help: 'no per-exchange log lines' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
   version: { type: 'boolean', short: 'V', help: 'the version' },
@@ -161,9 +171,45 @@ export const COMMAND_TABLE = {
       'Exits with the status of CMD, or 3 when --fail-on is hit (an application at VERDICT or\nworse, or no sign-in traffic seen: nothing to judge).',
   },
   classify: {
-    usage: 'classify FILE... [options]',
+    usage: 'classify FILE... [options]  |  classify --workspace ID [--days N] [FILE...] [options]',
     summary: 'classify recorded traffic (HAR 1.2) and sign-in log exports offline',
-    options: ['out', 'session', 'fail-on', 'allow-empty', 'format', 'log-level', 'log-format'],
+    options: [
+      'out',
+      'session',
+      'fail-on',
+      'allow-empty',
+      'format',
+      'workspace',
+      'days',
+      'log-level',
+      'log-format',
+    ],
+    optionHelp: {
+      days: 'with --workspace: how many days of sign-ins the query reads (default 30)',
+    },
+    about:
+      'With --workspace, the query runs where the logs are and only its small result table comes\nback; a partial result is written but said loudly, and the exit status is then 1.',
+  },
+  signins: {
+    usage: 'signins pull --tenant ID [--days N] [--out FILE]... [options]',
+    summary: "read a tenant's sign-ins from Graph beta into a file or a report",
+    options: [
+      'tenant',
+      'days',
+      'out',
+      'session',
+      'fail-on',
+      'allow-empty',
+      'log-level',
+      'log-format',
+    ],
+    optionArg: { out: 'FILE' },
+    optionHelp: {
+      days: 'how many days of sign-ins, 1-30 (Entra keeps them 30 days; default 30)',
+      out: 'where the sign-ins go, repeatable: .ndjson or .jsonl (Graph pages, one a line,\nfor `classify`), or a report (.json .md .html .xml .har)\n(default entra-bas-report.json)',
+    },
+    about:
+      "Reads Graph beta auditLogs/signIns for every sign-in event type (interactive, non-interactive,\nservice principal, managed identity), BAS issuer values included, following pages and\nwaiting out throttling. Needs AuditLog.Read.All and Microsoft Entra ID P1/P2; the credential\nis DefaultAzureCredential's. Only the fields the rules read are kept: no personal data.",
   },
   report: {
     usage: 'report SESSION.ndjson [options]',

@@ -41,6 +41,10 @@ export interface CommonOptions {
   tables: SignInTable[] | null;
   /** `kql --adx`: the Azure Data Explorer variant. */
   adx: boolean;
+  /** `classify --workspace`: the Log Analytics workspace to run the query in. */
+  workspace: string | null;
+  /** `signins pull --tenant`. */
+  tenant: string | null;
   quiet: boolean;
 }
 
@@ -125,6 +129,8 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
   }
   const out = list('out').length > 0 ? list('out') : [DEFAULT_OUT];
   for (const o of out) {
+    // `signins pull` also writes the sign-ins themselves (JSON lines)
+    if (command === 'signins' && isPulledFile(o)) continue;
     // demo takes a folder too: anything without a report extension
     if (command !== 'demo' && !/\.(json|md|html|xml|har)$/i.test(o)) {
       throw new ToolError(
@@ -173,6 +179,20 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
           });
   if (tables !== null && tables.length === 0)
     throw new ToolError('ERR_USAGE', `--tables wants one or more of ${SIGNIN_TABLES.join(', ')}`);
+  const workspace = str('workspace') ?? null;
+  if (workspace !== null && !/^[\w.-]{1,200}$/.test(workspace)) {
+    throw new ToolError(
+      'ERR_USAGE',
+      `--workspace wants the workspace ID (a GUID, "Workspace ID" on its Overview page); got '${workspace.slice(0, 80)}'`,
+    );
+  }
+  const tenant = str('tenant') ?? null;
+  if (tenant !== null && !/^[0-9a-zA-Z.-]{1,200}$/.test(tenant)) {
+    throw new ToolError(
+      'ERR_USAGE',
+      `--tenant wants a tenant ID or domain (contoso.onmicrosoft.com); got '${tenant.slice(0, 80)}'`,
+    );
+  }
   const logFormat = str('log-format') ?? 'human';
   if (logFormat !== 'human' && logFormat !== 'json') {
     throw new ToolError('ERR_USAGE', `--log-format wants human or json; got '${logFormat}'`);
@@ -202,6 +222,8 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
       days: daysText === undefined ? null : Number(daysText),
       tables: tables === null ? null : [...new Set(tables)],
       adx: bool('adx'),
+      workspace,
+      tenant,
       quiet: bool('quiet'),
     },
     positionals,
@@ -266,8 +288,13 @@ function parsePort(name: string, v: string | undefined, dflt: number): number {
   return Number(v);
 }
 
+/** An `--out` of `signins pull` that is the pulled sign-ins (JSON lines), not a report. */
+export function isPulledFile(path: string): boolean {
+  return /\.(ndjson|jsonl)$/i.test(path);
+}
+
 /** The session log path: --session, else beside the first --out (`x.json` -> `x.session.ndjson`). */
-export function sessionPathFor(o: CommonOptions): string {
+export function sessionPathFor(o: Pick<CommonOptions, 'session' | 'out'>): string {
   if (o.session) return o.session;
   const first = o.out[0] ?? DEFAULT_OUT;
   return first.replace(/\.(json|md|html|xml|har)$/i, '') + '.session.ndjson';

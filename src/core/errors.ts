@@ -9,6 +9,10 @@ export type ErrCode =
   | 'ERR_CA_LOAD'
   | 'ERR_LISTEN'
   | 'ERR_IO'
+  /** Azure sign-in failed, or a service refused the request (401/403): says what is missing. */
+  | 'ERR_AUTH'
+  /** An Azure service failed, throttled past the retries, or answered only in part. */
+  | 'ERR_REMOTE'
   | 'ERR_INTERNAL';
 
 /** The one error type of the tool. `code` decides the exit status in the CLI (usage/input -> 2). */

@@ -54,6 +54,16 @@ describe('bad usage: one line on stderr, exit 2', () => {
     ['start --port 70000', /--port wants a port number/],
     ['start --out r.pdf', /--out r\.pdf: the extension must be/],
     ['sim --port 65535', /IMDS listens on the next port/],
+    ['signins', /signins takes one subcommand, pull/],
+    ['signins fetch --tenant t', /signins takes one subcommand, pull/],
+    ['signins pull', /signins pull wants --tenant ID/],
+    ['signins pull --tenant t --days 31', /Entra keeps sign-in logs 30 days/],
+    ['signins pull --tenant a/b', /--tenant wants a tenant ID or domain/],
+    ['signins pull --tenant t --out a.ndjson --out b.jsonl', /one \.ndjson\/\.jsonl --out at most/],
+    ['signins pull --tenant t --workspace w', /signins does not take --workspace/],
+    ['classify --days 7 x.har', /--days goes with --workspace/],
+    ['classify --workspace a/b', /--workspace wants the workspace ID/],
+    ['classify --tenant t x.har', /classify does not take --tenant/],
   ])('%s', async (line, message) => {
     const r = await runCli(line === '' ? [] : line.split(' '), { cwd });
     expect(r.code, r.stderr).toBe(2);

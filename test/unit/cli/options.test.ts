@@ -24,6 +24,8 @@ const SAMPLE: Readonly<Record<string, string | null>> = {
   'log-format': 'json',
   days: '7',
   tables: 'SigninLogs',
+  workspace: '6c3a1e52-0000-4000-8000-00000000f00d',
+  tenant: 'contoso.onmicrosoft.com',
 };
 
 /** The long options a help text lists. */
