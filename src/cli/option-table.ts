@@ -5,6 +5,8 @@
  * (help.ts) are derived from it, so help and behaviour cannot drift apart.
  */
 
+import { SOURCE_KINDS, SOURCE_KIND_IDS } from '../sources/registry.js';
+
 export interface OptionDecl {
   readonly type: 'string' | 'boolean';
   readonly short?: string;
@@ -86,7 +88,7 @@ export const OPTIONS = {
   format: {
     type: 'string',
     arg: 'KIND',
-    help: 'har|signins: read every input as this kind instead of detecting it',
+    help: `${SOURCE_KIND_IDS.join('|')}: read every input as this kind\ninstead of detecting it`,
   },
   days: {
     type: 'string',
@@ -164,6 +166,7 @@ export const COMMAND_TABLE = {
     usage: 'classify FILE... [options]',
     summary: 'classify recorded traffic (HAR 1.2) and sign-in log exports offline',
     options: ['out', 'session', 'fail-on', 'allow-empty', 'format', 'log-level', 'log-format'],
+    about: `Each file's kind is detected from its content (--format forces it):\n${SOURCE_KINDS.map((k) => `  ${k.id.padEnd(9)}${k.label}`).join('\n')}`,
   },
   report: {
     usage: 'report SESSION.ndjson [options]',

@@ -24,6 +24,7 @@ import type {
 } from '../core/types.js';
 import { readFileHead } from './file-head.js';
 import { HarScanner, TRUNCATED_MARK, invalidHar } from './har-scan.js';
+import type { EntriesReader } from './source.js';
 
 /** Text kept per body, in UTF-8 bytes. */
 export const HAR_BODY_CAP = 1024 * 1024;
@@ -362,3 +363,12 @@ export function readHar(
 
 const defaultKeep = (host: string, port: number, path: string): boolean =>
   isRecorded(host, port, path);
+
+/** HAR files as an input kind (registry.ts): entries' text, classified by a pure task. */
+export const harSource: EntriesReader = {
+  yields: 'entries',
+  task: 'classify-entries',
+  read: (path) => scanHarEntries(path),
+  // Several files may share a basename: number them so exchange ids stay unique.
+  idPrefix: (path, nth, of) => (of > 1 ? `har${nth + 1}-${basename(path)}` : harIdPrefix(path)),
+};

@@ -1,6 +1,6 @@
 /**
- * `classify FILE...`: recorded traffic (HAR) and sign-in log exports through the same rules as the
- * live proxy, into one report.
+ * `classify FILE...`: recorded traffic (HAR), sign-in log exports, session logs and reports (every
+ * kind of src/sources/registry.ts) through the same rules as the live proxy, into one report.
  */
 import { ToolError } from '../../core/errors.js';
 import { plural } from '../../core/plural.js';
@@ -21,7 +21,7 @@ export async function classifyCommand(p: Parsed): Promise<number> {
   let lastShown = 0;
   const { recorded, sources, signIns } = await classifyFiles({
     files,
-    sessionLogPath: sessionPathFor(o),
+    keep: { log: sessionPathFor(o) },
     ...(o.format !== null ? { format: o.format } : {}),
     logger: log,
     onProgress: (file, items, bytes) => {

@@ -22,6 +22,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { ToolError } from '../../core/errors.js';
 import { readFileHead } from '../file-head.js';
+import type { SignInsReader } from '../source.js';
 import { JsonArrayScanner, type ArrayTarget } from '../har-scan.js';
 import { CsvSplitter, headerKey } from './csv.js';
 import {
@@ -458,3 +459,9 @@ export function readSignIns(
   const it = gen();
   return { stats, [Symbol.asyncIterator]: () => it };
 }
+
+/** Sign-in log exports as an input kind (../registry.ts): rows folded into records. */
+export const signInsSource: SignInsReader = {
+  yields: 'sign-ins',
+  read: (path, onRead) => readSignIns(path, onRead ? { onProgress: onRead } : {}),
+};
