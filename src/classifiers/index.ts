@@ -2,7 +2,13 @@
  * The classification pipeline's entry point: RawExchange -> ExchangeRecord. Never throws: a failure
  * anywhere becomes a record with verdict `unknown` and reason `unparseable` (mitmproxy `safecall`).
  */
-import type { Evidence, ExchangeRecord, RawExchange } from '../core/types.js';
+import {
+  RECORD_SOURCES,
+  type Evidence,
+  type ExchangeRecord,
+  type RawExchange,
+  type RecordSource,
+} from '../core/types.js';
 import { hostFacts } from '../core/hosts.js';
 import { classify } from './classify.js';
 import { withFingerprintMemo } from './parse/hash.js';
@@ -92,7 +98,10 @@ function failedRecord(raw: RawExchange, e: unknown): ExchangeRecord {
       },
     ],
     error: raw.error ?? null,
-    source: raw.source === 'har' ? 'har' : 'proxy',
+    // Whatever a broken exchange says it came from, the record names a known source.
+    source: (RECORD_SOURCES as readonly string[]).includes(raw.source)
+      ? (raw.source as RecordSource)
+      : 'proxy',
     evidence,
   };
 }

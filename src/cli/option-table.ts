@@ -5,6 +5,8 @@
  * (help.ts) are derived from it, so help and behaviour cannot drift apart.
  */
 
+import { SOURCE_KINDS, SOURCE_KIND_IDS } from '../sources/registry.js';
+
 export interface OptionDecl {
   readonly type: 'string' | 'boolean';
   readonly short?: string;
@@ -86,7 +88,7 @@ export const OPTIONS = {
   format: {
     type: 'string',
     arg: 'KIND',
-    help: 'har|signins: read every input as this kind instead of detecting it',
+    help: `${SOURCE_KIND_IDS.join('|')}: read every input as this kind\ninstead of detecting it`,
   },
   days: {
     type: 'string',
@@ -187,8 +189,7 @@ export const COMMAND_TABLE = {
     optionHelp: {
       days: 'with --workspace: how many days of sign-ins the query reads (default 30)',
     },
-    about:
-      'With --workspace, the query runs where the logs are and only its small result table comes\nback; a partial result is written but said loudly, and the exit status is then 1.',
+    about: `Each file's kind is detected from its content (--format forces it):\n${SOURCE_KINDS.map((k) => `  ${k.id.padEnd(9)}${k.label}`).join('\n')}\nWith --workspace, the query runs where the logs are and only its small result table comes\nback; a partial result is written but said loudly, and the exit status is then 1.`,
   },
   signins: {
     usage: 'signins pull --tenant ID [--days N] [--out FILE]... [options]',

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ToolError } from '../core/errors.js';
-import { INPUT_KINDS, isInputKind, type InputKind } from '../sources/detect.js';
+import { SOURCE_KIND_IDS, isSourceKindId, type SourceKindId } from '../sources/registry.js';
 import { KQL_MAX_DAYS, SIGNIN_TABLES, type SignInTable } from '../sources/signins/kql.js';
 import { LOG_LEVELS, type LogFormat } from '../core/logger.js';
 import type { Verdict } from '../core/types.js';
@@ -34,7 +34,7 @@ export interface CommonOptions {
   /** `--log-format`: readable lines (the default, on a terminal and off it) or pino's JSON. */
   logFormat: LogFormat;
   /** `classify --format`: every input read as this kind (null: detected per file). */
-  format: InputKind | null;
+  format: SourceKindId | null;
   /** `--days N`: the window of sign-ins a query reads (null: not given, the command's default). */
   days: number | null;
   /** `kql --tables`: the sign-in tables to read (null: all four). */
@@ -147,8 +147,8 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
     );
   }
   const format = str('format') ?? null;
-  if (format !== null && !isInputKind(format)) {
-    throw new ToolError('ERR_USAGE', `--format wants ${INPUT_KINDS.join(' or ')}; got '${format}'`);
+  if (format !== null && !isSourceKindId(format)) {
+    throw new ToolError('ERR_USAGE', `--format wants ${orList(SOURCE_KIND_IDS)}; got '${format}'`);
   }
   const daysText = str('days');
   if (
@@ -302,4 +302,9 @@ export function sessionPathFor(o: Pick<CommonOptions, 'session' | 'out'>): strin
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+}
+
+/** `a, b or c`. */
+function orList(xs: readonly string[]): string {
+  return xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
 }

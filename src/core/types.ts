@@ -58,7 +58,8 @@ export interface RawExchange {
   readonly responseHeaders: HeaderMap;
   readonly responseBody: RawBody | null;
   readonly error: ExchangeError | null;
-  readonly source: 'proxy' | 'har';
+  /** The RECORD_SOURCES that carry HTTP. */
+  readonly source: Extract<RecordSource, 'proxy' | 'har'>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,7 +291,10 @@ export interface ExchangeRecord {
   readonly signIn?: JoinedSignInFacts;
 }
 
-/** Where a record's evidence came from. */
+/**
+ * Where a record's evidence came from (`ExchangeRecord.source`): the live proxy, or what an input
+ * kind of src/sources/registry.ts yields (checked against this list, and both against the schema).
+ */
 export const RECORD_SOURCES = ['proxy', 'har', 'signin-log'] as const;
 export type RecordSource = (typeof RECORD_SOURCES)[number];
 
@@ -378,8 +382,16 @@ export interface SessionFinding {
   readonly errors?: Readonly<Record<string, number>>;
 }
 
+/**
+ * What a report names as its sources (`session.sources[].kind`): the live proxy, or the kind of an
+ * input file. src/sources/registry.ts declares each input kind against this list; a unit test
+ * checks both against schema/report.schema.json.
+ */
+export const REPORT_SOURCE_KINDS = ['proxy', 'har', 'session', 'merge', 'signins'] as const;
+export type ReportSourceKind = (typeof REPORT_SOURCE_KINDS)[number];
+
 export interface ReportSource {
-  readonly kind: 'proxy' | 'har' | 'session' | 'merge' | 'signins';
+  readonly kind: ReportSourceKind;
   /** File path or proxy URL. */
   readonly name: string;
 }

@@ -1,19 +1,57 @@
 /**
- * `classify`'s inputs, whatever their kind, into one recorded session: each file's kind detected
- * (sources/detect.ts) or forced; sign-in log exports read first and folded into records (they carry
- * no HTTP: already classified), so that the HAR files' exchanges can be joined to the sign-in rows
- * they started (client-request-id = correlationId) as they are recorded; then the HAR pipeline
- * records both.
+ * The one offline path: `classify FILE...`, `report SESSION` and `merge REPORT...` all record their
+ * input files here into one session, ready for writeSessionReports (finish.ts builds the head).
+ *
+ * Each file's kind comes from the source registry (src/sources/registry.ts: detected, or forced by
+ * `format`), and its reader says what it yields (src/sources/source.ts):
+ * 1. `sign-ins` files are read first and folded: their records carry no HTTP, and their correlation
+ *    ids must be known before the captured exchanges they started are recorded (the join:
+ *    client-request-id = correlationId);
+ * 2. `entries` and `records` files, in the order given: entries' text is classified by a pure task
+ *    (in the worker pool, har-pipeline.ts), records are taken as they are; both joined to their
+ *    sign-in;
+ * 3. the folded sign-in records.
+ * Every record goes through the same recording step: aggregates, the session log, the log line,
+ * the HTML report's rows.
  */
 import { basename } from 'node:path';
 import { scrubText } from '../classifiers/secret-text.js';
 import type { Logger } from '../core/logger.js';
-import type { JoinedSignInFacts, ReportSource } from '../core/types.js';
-import { detectInputKind, type InputKind } from '../sources/detect.js';
+import { TlsRejectionTally } from '../core/tls-rejections.js';
+import {
+  EMPTY_EVIDENCE,
+  type Evidence,
+  type ExchangeRecord,
+  type JoinedSignInFacts,
+  type ReportSource,
+} from '../core/types.js';
+import { ToolError } from '../core/errors.js';
+import type { ReportBodies } from '../report/build.js';
+import {
+  detectSourceKind,
+  sourceKind,
+  type SourceKind,
+  type SourceKindId,
+} from '../sources/registry.js';
+import {
+  openSessionLog,
+  readSessionLogLines,
+  recordParts,
+  type SessionLogWriter,
+} from '../sources/session-log.js';
+import type { EntriesReader, SourceContext, SourceReader } from '../sources/source.js';
 import { createSignInFold } from '../sources/signins/fold.js';
-import { foldSignIns } from '../sources/signins/read.js';
-import { classifyHarFiles, type HarPipelineResult } from './har-pipeline.js';
+import type { Session } from '../classifiers/session.js';
+import type { EntryOutcome } from './classify-batch.js';
+import { createEntryPool, type EntryPool } from './har-pipeline.js';
+import { openHtmlRowSpool, type HtmlRowSpool } from './html-row-spool.js';
 import { createPool, type Pool } from './pool.js';
+import { createRecordStep, type RecordStep } from './record-step.js';
+import type { RecordedSession } from './finish.js';
+
+/** A batch of entries ends at this many entries or characters of JSON text, whichever comes first. */
+const BATCH_ENTRIES = 100;
+const BATCH_CHARS = 256 * 1024;
 
 /** tokenIssuerType values as Graph spells them, from row.ts's folded tokens. */
 const ISSUER_NAMES: Readonly<Record<string, string>> = {
@@ -25,46 +63,81 @@ const ISSUER_NAMES: Readonly<Record<string, string>> = {
   unknownfuturevalue: 'UnknownFutureValue',
 };
 
+/**
+ * Where the recorded session's exchanges are kept for its reports: a session log written at `log`
+ * (`classify`); the input itself, when it is one session log (`report`: nothing is written); or
+ * memory (`merge`, whose inputs are reports read whole).
+ */
+export type Keep = { readonly log: string } | 'input' | 'memory';
+
 export interface ClassifyFilesOptions {
   readonly files: readonly string[];
-  readonly sessionLogPath: string;
-  /** Worker threads of the pool (default: one per CPU, 1 to 4); 0 runs everything in this thread. */
-  readonly workers?: number;
+  readonly keep: Keep;
   /** Forces every file's kind (`--format`). */
-  readonly format?: InputKind;
+  readonly format?: SourceKindId;
   readonly logger?: Logger;
+  /** Worker threads for sign-in chunks and entries (default: one per CPU, 1 to 4); 0: this thread. */
+  readonly workers?: number;
+  /** The worker module (tests substitute one that fails). */
+  readonly workerUrl?: URL;
   /** Progress: the file, rows or entries seen, bytes read. */
   readonly onProgress?: (file: string, items: number, bytes: number) => void;
   /** One line per sign-in file with skipped rows (reason counts). */
   readonly onSkipped?: (file: string, skipped: ReadonlyMap<string, number>) => void;
 }
 
+export interface OfflineStats {
+  /** Entries seen in all `entries` files. */
+  entries: number;
+  /** Entries that became exchanges. */
+  kept: number;
+  /** Malformed entries skipped. */
+  skipped: number;
+}
+
+export interface OfflineSession extends RecordedSession {
+  /** The aggregates, here in this thread. */
+  readonly session: Session;
+  readonly stats: OfflineStats;
+  /** Remove the temporary files; call once the reports are written. */
+  dispose(): void;
+}
+
 export interface ClassifiedFiles {
-  readonly recorded: HarPipelineResult;
+  readonly recorded: OfflineSession;
   readonly sources: ReportSource[];
   /** Sign-in rows read, and captured exchanges joined to one. */
   readonly signIns: { readonly rows: number; readonly joined: number };
 }
 
+interface Input {
+  readonly file: string;
+  readonly kind: SourceKind;
+  readonly reader: SourceReader;
+}
+
 export async function classifyFiles(o: ClassifyFilesOptions): Promise<ClassifiedFiles> {
-  const kinds = await Promise.all(o.files.map((f) => o.format ?? detectInputKind(f)));
-  const har = o.files.filter((_, i) => kinds[i] === 'har');
-  const logs = o.files.filter((_, i) => kinds[i] === 'signins');
-  const sources: ReportSource[] = o.files.map((name, i) => ({
-    kind: kinds[i] === 'har' ? 'har' : 'signins',
-    name,
-  }));
-  // The one pool: the sign-in logs' chunks, then the HAR files' entries.
+  const kinds = await Promise.all(
+    o.files.map((f) => (o.format !== undefined ? sourceKind(o.format) : detectSourceKind(f))),
+  );
+  const inputs: Input[] = await Promise.all(
+    o.files.map(async (file, i) => ({ file, kind: kinds[i]!, reader: await kinds[i]!.load() })),
+  );
+  const sources: ReportSource[] = inputs.map((x) => ({ kind: x.kind.reportKind, name: x.file }));
+
+  // The run's one pool: the sign-in files' chunks, then the entries' batches (no thread at all
+  // when no input needs one).
   const pool = await createPool({
     ...(o.workers !== undefined
       ? { size: o.workers }
-      : logs.length + har.length === 0
-        ? { size: 0 }
-        : {}),
+      : inputs.some((x) => x.reader.yields !== 'records')
+        ? {}
+        : { size: 0 }),
     ...(o.logger ? { logger: o.logger } : {}),
+    ...(o.workerUrl ? { workerUrl: o.workerUrl } : {}),
   });
   try {
-    return await classifyWith(o, pool, har, logs, sources);
+    return await classifyWith(o, pool, inputs, sources);
   } finally {
     await pool.close();
   }
@@ -73,13 +146,14 @@ export async function classifyFiles(o: ClassifyFilesOptions): Promise<Classified
 async function classifyWith(
   o: ClassifyFilesOptions,
   pool: Pool,
-  har: readonly string[],
-  logs: readonly string[],
+  inputs: readonly Input[],
   sources: ReportSource[],
 ): Promise<ClassifiedFiles> {
+  // 1. Sign-in evidence, folded (and indexed for the join).
   const fold = createSignInFold();
-  for (const file of logs) {
-    const stats = await foldSignIns(file, fold, {
+  for (const { file, reader } of inputs) {
+    if (reader.yields !== 'sign-ins') continue;
+    const stats = await reader.fold(file, fold, {
       run: (c) => pool.run('signin-chunk', c),
       inFlight: Math.max(2, pool.size * 2),
       onProgress: (n, bytes) => o.onProgress?.(file, n, bytes),
@@ -92,8 +166,9 @@ async function classifyWith(
     );
   }
   let joined = 0;
-  const join = (id: string): JoinedSignInFacts | null => {
-    const j = fold.joins.get(id.toLowerCase());
+  const join = (r: ExchangeRecord): JoinedSignInFacts | null => {
+    if (fold.rows === 0 || !r.clientRequestId || r.signIn) return null;
+    const j = fold.joins.get(r.clientRequestId.toLowerCase());
     if (j === null) return null;
     joined++;
     return {
@@ -101,14 +176,200 @@ async function classifyWith(
       appName: j.appName === null ? null : scrubText(j.appName),
     };
   };
-  const recorded = await classifyHarFiles({
-    files: har,
-    sessionLogPath: o.sessionLogPath,
+
+  const rec = openRecording(o);
+  const step = rec.step;
+  const stats: OfflineStats = { entries: 0, kept: 0, skipped: 0 };
+  const told = { startedAt: null as string | null, endedAt: null as string | null };
+  const seen = new Set<string>();
+  const ctx: SourceContext = {
+    span(startedAt, endedAt) {
+      if (startedAt && (told.startedAt === null || startedAt < told.startedAt))
+        told.startedAt = startedAt;
+      if (endedAt && (told.endedAt === null || endedAt > told.endedAt)) told.endedAt = endedAt;
+    },
+    rejections: new TlsRejectionTally(),
+    first: (key) => !seen.has(key) && seen.add(key) !== undefined,
+  };
+  let aborted = false;
+  const apply = (outcomes: readonly EntryOutcome[]): void => {
+    if (aborted) return;
+    for (const x of outcomes) {
+      if (x === 0) continue;
+      if ('skip' in x) {
+        stats.skipped++;
+        continue;
+      }
+      stats.kept++;
+      let record = JSON.parse(x.rest) as ExchangeRecord;
+      let rest = x.rest;
+      const signIn = join(record);
+      if (signIn) {
+        record = { ...record, signIn };
+        ({ rest } = recordParts({ ...record, evidence: EMPTY_EVIDENCE }));
+      }
+      (record as { evidence: Evidence }).evidence = EMPTY_EVIDENCE;
+      step.record(record, { rest, evidence: x.evidence });
+    }
+  };
+
+  let entryPool: EntryPool | null = null;
+  try {
+    // 2. Traffic and records, in the order given.
+    const entryFiles = inputs.filter((x) => x.reader.yields === 'entries').length;
+    let nth = 0;
+    for (const { file, reader } of inputs) {
+      if (reader.yields === 'entries') {
+        entryPool ??= createEntryPool({ pool, apply });
+        await readEntries(file, reader, nth++, entryFiles);
+      } else if (reader.yields === 'records') {
+        for await (const r of reader.read(file, ctx)) {
+          const signIn = join(r);
+          // As they are: their line is the record, whatever the order of its members.
+          step.record(signIn ? { ...r, signIn } : r);
+        }
+      }
+    }
+    await entryPool?.drain();
+    // 3. The sign-in records.
+    for (const record of fold.records()) {
+      step.record({ ...record, evidence: EMPTY_EVIDENCE }, recordParts(record));
+    }
+  } catch (err) {
+    // The recording ends here: batches still in flight are not recorded.
+    aborted = true;
+    rec.abort();
+    await entryPool?.close();
+    throw err;
+  }
+  const recorded = rec.finish();
+  return {
+    recorded: {
+      ...recorded,
+      ...(told.startedAt !== null ? { startedAt: told.startedAt } : {}),
+      ...(told.endedAt !== null ? { endedAt: told.endedAt } : {}),
+      rejections: ctx.rejections.hosts(),
+      stats,
+    },
+    sources,
+    signIns: { rows: fold.rows, joined },
+  };
+
+  async function readEntries(
+    file: string,
+    reader: EntriesReader,
+    nth: number,
+    of: number,
+  ): Promise<void> {
+    const idPrefix = reader.idPrefix(file, nth, of);
+    const scan = reader.read(file);
+    let seenEntries = 0;
+    for await (const entries of scan) {
+      stats.entries += entries.length;
+      seenEntries += entries.length;
+      for (let k = 0; k < entries.length;) {
+        // Small batches: a worker's working set stays in its young generation (measured: 40 MB
+        // less peak RSS and 10% less CPU than a batch per 1 MiB read).
+        const texts: (string | null)[] = [];
+        let chars = 0;
+        const first = entries[k]!.index;
+        for (; k < entries.length && texts.length < BATCH_ENTRIES && chars < BATCH_CHARS; k++) {
+          const text = entries[k]!.text;
+          texts.push(text);
+          chars += text?.length ?? 0;
+        }
+        await entryPool!.submit({ idPrefix, first, texts });
+      }
+      o.onProgress?.(file, seenEntries, scan.stats.bytes);
+    }
+  }
+}
+
+/**
+ * The recording of the offline path: the one recording step (record-step.ts) over the session log
+ * when one is written (plus the HTML report's rows as a sink), else over nothing.
+ */
+function openRecording(o: ClassifyFilesOptions): {
+  readonly step: RecordStep;
+  abort(): void;
+  finish(): Omit<OfflineSession, 'stats'>;
+} {
+  const startedAt = new Date().toISOString();
+  const keep = o.keep;
+  let sessionLogPath: string | null = null;
+  let log: SessionLogWriter | null = null;
+  let spool: HtmlRowSpool | null = null;
+  if (keep === 'input') {
+    if (o.files.length !== 1) throw new ToolError('ERR_USAGE', 'one session log at a time');
+    sessionLogPath = o.files[0]!;
+    log = inputLog(sessionLogPath);
+  } else if (keep !== 'memory') {
+    sessionLogPath = keep.log;
+    log = openSessionLog(keep.log, { startedAt });
+    try {
+      spool = openHtmlRowSpool(keep.log);
+    } catch (err) {
+      log.close();
+      throw err;
+    }
+  }
+  const rows = spool;
+  const step = createRecordStep({
+    log,
     ...(o.logger ? { logger: o.logger } : {}),
-    pool,
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-    records: fold.records(),
-    ...(fold.rows > 0 ? { join } : {}),
+    ...(rows ? { sinks: [{ add: (record, parts) => rows.add(record, parts.evidence) }] } : {}),
+    // The input log is read back for the reports: nothing to keep here.
+    ...(keep === 'input' ? { keepRecent: 1 } : {}),
   });
-  return { recorded, sources, signIns: { rows: fold.rows, joined } };
+  return {
+    step,
+    abort() {
+      rows?.dispose();
+      step.close();
+    },
+    finish() {
+      step.close();
+      rows?.finish();
+      const failure = log?.error ?? rows?.error;
+      if (failure) {
+        rows?.dispose();
+        throw failure;
+      }
+      const bodies: ReportBodies | null =
+        rows && sessionLogPath !== null
+          ? {
+              jsonLines: () => readSessionLogLines(sessionLogPath),
+              htmlRows: () => ({ rows: rows.rows(), strings: () => rows.strings() }),
+            }
+          : null;
+      return {
+        startedAt,
+        session: step.session,
+        aggregates: () => Promise.resolve(step.aggregates()),
+        recent: (limit) => Promise.resolve(step.recent(limit)),
+        sessionLogPath,
+        settle: () => Promise.resolve(),
+        ...(bodies ? { bodies } : {}),
+        dispose: () => rows?.dispose(),
+      };
+    },
+  };
+}
+
+/**
+ * The input session log as the recording's log (`report`): nothing is appended (the records are
+ * already its lines), so the step keeps its few recent lines itself.
+ */
+function inputLog(path: string): SessionLogWriter {
+  return {
+    path,
+    error: null,
+    written: 0,
+    end: 0,
+    append: () => undefined,
+    appendLine: () => -1,
+    appendBytes: () => -1,
+    flush: () => undefined,
+    close: () => undefined,
+  };
 }

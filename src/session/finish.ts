@@ -19,13 +19,20 @@ import { readSessionLog } from '../sources/session-log.js';
 import type { Recorder } from './recorder.js';
 import { renderInWorker, renderWorkerAvailable } from './render-thread.js';
 
-/** What reports need of a recording: a live Recorder, or the result of classifying HAR files. */
+/**
+ * What reports need of a recording: a live Recorder, or what the offline path (classify-files.ts)
+ * recorded from files. `startedAt` and, when the sources tell it, `endedAt` are the session's span.
+ */
 export type RecordedSession = Pick<
   Recorder,
   'aggregates' | 'startedAt' | 'sessionLogPath' | 'recent' | 'settle'
 > & {
   /** Report parts made while recording (see ReportBodies). */
   readonly bodies?: ReportBodies;
+  /** The session's end as its sources tell it (a session log's, merged reports'); else the report's time. */
+  readonly endedAt?: string;
+  /** Refused TLS handshakes its sources told of (see ReportOptions.rejections). */
+  readonly rejections?: readonly HostRejections[];
 };
 
 /** How reports are rendered: the run's `--fail-on` threshold (see ReportInput.failOn). */
@@ -52,7 +59,10 @@ export async function reportInput(
   };
 }
 
-/** The head, and where its exchanges are: the session log up to `end`. */
+/**
+ * The head, and where its exchanges are: the session log up to `end`. The one place a report head
+ * is made from a recording (live, `classify`, `report`, `merge` alike).
+ */
 async function reportPlan(
   recorder: RecordedSession,
   sources: readonly ReportSource[],
@@ -60,14 +70,15 @@ async function reportPlan(
   options: ReportOptions,
 ): Promise<{ head: ReportHead; logPath: string | null; end: number | null }> {
   const { applications, summary } = await recorder.aggregates();
+  const rejections = options.rejections ?? recorder.rejections;
   const head = buildReportHead({
     applications,
     summary,
     startedAt: recorder.startedAt,
-    endedAt,
+    endedAt: recorder.endedAt ?? endedAt,
     sources,
     version: VERSION,
-    ...(options.rejections ? { rejections: options.rejections } : {}),
+    ...(rejections ? { rejections } : {}),
   });
   const logPath = recorder.sessionLogPath;
   // The log as it is now holds every record the aggregates count (a worker appends before it

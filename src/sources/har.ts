@@ -24,6 +24,7 @@ import type {
 } from '../core/types.js';
 import { readFileHead } from './file-head.js';
 import { HarScanner, TRUNCATED_MARK, invalidHar } from './har-scan.js';
+import type { EntriesReader, HarEntryText } from './source.js';
 
 /** Text kept per body, in UTF-8 bytes. */
 export const HAR_BODY_CAP = 1024 * 1024;
@@ -256,12 +257,6 @@ async function sniff(path: string, file: string): Promise<number> {
   return bom;
 }
 
-/** One element of log.entries: its index and JSON text (null: over the scanner's budget). */
-export interface HarEntryText {
-  readonly index: number;
-  readonly text: string | null;
-}
-
 /**
  * The text of each element of a HAR file's log.entries, in order, without parsing it: the cheap
  * half of reading a HAR, so the parsing half (`harEntryToRaw`) can run elsewhere (a worker).
@@ -362,3 +357,12 @@ export function readHar(
 
 const defaultKeep = (host: string, port: number, path: string): boolean =>
   isRecorded(host, port, path);
+
+/** HAR files as an input kind (registry.ts): entries' text, classified by a pure task. */
+export const harSource: EntriesReader = {
+  yields: 'entries',
+  task: 'classify-entries',
+  read: (path) => scanHarEntries(path),
+  // Several files may share a basename: number them so exchange ids stay unique.
+  idPrefix: (path, nth, of) => (of > 1 ? `har${nth + 1}-${basename(path)}` : harIdPrefix(path)),
+};

@@ -1,6 +1,6 @@
 /**
  * Pool worker modules for tests (pass one as `workerUrl` to createPool, createRecorder's pool or
- * classifyHarFiles). `prelude` runs first in the worker (with `parentPort` in scope), then the real
+ * classifyFiles). `prelude` runs first in the worker (with `parentPort` in scope), then the real
  * pool worker (src/session/pool-worker.ts, loaded through tsx as the pool does from the sources). A
  * prelude can listen to the jobs before the real worker does (to die on the nth one), or wrap
  * `parentPort.postMessage` (to answer late, or die before answering).

@@ -35,7 +35,7 @@ describe('bad usage: one line on stderr, exit 2', () => {
     ['report captures', /captures is a folder/],
     ['merge captures', /captures is a folder/],
     ['classify --port 1 x.har', /classify does not take --port/],
-    ['classify --format xml x.har', /--format wants har or signins; got 'xml'/],
+    ['classify --format xml x.har', /--format wants har, session, report or signins; got 'xml'/],
     ['start --format har', /start does not take --format/],
     ['ca --fail-on x', /ca does not take --fail-on/],
     ['report --certs d s.ndjson', /report does not take --certs/],

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classifyExchange } from '../../src/classifiers/index.js';
-import { classifyHarFiles } from '../../src/session/har-pipeline.js';
+import { classifyFiles } from '../../src/session/classify-files.js';
 import { createRecordStep } from '../../src/session/record-step.js';
 import { reportInput, writeSessionReports } from '../../src/session/finish.js';
 import { readHar } from '../../src/sources/har.js';
@@ -18,6 +18,18 @@ import { createLogger, type Logger } from '../../src/core/logger.js';
 import { writeSyntheticHar, syntheticKeptCount } from '../helpers/har-gen.js';
 import { failingWorker, wrappedWorker } from '../helpers/worker-fixture.js';
 import { tempDir } from '../helpers/temp.js';
+
+/** The offline path with HAR files only, its log at `sessionLogPath`. */
+async function classifyHarFiles(o: {
+  files: string[];
+  sessionLogPath: string;
+  workers: number;
+  logger?: Logger;
+  workerUrl?: URL;
+}) {
+  const { sessionLogPath, ...rest } = o;
+  return (await classifyFiles({ ...rest, keep: { log: sessionLogPath }, format: 'har' })).recorded;
+}
 
 const N = 1500;
 let dir: string;
@@ -104,7 +116,7 @@ async function viaPlainPath() {
   };
 }
 
-describe('classifyHarFiles (dist)', () => {
+describe('classifyFiles of HAR files', () => {
   it('gives the plain path’s log and reports, with 0, 1 and 3 workers', async () => {
     const plain = await viaPlainPath();
     expect(plain.lines).toHaveLength(syntheticKeptCount(N));

@@ -76,7 +76,7 @@ export async function sectionKql(cfg: BenchConfig): Promise<Omit<SectionResult, 
     const t0 = performance.now();
     const r = await classifyFiles({
       files: [file],
-      sessionLogPath: path.join(cfg.tmpDir, `k-in-process-${i}.session.ndjson`),
+      keep: { log: path.join(cfg.tmpDir, `k-in-process-${i}.session.ndjson`) },
     });
     inProcessS = Math.min(inProcessS, (performance.now() - t0) / 1000);
     recorded = r.signIns.rows;

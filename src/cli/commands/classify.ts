@@ -1,7 +1,8 @@
 /**
- * `classify FILE...`: recorded traffic (HAR) and sign-in log exports through the same rules as the
- * live proxy, into one report. With `--workspace ID`, the `kql` query runs in that Log Analytics
- * workspace first and its result table is classified with the files.
+ * `classify FILE...`: recorded traffic (HAR), sign-in log exports, session logs and reports (every
+ * kind of src/sources/registry.ts) through the same rules as the live proxy, into one report. With
+ * `--workspace ID`, the `kql` query runs in that Log Analytics workspace first and its result table
+ * is classified with the files.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -89,7 +90,7 @@ export async function classifyInto(
   let lastShown = 0;
   const { recorded, sources, signIns } = await classifyFiles({
     files,
-    sessionLogPath: sessionPathFor(o),
+    keep: { log: sessionPathFor(o) },
     ...(o.format !== null ? { format: o.format } : {}),
     logger: log,
     onProgress: (file, items, bytes) => {

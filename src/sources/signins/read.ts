@@ -24,6 +24,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { ToolError } from '../../core/errors.js';
 import { readFileHead } from '../file-head.js';
+import type { SignInsReader } from '../source.js';
 import { JsonArrayScanner, type ArrayTarget } from '../har-scan.js';
 import { chunkRows, signInChunk, type SignInChunk, type SignInChunkResult } from './chunk.js';
 import { CsvCutter, CsvSplitter, firstRecordEnd, headerKey } from './csv.js';
@@ -497,3 +498,12 @@ export async function foldSignIns(
   }
   return stats;
 }
+
+/**
+ * Sign-in log exports as an input kind (../registry.ts): each file's rows folded into records, its
+ * chunks parsed by the pool's `signin-chunk` task.
+ */
+export const signInsSource: SignInsReader = {
+  yields: 'sign-ins',
+  fold: (path, fold, opts) => foldSignIns(path, fold, opts),
+};
