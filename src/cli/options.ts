@@ -3,8 +3,10 @@
  * once, up front; any problem is a ToolError('ERR_USAGE') with a one-line reason (exit 2).
  */
 import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ToolError } from '../core/errors.js';
+import { extensionNames, formatOfFile, orList } from '../report/formats.js';
 import { INPUT_KINDS, isInputKind, type InputKind } from '../sources/detect.js';
 import { KQL_MAX_DAYS, SIGNIN_TABLES, type SignInTable } from '../sources/signins/kql.js';
 import { LOG_LEVELS, type LogFormat } from '../core/logger.js';
@@ -126,10 +128,10 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
   const out = list('out').length > 0 ? list('out') : [DEFAULT_OUT];
   for (const o of out) {
     // demo takes a folder too: anything without a report extension
-    if (command !== 'demo' && !/\.(json|md|html|xml|har)$/i.test(o)) {
+    if (command !== 'demo' && formatOfFile(o) === null) {
       throw new ToolError(
         'ERR_USAGE',
-        `--out ${o}: the extension must be .json, .md, .html, .xml or .har`,
+        `--out ${o}: the extension must be ${orList(extensionNames({ hints: false }))}`,
       );
     }
   }
@@ -270,7 +272,8 @@ function parsePort(name: string, v: string | undefined, dflt: number): number {
 export function sessionPathFor(o: CommonOptions): string {
   if (o.session) return o.session;
   const first = o.out[0] ?? DEFAULT_OUT;
-  return first.replace(/\.(json|md|html|xml|har)$/i, '') + '.session.ndjson';
+  const base = formatOfFile(first) === null ? first : first.slice(0, -extname(first).length);
+  return `${base}.session.ndjson`;
 }
 
 export function isLoopback(host: string): boolean {
