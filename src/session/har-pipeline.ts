@@ -1,6 +1,6 @@
 /**
  * `classify`'s engine: HAR files in, a recorded session out (aggregates in memory, the session log
- * on disk, the HTML report's rows spooled), ready for writeSessionReports.
+ * on disk, the report cache fed: src/report/report-cache.ts), ready for writeSessionReports.
  *
  * This thread only cuts entries out of the file (scanHarEntries) and keeps the books; parsing and
  * classifying the entries is the pool's `classify-entries` task (pool.ts: one worker per CPU, at
@@ -12,7 +12,7 @@
  */
 import { basename } from 'node:path';
 import type { Logger } from '../core/logger.js';
-import type { ReportBodies } from '../report/build.js';
+import { openReportCache } from '../report/report-cache.js';
 import { harIdPrefix, scanHarEntries } from '../sources/har.js';
 import {
   openSessionLog,
@@ -27,7 +27,6 @@ import {
   type JoinedSignInFacts,
 } from '../core/types.js';
 import type { EntriesJob, EntryOutcome } from './classify-batch.js';
-import { openHtmlRowSpool } from './html-row-spool.js';
 import { createPool } from './pool.js';
 import { createRecordStep } from './record-step.js';
 import type { Session } from '../classifiers/session.js';
@@ -77,19 +76,21 @@ export interface HarPipelineResult extends RecordedSession {
 export async function classifyHarFiles(o: HarPipelineOptions): Promise<HarPipelineResult> {
   const startedAt = new Date().toISOString();
   const log = openSessionLog(o.sessionLogPath, { startedAt });
-  let spool;
+  let cache;
   try {
-    spool = openHtmlRowSpool(o.sessionLogPath);
+    cache = openReportCache({
+      sessionLogPath: o.sessionLogPath,
+      logLines: () => readSessionLogLines(o.sessionLogPath),
+    });
   } catch (err) {
     log.close();
     throw err;
   }
   const stats: HarPipelineStats = { entries: 0, kept: 0, skipped: 0 };
-  const rowSpool = spool;
   const step = createRecordStep({
     log,
     ...(o.logger ? { logger: o.logger } : {}),
-    sinks: [{ add: (record, parts) => rowSpool.add(record, parts.evidence) }],
+    sinks: [cache],
   });
   const pool = await createPool({
     ...(o.workers !== undefined ? { size: o.workers } : {}),
@@ -175,23 +176,20 @@ export async function classifyHarFiles(o: HarPipelineOptions): Promise<HarPipeli
     }
   } catch (err) {
     await tail;
-    spool.dispose();
+    cache.dispose();
     step.close();
     throw err;
   } finally {
     await pool.close();
   }
   step.close();
-  spool.finish();
-  const failed = log.error ?? spool.error;
+  cache.finish();
+  const failed = log.error ?? cache.error;
   if (failed) {
-    spool.dispose();
+    cache.dispose();
     throw failed;
   }
-  const bodies: ReportBodies = {
-    jsonLines: () => readSessionLogLines(o.sessionLogPath),
-    htmlRows: () => ({ rows: spool.rows(), strings: () => spool.strings() }),
-  };
+  const bodies = cache.bodies();
   return {
     startedAt,
     session: step.session,
@@ -201,6 +199,6 @@ export async function classifyHarFiles(o: HarPipelineOptions): Promise<HarPipeli
     settle: () => Promise.resolve(),
     bodies,
     stats,
-    dispose: () => spool.dispose(),
+    dispose: () => cache.dispose(),
   };
 }
