@@ -10,9 +10,16 @@ export { createSession, type Session } from './classifiers/session.js';
 export { readHar } from './sources/har.js';
 export { readSessionLog, openSessionLog } from './sources/session-log.js';
 export { buildReportHead, type ReportHead, type ReportInput } from './report/build.js';
-export { renderToString, writeReports, formatOf } from './report/writer.js';
+export { renderToString, writeReports } from './report/writer.js';
+export {
+  REPORT_FORMATS,
+  formatOf,
+  renderReport,
+  type ReportFormat,
+  type ReportFormatDecl,
+} from './report/formats.js';
 export { worstVerdict, worseVerdict, atLeastAsBad, verdictRank } from './core/verdict.js';
 export { ToolError, type ErrCode } from './core/errors.js';
-export type { LiveSession, LiveSnapshot, ReportFormat } from './core/live.js';
+export type { LiveSession, LiveSnapshot } from './core/live.js';
 export * from './core/types.js';
 export { VERSION } from './version.js';

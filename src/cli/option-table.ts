@@ -2,8 +2,10 @@
  * The one declaration of the command line: every option (its parser type, value name and help
  * text) and every command (its usage, summary and the options it takes). The parser
  * (options.ts), the per-command check "does this command take this option" and both help texts
- * (help.ts) are derived from it, so help and behaviour cannot drift apart.
+ * (help.ts) are derived from it, so help and behaviour cannot drift apart. The report formats
+ * `--out` takes come from src/report/formats.ts.
  */
+import { extensionNames } from '../report/formats.js';
 
 import { SOURCE_KINDS, SOURCE_KIND_IDS } from '../sources/registry.js';
 
@@ -30,7 +32,7 @@ export const OPTIONS = {
     short: 'o',
     multiple: true,
     arg: 'FILE',
-    help: 'report to write, repeatable: .json .md .html .xml (JUnit) .har\n(default entra-bas-report.json)',
+    help: `report to write, repeatable: ${extensionNames().join(' ')}\n(default entra-bas-report.json)`,
   },
   session: {
     type: 'string',
@@ -253,7 +255,7 @@ export const COMMAND_TABLE = {
     optionArg: { out: 'DIR|FILE' },
     optionHelp: {
       port: 'proxy port (default: a free one)',
-      out: 'a folder for the report in every format (default demo-out),\nor report files (.json .md .html .xml .har); repeatable',
+      out: `a folder for the report in every format (default demo-out),\nor report files (${extensionNames({ hints: false }).join(' ')}); repeatable`,
       'ui-port': 'dashboard port while the demo runs (loopback; 0 = a free one)',
     },
   },

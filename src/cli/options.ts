@@ -3,8 +3,10 @@
  * once, up front; any problem is a ToolError('ERR_USAGE') with a one-line reason (exit 2).
  */
 import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ToolError } from '../core/errors.js';
+import { extensionNames, formatOfFile, orList } from '../report/formats.js';
 import { SOURCE_KIND_IDS, isSourceKindId, type SourceKindId } from '../sources/registry.js';
 import { KQL_MAX_DAYS, SIGNIN_TABLES, type SignInTable } from '../sources/signins/kql.js';
 import { LOG_LEVELS, type LogFormat } from '../core/logger.js';
@@ -132,10 +134,10 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
     // `signins pull` also writes the sign-ins themselves (JSON lines)
     if (command === 'signins' && isPulledFile(o)) continue;
     // demo takes a folder too: anything without a report extension
-    if (command !== 'demo' && !/\.(json|md|html|xml|har)$/i.test(o)) {
+    if (command !== 'demo' && formatOfFile(o) === null) {
       throw new ToolError(
         'ERR_USAGE',
-        `--out ${o}: the extension must be .json, .md, .html, .xml or .har`,
+        `--out ${o}: the extension must be ${orList(extensionNames({ hints: false }))}`,
       );
     }
   }
@@ -297,14 +299,11 @@ export function isPulledFile(path: string): boolean {
 export function sessionPathFor(o: Pick<CommonOptions, 'session' | 'out'>): string {
   if (o.session) return o.session;
   const first = o.out[0] ?? DEFAULT_OUT;
-  return first.replace(/\.(json|md|html|xml|har)$/i, '') + '.session.ndjson';
+  const base = formatOfFile(first) === null ? first : first.slice(0, -extname(first).length);
+  return `${base}.session.ndjson`;
 }
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
 }
 
-/** `a, b or c`. */
-function orList(xs: readonly string[]): string {
-  return xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
-}

@@ -5,8 +5,6 @@
 import type { CompactSnapshot } from './compact-aggregates.js';
 import type { ApplicationRecord, ExchangeRecord, ReportSummary } from './types.js';
 
-export type ReportFormat = 'json' | 'md' | 'html' | 'xml' | 'har';
-
 export interface LiveSnapshot {
   readonly startedAt: string;
   readonly summary: ReportSummary;
@@ -32,12 +30,16 @@ export interface LiveSession {
    * `summary.findings` change); returns an unsubscribe function.
    */
   onSessionChange?(listener: () => void): () => void;
-  /** The full report of the session so far, rendered in a format (whole, in memory: small sessions). */
-  render(format: ReportFormat): Promise<string>;
+  /**
+   * The full report of the session so far, rendered in a format (whole, in memory: small sessions).
+   * `format` is a format id of src/report/formats.ts (REPORT_FORMATS: `json`, `md`...; typed as
+   * `ReportFormat` there); any other rejects with ToolError ERR_USAGE.
+   */
+  render(format: string): Promise<string>;
   /**
    * The same as chunks to stream, in bounded memory whatever the session's length: the head is
    * taken when the promise settles, the exchanges are those recorded by then (read back from the
    * session log as the chunks are pulled). Stop early with the iterator's `return()` (a `break`).
    */
-  renderStream(format: ReportFormat): Promise<AsyncIterable<string | Uint8Array>>;
+  renderStream(format: string): Promise<AsyncIterable<string | Uint8Array>>;
 }

@@ -2,6 +2,7 @@
 import type { LiveSession } from '../core/live.js';
 import type { HostRejections } from '../core/tls-rejections.js';
 import type { ExchangeRecord, ReportSource, ReportSummary } from '../core/types.js';
+import { formatById } from '../report/formats.js';
 import { sessionFindings } from '../report/session-findings.js';
 import type { Recorder } from '../session/recorder.js';
 import { renderSession, streamSession } from '../session/finish.js';
@@ -44,10 +45,10 @@ export function createLiveSession(
     },
     subscribe: (listener) => recorder.subscribe(listener),
     onSessionChange: (listener) => extras.onChange(listener),
-    render: (format) =>
-      renderSession(recorder, sources(), format, { rejections: extras.rejections() }),
-    renderStream: (format) =>
-      streamSession(recorder, sources(), format, { rejections: extras.rejections() }),
+    render: async (format) =>
+      renderSession(recorder, sources(), formatById(format), { rejections: extras.rejections() }),
+    renderStream: async (format) =>
+      streamSession(recorder, sources(), formatById(format), { rejections: extras.rejections() }),
   };
 }
 

@@ -4,7 +4,7 @@
  * layout is read by HTML_SCRIPT of html-assets.ts; keep them in step.
  *
  * A row depends only on its record and the string table built so far, never on the report head,
- * so rows can be built while a session is still being recorded (see src/session/html-row-spool.ts)
+ * so rows can be built while a session is still being recorded (see report-cache.ts)
  * and the page assembled afterwards.
  */
 import { applicationKey } from '../classifiers/session.js';

@@ -1,62 +1,20 @@
 /**
- * The one module of src/report that does file I/O: picks a renderer by file extension and streams
- * its chunks to disk. Each file is written to a temporary file in the same directory and renamed
+ * The one module of src/report that does file I/O: picks a renderer by file extension (formats.ts)
+ * and streams its chunks to disk. Each file is written to a temporary file in the same directory and renamed
  * into place, so a reader (or a crash) never sees half a report.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { chmod, mkdir, rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
-import { basename, dirname, extname, join } from 'node:path';
-import type { ReportFormat } from '../core/live.js';
+import { basename, dirname, join } from 'node:path';
 import { ToolError, oneLine } from '../core/errors.js';
 import type { ExchangeRecord } from '../core/types.js';
 import type { ReportChunk, ReportInput } from './build.js';
-import { renderHar } from './render-har.js';
-import { renderHtml } from './render-html.js';
-import { renderJson } from './render-json.js';
-import { renderJunit } from './render-junit.js';
-import { renderMarkdown } from './render-md.js';
-
-const BY_EXTENSION: Readonly<Record<string, ReportFormat>> = {
-  '.json': 'json',
-  '.md': 'md',
-  '.markdown': 'md',
-  '.html': 'html',
-  '.htm': 'html',
-  '.xml': 'xml',
-  '.har': 'har',
-};
-
-const RENDERERS: Readonly<
-  Record<ReportFormat, (input: ReportInput) => AsyncIterable<ReportChunk>>
-> = {
-  json: renderJson,
-  md: renderMarkdown,
-  html: renderHtml,
-  xml: renderJunit,
-  har: renderHar,
-};
+import { formatOf, renderReport, type ReportFormat } from './formats.js';
 
 /** Small chunks are gathered up to this size before a write. */
 const WRITE_BATCH = 64 * 1024;
-
-/** The format a report file gets from its extension; ToolError ERR_USAGE for any other. */
-export function formatOf(file: string): ReportFormat {
-  const format = BY_EXTENSION[extname(file).toLowerCase()];
-  if (!format) {
-    throw new ToolError(
-      'ERR_USAGE',
-      `cannot tell the report format of ${file}: use .json, .md, .html, .xml (JUnit) or .har`,
-    );
-  }
-  return format;
-}
-
-/** The report in `format`, as a stream of string chunks (for HTTP responses and the like). */
-export function renderReport(format: ReportFormat, input: ReportInput): AsyncIterable<ReportChunk> {
-  return RENDERERS[format](input);
-}
 
 /** The whole report in memory: for small sessions and the live dashboard. */
 export async function renderToString(format: ReportFormat, input: ReportInput): Promise<string> {

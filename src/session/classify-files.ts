@@ -26,7 +26,7 @@ import {
   type ReportSource,
 } from '../core/types.js';
 import { ToolError } from '../core/errors.js';
-import type { ReportBodies } from '../report/build.js';
+import { openReportCache, type ReportCache } from '../report/report-cache.js';
 import {
   detectSourceKind,
   sourceKind,
@@ -44,7 +44,6 @@ import { createSignInFold } from '../sources/signins/fold.js';
 import type { Session } from '../classifiers/session.js';
 import type { EntryOutcome } from './classify-batch.js';
 import { createEntryPool, type EntryPool } from './har-pipeline.js';
-import { openHtmlRowSpool, type HtmlRowSpool } from './html-row-spool.js';
 import { createPool, type Pool } from './pool.js';
 import { createRecordStep, type RecordStep } from './record-step.js';
 import type { RecordedSession } from './finish.js';
@@ -298,26 +297,28 @@ function openRecording(o: ClassifyFilesOptions): {
   const keep = o.keep;
   let sessionLogPath: string | null = null;
   let log: SessionLogWriter | null = null;
-  let spool: HtmlRowSpool | null = null;
+  let cache: ReportCache | null = null;
   if (keep === 'input') {
     if (o.files.length !== 1) throw new ToolError('ERR_USAGE', 'one session log at a time');
     sessionLogPath = o.files[0]!;
     log = inputLog(sessionLogPath);
   } else if (keep !== 'memory') {
-    sessionLogPath = keep.log;
-    log = openSessionLog(keep.log, { startedAt });
+    const path = keep.log;
+    sessionLogPath = path;
+    log = openSessionLog(path, { startedAt });
     try {
-      spool = openHtmlRowSpool(keep.log);
+      cache = openReportCache({ sessionLogPath: path, logLines: () => readSessionLogLines(path) });
     } catch (err) {
       log.close();
       throw err;
     }
   }
-  const rows = spool;
+  const rows = cache;
   const step = createRecordStep({
     log,
     ...(o.logger ? { logger: o.logger } : {}),
-    ...(rows ? { sinks: [{ add: (record, parts) => rows.add(record, parts.evidence) }] } : {}),
+    // The report's parts made while recording (report/report-cache.ts): a per-exchange sink.
+    ...(rows ? { sinks: [rows] } : {}),
     // The input log is read back for the reports: nothing to keep here.
     ...(keep === 'input' ? { keepRecent: 1 } : {}),
   });
@@ -335,13 +336,6 @@ function openRecording(o: ClassifyFilesOptions): {
         rows?.dispose();
         throw failure;
       }
-      const bodies: ReportBodies | null =
-        rows && sessionLogPath !== null
-          ? {
-              jsonLines: () => readSessionLogLines(sessionLogPath),
-              htmlRows: () => ({ rows: rows.rows(), strings: () => rows.strings() }),
-            }
-          : null;
       return {
         startedAt,
         session: step.session,
@@ -349,7 +343,7 @@ function openRecording(o: ClassifyFilesOptions): {
         recent: (limit) => Promise.resolve(step.recent(limit)),
         sessionLogPath,
         settle: () => Promise.resolve(),
-        ...(bodies ? { bodies } : {}),
+        ...(rows ? { bodies: rows.bodies() } : {}),
         dispose: () => rows?.dispose(),
       };
     },

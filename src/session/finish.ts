@@ -3,7 +3,6 @@
  * streamed back from the session log, so a session of any length renders in bounded memory.
  */
 import { stat } from 'node:fs/promises';
-import type { ReportFormat } from '../core/live.js';
 import type { HostRejections } from '../core/tls-rejections.js';
 import type { ExchangeRecord, ReportSource, Verdict } from '../core/types.js';
 import { VERSION } from '../version.js';
@@ -14,7 +13,8 @@ import {
   type ReportHead,
   type ReportInput,
 } from '../report/build.js';
-import { renderReport, renderToString, writeReports } from '../report/writer.js';
+import { renderReport, type ReportFormat } from '../report/formats.js';
+import { renderToString, writeReports } from '../report/writer.js';
 import { readSessionLog } from '../sources/session-log.js';
 import type { Recorder } from './recorder.js';
 import { renderInWorker, renderWorkerAvailable } from './render-thread.js';

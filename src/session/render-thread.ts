@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ToolError } from '../core/errors.js';
-import type { ReportFormat } from '../core/live.js';
+import type { ReportFormat } from '../report/formats.js';
 import type { ReportHead } from '../report/build.js';
 
 export interface RenderJob {

@@ -8,7 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { oneLine } from '../core/errors.js';
-import { renderReport } from '../report/writer.js';
+import { renderReport } from '../report/formats.js';
 import { readSessionLog } from '../sources/session-log.js';
 import type { RenderJob, RenderToMain } from './render-thread.js';
 

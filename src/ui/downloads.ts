@@ -1,5 +1,6 @@
 /**
- * The dashboard's report downloads (/report.{json,md,html,xml,har}): streamed, a few at a time.
+ * The dashboard's report downloads (/report.EXT, one per format of src/report/formats.ts): streamed,
+ * a few at a time.
  *
  * - A report is never whole in memory: its chunks (the head, then the exchanges read back from the
  *   session log) go out as they are made. `res.write()` returning false holds the render until
@@ -19,8 +20,9 @@
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { LiveSession, ReportFormat } from '../core/live.js';
+import type { LiveSession } from '../core/live.js';
 import type { Logger } from '../core/logger.js';
+import { REPORT_FORMATS, ownExtension, type ReportFormat } from '../report/formats.js';
 import { securityHeaders } from './guard.js';
 
 export interface DownloadsOptions {
@@ -33,14 +35,6 @@ export interface DownloadsOptions {
   /** Longest wait for a turn (default 5 min); then 503. */
   readonly queueTimeoutMs?: number;
 }
-
-const CONTENT_TYPES: Readonly<Record<ReportFormat, string>> = {
-  json: 'application/json; charset=utf-8',
-  md: 'text/markdown; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-  xml: 'application/xml; charset=utf-8',
-  har: 'application/json; charset=utf-8',
-};
 
 /** Small text chunks are gathered up to this size before a write. */
 const WRITE_BATCH = 64 * 1024;
@@ -115,8 +109,8 @@ export class Downloads {
   #headers(format: ReportFormat): OutgoingHttpHeaders {
     return {
       ...securityHeaders(),
-      'content-type': CONTENT_TYPES[format],
-      'content-disposition': `attachment; filename="entra-bas-report.${format}"`,
+      'content-type': REPORT_FORMATS[format].contentType,
+      'content-disposition': `attachment; filename="entra-bas-report${ownExtension(format)}"`,
     };
   }
 

@@ -3,9 +3,19 @@
  * response's CSP nonce; no external resource of any kind). The page holds no session data: the
  * script fetches it and writes it with textContent only. The only interpolated value is the nonce.
  */
+import {
+  REPORT_FORMATS,
+  REPORT_FORMAT_IDS,
+  ownExtension,
+  type ReportFormat,
+} from '../report/formats.js';
+import { esc } from '../report/html-escape.js';
 import { dashboardClient } from './client.js';
 
-export const REPORT_FORMATS = ['json', 'md', 'html', 'xml', 'har'] as const;
+/** The dashboard's path of a report download: `/report` + the format's own extension. */
+export function reportPath(format: ReportFormat): string {
+  return `/report${ownExtension(format)}`;
+}
 
 const CSS = `
 :root { color-scheme: light dark; --bg: #f7f7f8; --fg: #1d1d1f; --muted: #666; --card: #fff;
@@ -97,9 +107,11 @@ const COLUMNS: readonly [string, string][] = [
 const COLUMN_CSS = COLUMNS.map(([, w], i) => `col.c${i}{width:${w}}`).join('');
 
 function body(): string {
-  const reports = REPORT_FORMATS.map(
-    (f) => `<a href="/report.${f}" download="entra-bas-report.${f}">.${f}</a>`,
-  ).join('');
+  const reports = REPORT_FORMAT_IDS.map((f) => {
+    const ext = ownExtension(f);
+    const title = esc(REPORT_FORMATS[f].label);
+    return `<a href="${reportPath(f)}" download="entra-bas-report${ext}" title="${title}">${ext}</a>`;
+  }).join('');
   const cols = COLUMNS.map((_, i) => `<col class="c${i}">`).join('');
   const heads = COLUMNS.map(([name]) => `<th scope="col">${name}</th>`).join('');
   return `

@@ -5,15 +5,16 @@
  *   /api/snapshot          compact aggregates + the most recent compact records (?limit=, max 2000)
  *   /api/events            server-sent events: `record` (compact) and throttled `snapshot`
  *   /api/exchanges/:id     one full record (already redacted upstream, evidence included)
- *   /report.{json,md,html,xml,har}   the report so far, as a download (streamed, a few at a
- *                                    time: downloads.ts)
+ *   /report.EXT            the report so far, as a download, one per format of REPORT_FORMATS
+ *                          (src/report/formats.ts; EXT its own extension); streamed, a few at a
+ *                          time: downloads.ts
  *
  * Refused before routing (guard.ts): other methods, non-loopback Host headers, foreign origins.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LiveSession, ReportFormat } from '../core/live.js';
+import type { LiveSession } from '../core/live.js';
 import { ToolError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { compactRecord } from './compact.js';
@@ -21,7 +22,8 @@ import { Downloads, type DownloadsOptions } from './downloads.js';
 import { EventHub, type EventHubOptions } from './event-hub.js';
 import { refusal, securityHeaders } from './guard.js';
 import { isLoopbackBindAddress, urlHost } from './loopback.js';
-import { REPORT_FORMATS, renderPage } from './page.js';
+import { REPORT_FORMAT_IDS, type ReportFormat } from '../report/formats.js';
+import { renderPage, reportPath } from './page.js';
 
 export interface DashboardOptions {
   readonly live: LiveSession;
@@ -69,9 +71,7 @@ function recentLimit(params: URLSearchParams): number {
 }
 
 function reportFormat(path: string): ReportFormat | undefined {
-  const m = /^\/report\.([a-z]+)$/.exec(path);
-  const ext = m?.[1];
-  return REPORT_FORMATS.find((f) => f === ext);
+  return REPORT_FORMAT_IDS.find((f) => reportPath(f) === path);
 }
 
 function exchangeId(path: string): string | undefined {

@@ -692,7 +692,7 @@ export async function sectionStreamedRender(
     classifyExchange: (raw: RawExchange) => ExchangeRecord;
   };
   const { buildReportHead } = await import('../../src/report/build.js');
-  const { renderReport } = await import('../../src/report/writer.js');
+  const { renderReport } = await import('../../src/report/formats.js');
   const n = cfg.quick ? 20_000 : N;
   const base = Array.from({ length: 1800 }, (_, i) =>
     classifyExchange(toRawExchange(entraSpec(i), i)),

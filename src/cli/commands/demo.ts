@@ -7,6 +7,13 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToolError } from '../../core/errors.js';
+import {
+  REPORT_FORMAT_IDS,
+  extensionNames,
+  formatOfFile,
+  orList,
+  ownExtension,
+} from '../../report/formats.js';
 import { worstVerdict } from '../../core/verdict.js';
 import { startProxy } from '../../proxy/server.js';
 import { startEntraSim } from '../../../sim/entra-sim.js';
@@ -15,7 +22,6 @@ import { cliLogger, summaryLine } from '../common.js';
 import { DEFAULT_OUT, sessionPathFor, type CommonOptions, type Parsed } from '../options.js';
 
 const DEMO_DIR = 'demo-out';
-const REPORT_FILE = /\.(json|md|html|xml|har)$/i;
 
 /**
  * Where the demo writes: `--out DIR` (anything without a report extension; default demo-out) gets
@@ -27,13 +33,13 @@ export function demoOutputs(o: CommonOptions): { out: string[]; dirs: string[]; 
   const out: string[] = [];
   const dirs: string[] = [];
   for (const f of given) {
-    if (REPORT_FILE.test(f)) {
+    if (formatOfFile(f) !== null) {
       out.push(f);
       continue;
     }
     dirs.push(f);
-    for (const ext of ['json', 'md', 'html', 'xml', 'har'])
-      out.push(join(f, `entra-bas-report.${ext}`));
+    for (const format of REPORT_FORMAT_IDS)
+      out.push(join(f, `entra-bas-report${ownExtension(format)}`));
   }
   const first = dirs[0];
   const session =
@@ -55,7 +61,7 @@ export async function demoCommand(p: Parsed): Promise<number> {
     if (st && !st.isDirectory())
       throw new ToolError(
         'ERR_USAGE',
-        `--out ${d}: not a folder, and not a .json .md .html .xml or .har file`,
+        `--out ${d}: not a folder, and not a ${orList(extensionNames({ hints: false }), ' ')} file`,
       );
   }
   const log = cliLogger({ ...o, quiet: true });
@@ -110,7 +116,7 @@ export async function demoCommand(p: Parsed): Promise<number> {
   process.stdout.write(`\n`);
   process.stderr.write(summaryLine((await proxy.live.snapshot()).summary, out));
   process.stdout.write(
-    `Open ${out.find((f) => f.endsWith('.html')) ?? out[0] ?? ''} in a browser for the full report.\n`,
+    `Open ${out.find((f) => formatOfFile(f) === 'html') ?? out[0] ?? ''} in a browser for the full report.\n`,
   );
   return failed > 0 ? 1 : 0;
 }

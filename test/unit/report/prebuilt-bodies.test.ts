@@ -1,16 +1,27 @@
 /**
  * Report parts made ahead (ReportBodies): the JSON report copied from the session log's lines and
  * the HTML report's rows spooled while recording must give the very bytes the record-by-record
- * renderers give, script-safety included.
+ * renderers give, script-safety included. The report cache (report-cache.ts) makes them from what
+ * the recording hands its sink.
  */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ExchangeRecord } from '../../../src/core/types.js';
+import { ToolError } from '../../../src/core/errors.js';
+import { EMPTY_EVIDENCE, type ExchangeRecord } from '../../../src/core/types.js';
 import type { ReportBodies, ReportInput } from '../../../src/report/build.js';
 import { Interner, rowText } from '../../../src/report/html-rows.js';
 import { indentLines } from '../../../src/report/render-json.js';
+import { openReportCache } from '../../../src/report/report-cache.js';
 import { renderToString } from '../../../src/report/writer.js';
-import { joinRecordLine, recordParts } from '../../../src/sources/session-log.js';
+import {
+  joinRecordLine,
+  openSessionLog,
+  readSessionLogLines,
+  recordParts,
+} from '../../../src/sources/session-log.js';
 import { resetIds, sampleInput, xssInput } from '../../helpers/report-fixtures.js';
+import { tempDir } from '../../helpers/temp.js';
 
 beforeEach(() => resetIds());
 
@@ -86,6 +97,60 @@ describe('prebuilt report bodies', () => {
     expect(rows?.[1]).toBeDefined();
     expect(rows?.[1]).not.toContain('<');
     expect(rows?.[1]).not.toMatch(/[\u2028\u2029]/);
+  });
+});
+
+describe('the report cache, fed as the recording feeds it', () => {
+  it.each([
+    ['sample', sampleInput],
+    ['xss', xssInput],
+  ] as const)(
+    '%s: JSON and HTML identical to rendering each record; its file goes',
+    async (_, make) => {
+      const dir = tempDir('report-cache');
+      const logPath = join(dir, 's.ndjson');
+      const input = make();
+      const records = await recordsOf(input);
+      const log = openSessionLog(logPath, { startedAt: input.head.session.startedAt });
+      const cache = openReportCache({
+        sessionLogPath: logPath,
+        logLines: () => readSessionLogLines(logPath),
+      });
+      const [file] = readdirSync(dir).filter((f) => f.endsWith('.rows.tmp'));
+      expect(file).toBeDefined();
+      expect(statSync(join(dir, file!)).mode & 0o777).toBe(0o600);
+      for (const r of records) {
+        // What the recording step does: the line from the parts, the record without its evidence.
+        const parts = recordParts(r);
+        log.appendLine(joinRecordLine(parts.rest, parts.evidence));
+        cache.add({ ...r, evidence: EMPTY_EVIDENCE }, parts);
+      }
+      log.close();
+      await new Promise((resolve) => setImmediate(resolve));
+      cache.finish();
+      expect(cache.error).toBeNull();
+      const fast: ReportInput = { ...input, bodies: cache.bodies() };
+      for (const format of ['json', 'html'] as const) {
+        expect(await renderToString(format, fast)).toBe(await renderToString(format, input));
+      }
+      cache.dispose();
+      cache.dispose();
+      expect(existsSync(join(dir, file!))).toBe(false);
+    },
+  );
+
+  it('a folder it cannot write in is one ERR_IO line', () => {
+    const err = (() => {
+      try {
+        openReportCache({ sessionLogPath: '/nonexistent-dir/s.ndjson', logLines: () => bytes([]) });
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(err).toBeInstanceOf(ToolError);
+    expect((err as ToolError).code).toBe('ERR_IO');
+    expect((err as Error).message).not.toContain('\n');
   });
 });
 

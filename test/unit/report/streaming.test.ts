@@ -5,9 +5,8 @@
  * here a hang fails by the test's timeout.
  */
 import { describe, expect, it } from 'vitest';
-import type { ReportFormat } from '../../../src/core/live.js';
 import type { ReportInput } from '../../../src/report/build.js';
-import { renderReport } from '../../../src/report/writer.js';
+import { renderReport, type ReportFormat } from '../../../src/report/formats.js';
 import { manyRecords, sampleInput } from '../../helpers/report-fixtures.js';
 
 const N = 100_000;

@@ -6,12 +6,8 @@ import { ToolError } from '../../../src/core/errors.js';
 import type { ExchangeRecord } from '../../../src/core/types.js';
 import { buildReportHead, type ReportInput } from '../../../src/report/build.js';
 import { createSession } from '../../../src/classifiers/session.js';
-import {
-  formatOf,
-  renderReport,
-  renderToString,
-  writeReports,
-} from '../../../src/report/writer.js';
+import { formatOf, renderReport } from '../../../src/report/formats.js';
+import { renderToString, writeReports } from '../../../src/report/writer.js';
 import { resetIds, sampleInput } from '../../helpers/report-fixtures.js';
 
 let dir: string;

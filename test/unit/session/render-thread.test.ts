@@ -7,7 +7,7 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ReportFormat } from '../../../src/core/live.js';
+import type { ReportFormat } from '../../../src/report/formats.js';
 import { renderToString } from '../../../src/report/writer.js';
 import { renderInWorker } from '../../../src/session/render-thread.js';
 import { openSessionLog, readSessionLog } from '../../../src/sources/session-log.js';

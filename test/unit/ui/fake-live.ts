@@ -3,7 +3,8 @@
  * the real recorder. Aggregates are computed naively (good enough for the dashboard's views).
  */
 import { compactSnapshot } from '../../../src/core/compact-aggregates.js';
-import type { LiveSession, LiveSnapshot, ReportFormat } from '../../../src/core/live.js';
+import type { LiveSession, LiveSnapshot } from '../../../src/core/live.js';
+import type { ReportFormat } from '../../../src/report/formats.js';
 import {
   VERDICTS,
   type ApplicationRecord,
