@@ -93,16 +93,11 @@ export interface SignInFoldPart {
   readonly joins: JoinLogPart;
 }
 
-export interface GroupPart {
+/** One group of a chunk: its first row, count and latest name, and the tally of its sign-ins. */
+export interface GroupPart extends SignInTally {
   readonly key: string;
   readonly first: SignInRow;
   readonly count: number;
-  readonly basIssued: number;
-  readonly failed: number;
-  readonly firstSeen: string | null;
-  readonly lastSeen: string | null;
-  readonly basHours: readonly string[];
-  readonly failedHours: readonly string[];
   readonly appName: string | null;
 }
 
@@ -139,7 +134,10 @@ const same = <T>(s: T): T => s;
  * Folds one row into its group (made on first sight); the row's join goes to `join`. `keep` copies
  * what the group keeps (detach), or not (`same`: a chunk's part, copied or merged right away).
  */
-/** A pre-aggregated row (a fact tuple, tuples.ts): its own counts, times and hours, added as they are. */
+/**
+ * A tally added as it is: a pre-aggregated row's (a fact tuple, tuples.ts), or a chunk's group
+ * (merge): its counts, first/last seen and hours.
+ */
 function addTally(g: Group, t: SignInTally, keep: <T extends string | null>(s: T) => T): void {
   g.basIssued += t.basIssued;
   g.failed += t.failed;
@@ -209,15 +207,8 @@ export function createSignInFold(): SignInFold {
         g.count += p.count;
         // The chunk's last name seen (null: none there) is the latest.
         if (p.appName !== null && p.appName !== g.appName) g.appName = detach(p.appName);
-        g.basIssued += p.basIssued;
-        g.failed += p.failed;
-        if (p.firstSeen !== null && (g.firstSeen === null || p.firstSeen < g.firstSeen))
-          g.firstSeen = detach(p.firstSeen);
-        if (p.lastSeen !== null && (g.lastSeen === null || p.lastSeen > g.lastSeen))
-          g.lastSeen = detach(p.lastSeen);
         // addHour keeps the MAX_HOURS latest distinct hours: the same set in any grouping.
-        for (const h of p.basHours) addHour(g.basHours, h);
-        for (const h of p.failedHours) addHour(g.failedHours, h);
+        addTally(g, p, detach);
       }
       mergeJoins(joins, part.joins);
     },
