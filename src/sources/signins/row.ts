@@ -295,7 +295,8 @@ export function rowFromObject(o: Obj, hint: SignInEventType | null = null): Sign
   return {
     time: isoTime(at('createdDateTime') ?? at('timeGenerated') ?? env('time')),
     appId: str(at('appId'))?.toLowerCase() ?? null,
-    appName: displayName(at('appDisplayName')),
+    // Log Analytics' service-principal and managed-identity tables name the app only here.
+    appName: displayName(at('appDisplayName') ?? at('servicePrincipalName')),
     correlationId: str(at('correlationId') ?? env('correlationId'))?.toLowerCase() ?? null,
     eventType: eventTypeFromFields(
       at('signInEventTypes'),
@@ -314,7 +315,12 @@ export function rowFromObject(o: Obj, hint: SignInEventType | null = null): Sign
     crossTenant: token(at('crossTenantAccessType')),
     userType,
     homeTenant: str(at('homeTenantId'))?.toLowerCase() ?? null,
-    resourceTenant: str(at('resourceTenantId') ?? env('tenantId'))?.toLowerCase() ?? null,
+    // The envelope's tenantId is the tenant in a diagnostic-settings record; in a Log Analytics
+    // row TenantId is the workspace's id, and the tenant is AADTenantId.
+    resourceTenant:
+      str(
+        at('resourceTenantId') ?? (props ? env('tenantId') : env('AADTenantId')),
+      )?.toLowerCase() ?? null,
     issuer: token(at('tokenIssuerType')),
     errorCode,
     msiType,

@@ -180,3 +180,40 @@ describe('judgeSignIn', () => {
     expect(judgeSignIn(r).verdict).toBe('unknown');
   });
 });
+
+describe('rowFromObject: Log Analytics columns', () => {
+  const WORKSPACE = '99999999-9999-9999-9999-999999999999';
+  const TENANT = '11111111-1111-1111-1111-111111111111';
+
+  it('takes the tenant from AADTenantId, never the workspace id in TenantId', () => {
+    const row = rowFromObject({
+      TimeGenerated: '2026-12-01T10:00:00.000Z',
+      AppId: '22222222-2222-2222-2222-222222222222',
+      ServicePrincipalName: 'nightly-export',
+      TenantId: WORKSPACE,
+      AADTenantId: TENANT,
+      ResultType: '0',
+      Type: 'AADServicePrincipalSignInLogs',
+    });
+    expect(row.resourceTenant).toBe(TENANT);
+  });
+
+  it("names a service principal's app from ServicePrincipalName when there is no AppDisplayName", () => {
+    const row = rowFromObject({
+      TimeGenerated: '2026-12-01T10:00:00.000Z',
+      AppId: '22222222-2222-2222-2222-222222222222',
+      ServicePrincipalName: 'nightly-export',
+      ResultType: '0',
+    });
+    expect(row.appName).toBe('nightly-export');
+  });
+
+  it('keeps the envelope tenantId of a diagnostic-settings record', () => {
+    const row = rowFromObject({
+      time: '2026-12-01T10:00:00.000Z',
+      tenantId: TENANT,
+      properties: { appId: '22222222-2222-2222-2222-222222222222', status: { errorCode: 0 } },
+    });
+    expect(row.resourceTenant).toBe(TENANT);
+  });
+});
