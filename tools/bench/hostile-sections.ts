@@ -22,6 +22,7 @@ import { round } from './common.js';
 import { entraSpec, toRawExchange } from './mix.js';
 import type { BenchConfig } from './proxy-sections.js';
 import { target, type SectionResult, type Target } from './report.js';
+import { PARSER_SYNTAX } from './syntax.js';
 
 /** Milliseconds of one call of `f`, after a full GC (so a collection owed by earlier work does not land in it). */
 function timeOnce(f: () => unknown, gc = true): number {
@@ -295,35 +296,9 @@ function prng(seed: number): () => number {
   };
 }
 
-/** The characters and fragments the property tests bias towards (properties.test.ts `syntax`). */
+/** PARSER_SYNTAX (what the property tests bias towards) plus parameter names and telemetry. */
 const SYNTAX = [
-  '&',
-  '=',
-  '?',
-  '#',
-  '%',
-  '+',
-  ' ',
-  '%2',
-  '%zz',
-  '%E2%82',
-  '<',
-  '>',
-  '"',
-  "'",
-  '/',
-  '.',
-  'eyJ',
-  '|',
-  ',',
-  '\u0000',
-  '\ufeff',
-  '&amp;',
-  '&#x;',
-  '<form',
-  '<input',
-  'name=',
-  'value=',
+  ...PARSER_SYNTAX,
   'grant_type',
   'client_id',
   'SAMLRequest',

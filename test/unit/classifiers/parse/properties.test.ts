@@ -34,6 +34,7 @@ import {
   samlRedirectParam,
   samlResponseXml,
 } from '../../../helpers/raw-exchange.js';
+import { PARSER_SYNTAX } from '../../../../tools/bench/syntax.js';
 
 const RUNS = { numRuns: 300 };
 
@@ -41,35 +42,7 @@ const RUNS = { numRuns: 300 };
 const syntax = fc
   .array(
     fc.oneof(
-      fc.constantFrom(
-        '&',
-        '=',
-        '?',
-        '#',
-        '%',
-        '+',
-        ' ',
-        '%2',
-        '%zz',
-        '%E2%82',
-        '<',
-        '>',
-        '"',
-        "'",
-        '/',
-        '.',
-        'eyJ',
-        '|',
-        ',',
-        '\u0000',
-        '\ufeff',
-        '&amp;',
-        '&#x;',
-        '<form',
-        '<input',
-        'name=',
-        'value=',
-      ),
+      fc.constantFrom(...PARSER_SYNTAX),
       fc.string({ maxLength: 8 }),
       fc.string({ unit: 'grapheme', maxLength: 4 }),
     ),
