@@ -81,7 +81,7 @@ export function sessionStatus(
     const seen =
       s.summary.exchanges === 0
         ? '0 exchanges'
-        : `${s.summary.exchanges} exchange${s.summary.exchanges === 1 ? '' : 's'}, all not-applicable`;
+        : `${plural(s.summary.exchanges, 'exchange')}, all not-applicable`;
     const why = refused.length > 0 ? `; ${refusedText(refused)}` : '';
     const check =
       refused.length > 0
@@ -112,7 +112,7 @@ function refusedText(found: readonly SessionFinding[]): string {
     const errors = Object.keys(f.errors ?? {})
       .map(describeTlsError)
       .join(', ');
-    return `${n} TLS handshake${n === 1 ? '' : 's'} for ${f.host ?? '?'} refused by ${clients} (${errors})`;
+    return `${plural(n, 'TLS handshake')} for ${f.host ?? '?'} refused by ${clients} (${errors})`;
   });
   return `${parts.join('; ')}${found.length > 3 ? '; ...' : ''}: the client does not trust the proxy's CA`;
 }

@@ -215,7 +215,7 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
       failOn: failOn as Verdict | null,
-      allowEmpty: values['allow-empty'] === true,
+      allowEmpty: bool('allow-empty'),
       uiPort: str('ui-port') === undefined ? null : parsePort('--ui-port', str('ui-port'), 0),
       noUi: bool('no-ui'),
       logLevel,
@@ -306,4 +306,3 @@ export function sessionPathFor(o: Pick<CommonOptions, 'session' | 'out'>): strin
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
 }
-

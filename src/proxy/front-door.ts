@@ -72,6 +72,11 @@ export function createFrontDoor(opts: {
     return own.ours(t.port) ? own.which(t.host, t.port) : null;
   }
 
+  /** Does `target` route back to one of us (a --map-remote loop)? Only a rerouted target can. */
+  function loopTo(target: Target, route: Target): Promise<SelfKind | null> | null {
+    return route.host !== target.host || route.port !== target.port ? which(route) : null;
+  }
+
   function admit(tunnel: Tunnel | null, tls: boolean, req: IncomingMessage) {
     const url = req.url ?? '/';
     return tunnel ? admitTunneled(tunnel, tls, url, req.headers.host) : admitDirect(url, which);
@@ -137,7 +142,7 @@ export function createFrontDoor(opts: {
       if (!target) return void socket.end(rawAnswer(400, 'Bad Request', 'CONNECT needs HOST:PORT'));
       const route = opts.route(target);
       const self = which(target);
-      const loop = route.host !== target.host || route.port !== target.port ? which(route) : null;
+      const loop = loopTo(target, route);
       if (!self && !loop) return open({ ...target, self: null });
       // Meanwhile the socket buffers what the client sends (nothing reads it yet).
       Promise.all([self, loop]).then(
@@ -153,9 +158,7 @@ export function createFrontDoor(opts: {
         () => socket.destroy(),
       );
     },
-    loop(target, route) {
-      return route.host !== target.host || route.port !== target.port ? which(route) : null;
-    },
+    loop: loopTo,
     refuseLoop(kind, host, req, res) {
       if (kind === 'dashboard') refuseDashboard(req, res, info);
       else sendLine(req, res, 508, loopLine(host));

@@ -6,6 +6,7 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { esc } from '../report/html-escape.js';
 
 export interface SelfInfo {
   /** The CA's public certificate (PEM). Never the key. */
@@ -19,18 +20,11 @@ const STYLE =
   'code{background:#f3f3f3;padding:0 .2em}h1{font-size:1.5em}';
 const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
-function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-}
-
 function html(title: string, body: string): string {
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1">` +
-    `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>\n`
+    `<title>${esc(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>\n`
   );
 }
 
@@ -110,9 +104,9 @@ export function serveSelf(req: IncomingMessage, res: ServerResponse, info: SelfI
       `<h2>Trust its certificate authority</h2>` +
       `<p><a href="/ca.pem" download="entra-bas-proxy-ca.pem">Download the CA certificate ` +
       `(ca.pem)</a>: the public certificate only. Trust it on test machines only.<br>` +
-      `SHA-256 fingerprint: <code>${escapeHtml(fingerprint(info.caPem))}</code></p>` +
+      `SHA-256 fingerprint: <code>${esc(fingerprint(info.caPem))}</code></p>` +
       (dashboard
-        ? `<h2>Live dashboard</h2><p><a href="${escapeHtml(dashboard)}">${escapeHtml(dashboard)}` +
+        ? `<h2>Live dashboard</h2><p><a href="${esc(dashboard)}">${esc(dashboard)}` +
           `</a> (on the machine running the proxy; it is not served through the proxy)</p>`
         : '') +
       `<h2>Use the proxy</h2><p>Set <code>HTTPS_PROXY</code> and <code>HTTP_PROXY</code> to ` +
@@ -133,7 +127,7 @@ export function refuseDashboard(req: IncomingMessage, res: ServerResponse, info:
   const page = html(
     'Forbidden: entra-bas-proxy dashboard',
     `<h1>403 Forbidden</h1><p>The entra-bas-proxy dashboard is not served through the proxy. ` +
-      `Open <code>${escapeHtml(dashboard)}</code> in a browser on the machine running the ` +
+      `Open <code>${esc(dashboard)}</code> in a browser on the machine running the ` +
       `proxy, without the proxy.</p>`,
   );
   send(req, res, 403, 'text/html; charset=utf-8', page);

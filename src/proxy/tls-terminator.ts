@@ -50,6 +50,8 @@ export interface TlsTerminator<T = undefined> {
 
 /** What is known of each client connection, to tell a refused handshake at its close. */
 interface ConnState {
+  /** The caller's tag for the connection (its CONNECT target), handed back with each request. */
+  readonly tag: unknown;
   readonly host: string;
   readonly client: string | null;
   /** Bytes written to the client's socket before the handshake began. */
@@ -80,7 +82,6 @@ export function createTlsTerminator<T = undefined>(opts: {
 }): TlsTerminator<T> {
   const { logger: log } = opts;
   const states = new WeakMap<Duplex, ConnState>();
-  const tags = new WeakMap<Duplex, T>();
   /** Each connection's response in flight: a malformed request after it gets no 400. */
   const responding = new WeakMap<Duplex, ServerResponse>();
   const server = createServer(
@@ -93,7 +94,7 @@ export function createTlsTerminator<T = undefined>(opts: {
     },
     (req, res) => {
       responding.set(req.socket, res);
-      opts.onRequest(req, res, tags.get(req.socket) as T);
+      opts.onRequest(req, res, states.get(req.socket)?.tag as T);
     },
   );
   // The server never listens, but Node starts the checks of its header and request timeouts (a
@@ -102,7 +103,7 @@ export function createTlsTerminator<T = undefined>(opts: {
   const onUpgrade = opts.onUpgrade;
   if (onUpgrade)
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      onUpgrade(req, socket, head, tags.get(socket) as T),
+      onUpgrade(req, socket, head, states.get(socket)?.tag as T),
     );
   opts.limits?.watch(server);
   // A malformed request or a handshake the client aborted (it did not trust the CA, say): the
@@ -161,8 +162,8 @@ export function createTlsTerminator<T = undefined>(opts: {
     // TLSSocket reads what is already buffered on the socket before anything new.
     if (head.length > 0) socket.unshift(head);
     const tls = new TLSSocket(socket as Socket, { isServer: true, secureContext: sc });
-    tags.set(tls, tag);
     const state: ConnState = {
+      tag,
       host,
       client,
       sentBefore: bytesWritten(socket),

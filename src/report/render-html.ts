@@ -14,6 +14,7 @@ import {
   type Finding,
   type Verdict,
 } from '../core/types.js';
+import { plural } from '../core/plural.js';
 import { verdictRank } from '../core/verdict.js';
 import type { ReportChunk, ReportHead, ReportInput } from './build.js';
 import { appLabel, appName } from './app-label.js';
@@ -217,7 +218,7 @@ function applicationHtml(a: ApplicationRecord, i: number): string {
     `${esc(a.appType)} app`,
     `${esc(a.clientType)} client`,
     a.library ? esc(a.library) : '<em>no library seen</em>',
-    `${n} exchange${n === 1 ? '' : 's'}`,
+    plural(n, 'exchange'),
   ].join(' \u00b7 ');
   return `<section class="app" id="app-${i}">
 <h3>${badge(a.verdict)} ${name === null ? '' : `<span class="app-name">${esc(name)}</span> `}<code class="cid">${esc(a.clientId)}</code></h3>

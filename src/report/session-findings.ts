@@ -6,6 +6,7 @@
  * - `tls-handshake-rejected` (warning), one per host: clients refused the proxy's certificate, so
  *   their sign-in traffic was never seen.
  */
+import { plural } from '../core/plural.js';
 import type { ReportSummary, SessionFinding } from '../core/types.js';
 import { describeTlsError, type HostRejections } from '../core/tls-rejections.js';
 import { trustFix } from '../core/trust-hint.js';
@@ -65,8 +66,4 @@ function handshakeRejected(h: HostRejections): SessionFinding {
     clients: h.clients,
     errors: h.errors,
   };
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
