@@ -20,6 +20,7 @@ import { rename, rm } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/identity';
 import { EnvHttpProxyAgent, fetch, type Response } from 'undici';
 import { ToolError } from '../../core/errors.js';
+import { isObj, type Obj } from '../signins/row.js';
 import { bearer, endpoint, GRAPH_SCOPE, GRAPH_URL, safeCode, safeMessage } from './credential.js';
 
 export const PULL_EVENT_TYPES = [
@@ -58,12 +59,6 @@ const PULL_FIELDS: Readonly<Record<string, true | readonly string[]>> = {
   sessionLifetimePolicies: ['expirationRequirement'],
   authenticationProcessingDetails: ['key', 'value'],
 };
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 function pick(v: unknown, keys: readonly string[]): unknown {
   if (Array.isArray(v)) return v.map((x) => pick(x, keys));

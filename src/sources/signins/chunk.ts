@@ -16,8 +16,10 @@ import { isTupleObject, rowFromTupleObject, tupleReader } from './tuples.js';
 import { foldChunk, type SignInFoldPart } from './fold.js';
 import {
   adminCsvColumns,
+  isObj,
   rowFromAdminCsv,
   rowFromObject,
+  type Obj,
   type SignInEventType,
   type SignInRow,
 } from './row.js';
@@ -47,12 +49,6 @@ export interface SignInChunkResult {
   readonly truncated: boolean;
   /** Rows of a fact-tuple table (the `kql` query's result, tuples.ts) were among them. */
   readonly tuples: boolean;
-}
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 const NON_BLANK = /\S/;

@@ -64,7 +64,7 @@ export interface KqlOptions {
 }
 
 /** The columns every one of the four tables documents, read directly in Log Analytics. */
-export const COMMON_COLUMNS = { TimeGenerated: 'datetime', AppId: 'string', ResultType: 'string' };
+const COMMON_COLUMNS = { TimeGenerated: 'datetime', AppId: 'string', ResultType: 'string' };
 
 interface Ctx {
   readonly adx: boolean;
@@ -76,12 +76,12 @@ interface Ctx {
 /** A value of a tuple column, as the export gave it (CSV text, JSON value). */
 type Cell = unknown;
 
-type RowField = Exclude<keyof SignInRow, 'tally' | 'count'>;
+type RowField = Exclude<keyof SignInRow, 'tally'>;
 
 /** What a fact feeds: a field of the row, or of its tally. */
 type Feeds =
   | { readonly row: RowField; read(v: Cell): unknown }
-  | { readonly tally: keyof SignInTally | 'count'; read(v: Cell): unknown };
+  | { readonly tally: keyof SignInTally; read(v: Cell): unknown };
 
 interface Fact {
   /** The tuple column (PascalCase, as the engine exports it). */
@@ -90,6 +90,8 @@ interface Fact {
   readonly reads: readonly string[];
   /** `group`: a `by` column; `measure`: an aggregate of the group. */
   readonly kind: 'group' | 'measure';
+  /** What the aggregate assigns, when more than its column (arg_max also names its argument). */
+  readonly as?: string;
   readonly kql: (c: Ctx) => string;
   readonly feeds: Feeds;
 }
@@ -235,6 +237,7 @@ export const FACTS: readonly Fact[] = [
     column: 'AppDisplayName',
     reads: [],
     kind: 'measure',
+    as: '(NameSeen, AppDisplayName)',
     kql: () => 'arg_max(iff(isnotempty(AppName), SignInTime, datetime(null)), AppName)',
     feeds: { row: 'appName', read: displayName },
   },
@@ -243,7 +246,7 @@ export const FACTS: readonly Fact[] = [
     reads: [],
     kind: 'measure',
     kql: () => 'count()',
-    feeds: { tally: 'count', read: count },
+    feeds: { row: 'count', read: count },
   },
   {
     column: 'BasIssued',
@@ -321,11 +324,6 @@ export function factTupleColumns(names: Iterable<string>): 'yes' | 'no' | string
   return missing.length === 0 ? 'yes' : missing;
 }
 
-/** A table (by its columns) is a complete fact-tuple table. */
-export function isFactTupleColumns(names: Iterable<string>): boolean {
-  return factTupleColumns(names) === 'yes';
-}
-
 /**
  * One tuple of the table -> a weighted sign-in row (its `count` and `tally` set). `get(column)`
  * reads a cell by its tuple column name. Null when the tuple names no app.
@@ -357,7 +355,6 @@ export function rowFromTuple(get: (column: string) => Cell): SignInRow | null {
   for (const f of FACTS) {
     const v = f.feeds.read(get(f.column));
     if ('row' in f.feeds) row[f.feeds.row] = v;
-    else if (f.feeds.tally === 'count') row['count'] = v;
     else tally[f.feeds.tally] = v;
   }
   if (row['appId'] === null) return null;
@@ -396,11 +393,7 @@ export function kqlQuery(o: KqlOptions = {}): string {
         .join(', ')})`;
   const groups = FACTS.filter((f) => f.kind === 'group');
   const measures = FACTS.filter((f) => f.kind === 'measure');
-  const aggregates = measures.map((m) =>
-    m.column === 'AppDisplayName'
-      ? `(NameSeen, AppDisplayName) = ${m.kql(ctx)}`
-      : `${m.column} = ${m.kql(ctx)}`,
-  );
+  const aggregates = measures.map((m) => `${m.as ?? m.column} = ${m.kql(ctx)}`);
   const i2 = INDENT + INDENT;
   const lines = [
     `// entra-bas-proxy kql${adx ? ' --adx' : ''} --days ${days}${o.tables ? ` --tables ${tables.join(',')}` : ''}`,

@@ -29,8 +29,8 @@ import { JsonArrayScanner, type ArrayTarget } from '../har-scan.js';
 import { chunkRows, signInChunk, type SignInChunk, type SignInChunkResult } from './chunk.js';
 import { CsvCutter, CsvSplitter, firstRecordEnd, headerKey } from './csv.js';
 import type { SignInFold } from './fold.js';
-import { adminCsvColumns, eventTypeFromFileName, type SignInRow } from './row.js';
-import { tupleReader } from './tuples.js';
+import { adminCsvColumns, eventTypeFromFileName, isObj, type Obj, type SignInRow } from './row.js';
+import { laColumn, tupleReader } from './tuples.js';
 
 export type SignInShape =
   'graph' | 'records' | 'rows-json' | 'ndjson' | 'la-api' | 'csv-admin' | 'csv-la' | 'fact-tuples';
@@ -75,11 +75,6 @@ const TEXTS_CHARS = 1 << 20;
 /** Rows per `values` chunk. */
 const VALUES_ROWS = 2000;
 const LF = 0x0a;
-
-/** Log Analytics CSV headers: "TimeGenerated [UTC]" -> "TimeGenerated". */
-function laColumn(name: string): string {
-  return name.replace(/\s*\[[^\]]*\]\s*$/, '').trim();
-}
 
 const ADMIN_HEADERS = ['date (utc)', 'application id', 'correlation id', 'request id'];
 const LA_HEADERS = ['timegenerated', 'appid', 'correlationid', 'resulttype'];
@@ -137,12 +132,6 @@ async function readHead(path: string, file: string): Promise<{ head: string; bom
     throw invalidSignIns(file, 'gzip-compressed; decompress it first');
   const bom = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
   return { head: b.subarray(bom).toString('utf8'), bom };
-}
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** An export file cut into chunks of whole records (chunk.ts), in file order. */

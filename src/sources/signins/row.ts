@@ -63,7 +63,12 @@ export interface SignInTally {
   readonly failedHours: readonly string[];
 }
 
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
+
+/** A JSON object (not null, not an array). */
+export function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
 
 /** A folded enumeration value: lower case, letters and digits only. */
 export function token(v: unknown): string | null {

@@ -13,7 +13,7 @@ import { factTupleColumns, rowFromTuple } from './kql.js';
 import type { SignInRow } from './row.js';
 
 /** Log Analytics CSV headers carry the type: "FirstSeen [UTC]" -> "FirstSeen". */
-function bare(name: string): string {
+export function laColumn(name: string): string {
   return name.replace(/\s*\[[^\]]*\]\s*$/, '').trim();
 }
 
@@ -28,7 +28,7 @@ export function tupleReader(
   columns: readonly string[],
   file = 'input',
 ): ((cells: readonly unknown[]) => SignInRow | null) | null {
-  const names = columns.map(bare);
+  const names = columns.map(laColumn);
   const verdict = factTupleColumns(names);
   if (verdict === 'no') return null;
   if (verdict !== 'yes')
@@ -54,12 +54,20 @@ export function isTupleObject(o: Record<string, unknown>): boolean {
   return 'SignIns' in o || 'signIns' in o || 'signins' in o || 'SIGNINS' in o;
 }
 
+/** The reader of the latest column set (set only once tupleReader accepted it). */
+let last: { columns: string | null; read: ReturnType<typeof tupleReader> } = {
+  columns: null,
+  read: null,
+};
+
 /**
  * One JSON row object of a fact-tuple table -> its weighted sign-in row (null: no app id). Throws
  * ERR_SIGNINS_INVALID when it lacks tuple columns (see tupleReader).
  */
 export function rowFromTupleObject(o: Record<string, unknown>, file = 'input'): SignInRow | null {
   const keys = Object.keys(o);
-  const read = tupleReader(keys, file);
-  return read === null ? null : read(keys.map((k) => o[k]));
+  // The rows of one table share their columns: the reader is made once per column set.
+  const columns = keys.join('\u0000');
+  if (columns !== last.columns) last = { columns, read: tupleReader(keys, file) };
+  return last.read === null ? null : last.read(keys.map((k) => o[k]));
 }

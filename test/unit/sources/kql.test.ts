@@ -11,7 +11,7 @@ import {
   SIGNIN_TABLES,
   TUPLE_COLUMNS,
   columnsRead,
-  isFactTupleColumns,
+  factTupleColumns,
   kqlQuery,
   rowFromTuple,
   type KqlOptions,
@@ -181,9 +181,9 @@ describe('fact tuples', () => {
   } as Record<string, string>;
 
   it('is told from its columns, not from a raw Log Analytics export', () => {
-    expect(isFactTupleColumns(Object.keys(tuple))).toBe(true);
-    expect(isFactTupleColumns(['TimeGenerated', 'AppId', 'ResultType', 'CorrelationId'])).toBe(
-      false,
+    expect(factTupleColumns(Object.keys(tuple))).toBe('yes');
+    expect(factTupleColumns(['TimeGenerated', 'AppId', 'ResultType', 'CorrelationId'])).not.toBe(
+      'yes',
     );
     const csvHeader = Object.keys(tuple).map((c) => (c.endsWith('Seen') ? `${c} [UTC]` : c));
     expect(tupleReader(csvHeader)).not.toBeNull();
