@@ -116,22 +116,19 @@ interface Input {
 }
 
 export async function classifyFiles(o: ClassifyFilesOptions): Promise<ClassifiedFiles> {
-  const kinds = await Promise.all(
-    o.files.map((f) => (o.format !== undefined ? sourceKind(o.format) : detectSourceKind(f))),
-  );
   const inputs: Input[] = await Promise.all(
-    o.files.map(async (file, i) => ({ file, kind: kinds[i]!, reader: await kinds[i]!.load() })),
+    o.files.map(async (file) => {
+      const kind = o.format !== undefined ? sourceKind(o.format) : await detectSourceKind(file);
+      return { file, kind, reader: await kind.load() };
+    }),
   );
   const sources: ReportSource[] = inputs.map((x) => ({ kind: x.kind.reportKind, name: x.file }));
 
   // The run's one pool: the sign-in files' chunks, then the entries' batches (no thread at all
   // when no input needs one).
+  const size = o.workers ?? (inputs.every((x) => x.reader.yields === 'records') ? 0 : undefined);
   const pool = await createPool({
-    ...(o.workers !== undefined
-      ? { size: o.workers }
-      : inputs.some((x) => x.reader.yields !== 'records')
-        ? {}
-        : { size: 0 }),
+    ...(size !== undefined ? { size } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
     ...(o.workerUrl ? { workerUrl: o.workerUrl } : {}),
   });
@@ -205,7 +202,8 @@ async function classifyWith(
       const signIn = join(record);
       if (signIn) {
         record = { ...record, signIn };
-        ({ rest } = recordParts({ ...record, evidence: EMPTY_EVIDENCE }));
+        // The record has no evidence here (its line gets x.evidence): its JSON is the rest.
+        rest = JSON.stringify(record);
       }
       (record as { evidence: Evidence }).evidence = EMPTY_EVIDENCE;
       step.record(record, { rest, evidence: x.evidence });
@@ -262,10 +260,8 @@ async function classifyWith(
   ): Promise<void> {
     const idPrefix = reader.idPrefix(file, nth, of);
     const scan = reader.read(file);
-    let seenEntries = 0;
     for await (const entries of scan) {
       stats.entries += entries.length;
-      seenEntries += entries.length;
       for (let k = 0; k < entries.length;) {
         // Small batches: a worker's working set stays in its young generation (measured: 40 MB
         // less peak RSS and 10% less CPU than a batch per 1 MiB read).
@@ -279,7 +275,7 @@ async function classifyWith(
         }
         await entryPool!.submit({ idPrefix, first, texts });
       }
-      o.onProgress?.(file, seenEntries, scan.stats.bytes);
+      o.onProgress?.(file, scan.stats.entries, scan.stats.bytes);
     }
   }
 }

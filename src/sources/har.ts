@@ -361,7 +361,6 @@ const defaultKeep = (host: string, port: number, path: string): boolean =>
 /** HAR files as an input kind (registry.ts): entries' text, classified by a pure task. */
 export const harSource: EntriesReader = {
   yields: 'entries',
-  task: 'classify-entries',
   read: (path) => scanHarEntries(path),
   // Several files may share a basename: number them so exchange ids stay unique.
   idPrefix: (path, nth, of) => (of > 1 ? `har${nth + 1}-${basename(path)}` : harIdPrefix(path)),

@@ -28,8 +28,6 @@ export type OnRead = (items: number, bytes: number) => void;
 
 export interface EntriesReader {
   readonly yields: 'entries';
-  /** The pure task that turns a batch of entries' text into records (src/session/classify-batch.ts). */
-  readonly task: 'classify-entries';
   /** The entries' text, batch by batch, in file order; `stats` filled in as it is read. */
   read(path: string): AsyncIterable<readonly HarEntryText[]> & {
     readonly stats: { readonly entries: number; readonly bytes: number };
