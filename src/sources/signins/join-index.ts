@@ -28,6 +28,24 @@ function fnv(s: string, seed: number): number {
 
 const GUID = /^([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-/;
 
+/** Distinct joined facts (issuer, app name), each known by its place in `list`. */
+class FactTable {
+  readonly list: JoinedSignIn[] = [];
+  private readonly ids = new Map<string, number>();
+
+  /** The fact's id, added when new (`copy`: as a copy sharing no memory with its source text). */
+  id(joined: JoinedSignIn, copy: boolean): number {
+    const key = `${joined.issuer ?? ''}\u0000${joined.appName ?? ''}`;
+    let v = this.ids.get(key);
+    if (v === undefined) {
+      v = this.list.length;
+      this.list.push(copy ? (JSON.parse(JSON.stringify(joined)) as JoinedSignIn) : joined);
+      this.ids.set(key, v);
+    }
+    return v;
+  }
+}
+
 /** 64 bits of a correlation id as two 32-bit halves (never both 0xffffffff: that marks an empty slot). */
 export function joinKey(id: string): [number, number] {
   const m = GUID.exec(id);
@@ -41,8 +59,7 @@ export class CorrelationIndex {
   private lo = new Uint32Array(1 << 12).fill(EMPTY);
   private val = new Uint32Array(1 << 12);
   private size = 0;
-  private readonly facts: JoinedSignIn[] = [];
-  private readonly factIds = new Map<string, number>();
+  private readonly facts = new FactTable();
   /** More rows came than the index holds. */
   full = false;
 
@@ -71,15 +88,8 @@ export class CorrelationIndex {
 
   /** The id of a distinct joined fact in this index's table. */
   factId(joined: JoinedSignIn): number {
-    const fk = `${joined.issuer ?? ''}\u0000${joined.appName ?? ''}`;
-    let v = this.factIds.get(fk);
-    if (v === undefined) {
-      v = this.facts.length;
-      // Kept for the whole run: copies that share no memory with the text they were cut from.
-      this.facts.push(JSON.parse(JSON.stringify(joined)) as JoinedSignIn);
-      this.factIds.set(fk, v);
-    }
-    return v;
+    // Kept for the whole run: copies that share no memory with the text they were cut from.
+    return this.facts.id(joined, true);
   }
 
   get(correlationId: string): JoinedSignIn | null {
@@ -87,7 +97,8 @@ export class CorrelationIndex {
     const mask = this.hi.length - 1;
     for (let i = (h ^ Math.imul(l, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
       if (this.hi[i] === EMPTY && this.lo[i] === EMPTY) return null;
-      if (this.hi[i] === h && this.lo[i] === l) return this.facts[this.val[i] as number] ?? null;
+      if (this.hi[i] === h && this.lo[i] === l)
+        return this.facts.list[this.val[i] as number] ?? null;
     }
   }
 
@@ -137,17 +148,11 @@ export class JoinLog {
   private lo: Uint32Array = new Uint32Array(1024);
   private fact: Uint32Array = new Uint32Array(1024);
   private n = 0;
-  private readonly facts: JoinedSignIn[] = [];
-  private readonly factIds = new Map<string, number>();
+  private readonly facts = new FactTable();
 
   add(correlationId: string, joined: JoinedSignIn): void {
-    const fk = `${joined.issuer ?? ''}\u0000${joined.appName ?? ''}`;
-    let v = this.factIds.get(fk);
-    if (v === undefined) {
-      v = this.facts.length;
-      this.facts.push(JSON.parse(JSON.stringify(joined)) as JoinedSignIn);
-      this.factIds.set(fk, v);
-    }
+    // No copy here: the run's index copies each fact it keeps (factId).
+    const v = this.facts.id(joined, false);
     if (this.n === this.hi.length) {
       const grow = (a: Uint32Array): Uint32Array => {
         const b = new Uint32Array(a.length * 2);
@@ -170,7 +175,7 @@ export class JoinLog {
       hi: this.hi.slice(0, this.n),
       lo: this.lo.slice(0, this.n),
       fact: this.fact.slice(0, this.n),
-      facts: this.facts,
+      facts: this.facts.list,
     };
   }
 }
