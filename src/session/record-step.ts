@@ -24,7 +24,7 @@ import {
   type ExchangeRecord,
   type ReportSummary,
 } from '../core/types.js';
-import { createSession, type Session } from '../classifiers/session.js';
+import { createSession, FOLD_FIELDS, type Session } from '../classifiers/session.js';
 import type { CompactApplication } from '../core/compact-aggregates.js';
 import {
   joinRecordLine,
@@ -33,7 +33,47 @@ import {
   type SessionLogWriter,
 } from '../sources/session-log.js';
 import { RecentLines } from './recent-lines.js';
-import type { ClassifiedBatch } from './tasks.js';
+
+/**
+ * The members of a record the step reads itself: the fold's (classifiers/session.ts) and the log
+ * line's. A batch carries them apart from the records' full JSON, which is parsed only for a sink
+ * or a listener.
+ */
+const HEAD_FIELDS = [...FOLD_FIELDS, 'method', 'path', 'status', 'error'] as const;
+export type RecordHead = Pick<ExchangeRecord, (typeof HEAD_FIELDS)[number]>;
+
+/**
+ * A record's head without its id, as JSON: the same text for records that differ only in what the
+ * step does not read (times, request ids, evidence), so a batch sends, and this thread parses, each
+ * distinct head once.
+ */
+export function headText(record: ExchangeRecord): string {
+  const head: Partial<Record<(typeof HEAD_FIELDS)[number], unknown>> = {};
+  for (const k of HEAD_FIELDS) if (k !== 'id') head[k] = record[k];
+  return JSON.stringify(head);
+}
+
+/**
+ * A batch of classified records as the step takes them (`recordBatch`), made by a task (tasks.ts
+ * classify-raws) in whichever thread: what costs this thread least per record (measured on the
+ * live proxy's thread at 32 concurrent token POSTs: parsing each record's JSON cost it more than
+ * folding it; encoding the log lines cost more than both).
+ */
+export interface ClassifiedBatch {
+  /** Each record's id. */
+  readonly ids: readonly string[];
+  /** The distinct heads of the records (headText), and the index of each record's head there. */
+  readonly heads: readonly string[];
+  readonly headOf: readonly number[];
+  /** Their session-log lines, UTF-8, one after the other, each ending in a newline. */
+  readonly lines: Uint8Array;
+  /** Per record: bytes of its line (newline included), and of its evidence's JSON within it. */
+  readonly lineBytes: readonly number[];
+  readonly evidenceBytes: readonly number[];
+}
+
+/** What comes between a record's other members and its evidence in its line (joinRecordLine). */
+const EVIDENCE_KEY = ',"evidence":';
 
 /** The session's aggregates: what the report head and the dashboard's overview are made of. */
 export interface SessionAggregates {
@@ -99,15 +139,21 @@ export function createRecordStep(o: RecordStepOptions): RecordStep {
   let total = 0;
   let closed = false;
   const parse = (line: string): ExchangeRecord => JSON.parse(line) as ExchangeRecord;
-  /** After the record's line is in the log (at `offset`, -1: not written, `line` kept). */
+  /**
+   * After the record's line is in the log (at `offset`, -1: not written, `line` kept). `full`: the
+   * record as sinks and listeners get it, made only for them.
+   */
   const logged = (
-    record: ExchangeRecord,
+    head: RecordHead,
     offset: number,
     line: () => string,
     parts: () => RecordParts,
+    full: () => ExchangeRecord,
   ): void => {
-    recentLines.note(record.id, offset, offset < 0 ? line() : '');
-    logExchange(logger, record);
+    recentLines.note(head.id, offset, offset < 0 ? line() : '');
+    logExchange(logger, head);
+    if (sinks.length === 0 && listeners.size === 0) return;
+    const record = full();
     if (sinks.length > 0) {
       const p = parts();
       for (const sink of sinks) sink.add(record, p);
@@ -133,35 +179,43 @@ export function createRecordStep(o: RecordStepOptions): RecordStep {
         at,
         () => line,
         () => given ?? recordParts(record),
+        () => record,
       );
     },
-    recordBatch(batch, from = 0, to = batch.rests.length) {
+    recordBatch(batch, from = 0, to = batch.ids.length) {
       let start = 0;
       for (let i = 0; i < from; i++) start += batch.lineBytes[i]!;
       let end = start;
       for (let i = from; i < to; i++) end += batch.lineBytes[i]!;
       const bytes = batch.lines.subarray(start, end);
       const base = log && !closed ? log.appendBytes(bytes, to - from) : -1;
+      // Each distinct head parsed once, when first needed.
+      const heads: (Omit<RecordHead, 'id'> | undefined)[] = [];
       let offset = 0;
       for (let i = from; i < to; i++) {
-        const rest = batch.rests[i]!;
-        const record = JSON.parse(rest) as ExchangeRecord;
-        (record as { evidence: unknown }).evidence = EMPTY_EVIDENCE;
+        const k = batch.headOf[i]!;
+        heads[k] ??= JSON.parse(batch.heads[k]!) as Omit<RecordHead, 'id'>;
+        const head: RecordHead = { ...heads[k], id: batch.ids[i]! };
         total++;
-        session.add(record);
+        session.add(head);
         const size = batch.lineBytes[i]!;
-        const evidenceSize = batch.evidenceBytes[i]!;
         const at = offset;
+        const text = (a: number, b: number): string =>
+          Buffer.from(bytes.buffer, bytes.byteOffset + at + a, b - a).toString('utf8');
         // The line is `rest` without its closing brace, `,"evidence":`, the evidence, `}\n`.
-        const evidence = (): string =>
-          Buffer.from(
-            bytes.buffer,
-            bytes.byteOffset + at + size - 2 - evidenceSize,
-            evidenceSize,
-          ).toString('utf8');
-        const line = (): string =>
-          Buffer.from(bytes.buffer, bytes.byteOffset + at, size - 1).toString('utf8');
-        logged(record, base < 0 ? -1 : base + at, line, () => ({ rest, evidence: evidence() }));
+        const evidenceAt = size - 2 - batch.evidenceBytes[i]!;
+        let parts: RecordParts | undefined;
+        const partsOf = (): RecordParts =>
+          (parts ??= {
+            rest: text(0, evidenceAt - EVIDENCE_KEY.length) + '}',
+            evidence: text(evidenceAt, size - 2),
+          });
+        const full = (): ExchangeRecord => {
+          const record = JSON.parse(partsOf().rest) as ExchangeRecord;
+          (record as { evidence: unknown }).evidence = EMPTY_EVIDENCE;
+          return record;
+        };
+        logged(head, base < 0 ? -1 : base + at, () => text(0, size - 1), partsOf, full);
         offset += size;
       }
     },
@@ -193,7 +247,7 @@ export function createRecordStep(o: RecordStepOptions): RecordStep {
 }
 
 /** One line per classified exchange (src/core/log-format.ts shows it as verdict, app, grant, host). */
-function logExchange(logger: Logger | undefined, r: ExchangeRecord): void {
+function logExchange(logger: Logger | undefined, r: RecordHead): void {
   // Checked first: building the line costs more than the call when the level is off.
   if (!logger?.isLevelEnabled('info')) return;
   logger.info(
