@@ -195,7 +195,8 @@ export function createRecordStep(o: RecordStepOptions): RecordStep {
       for (let i = from; i < to; i++) {
         const k = batch.headOf[i]!;
         heads[k] ??= JSON.parse(batch.heads[k]!) as Omit<RecordHead, 'id'>;
-        const head: RecordHead = { ...heads[k], id: batch.ids[i]! };
+        // The id first, as in a record: the fold then reads objects of one shape from every path.
+        const head: RecordHead = { id: batch.ids[i]!, ...heads[k] };
         total++;
         session.add(head);
         const size = batch.lineBytes[i]!;
