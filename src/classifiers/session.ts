@@ -44,32 +44,19 @@ import {
 } from './signin-findings.js';
 
 /**
- * The members of a record the fold reads: all it needs to be given (a live batch sends just these
- * across threads, see session/record-step.ts). The compiler holds the fold to this list.
+ * The members of a record the fold never reads: its evidence and what differs from one exchange to
+ * the next. A live batch leaves them out of the records it hands the fold (session/record-step.ts).
  */
-export const FOLD_FIELDS = [
-  'id',
-  'verdict',
-  'host',
-  'managedIdentity',
-  'protocol',
-  'clientId',
-  'appType',
-  'clientType',
-  'library',
-  'grantType',
-  'samlInitiation',
-  'reasons',
-  'interaction',
-  'endpoint',
-  'scopes',
-  'source',
-  'appName',
-  'signIn',
-  'signIns',
-] as const satisfies readonly (keyof ExchangeRecord)[];
+export const NOT_FOLDED = [
+  'evidence',
+  'startedAt',
+  'durationMs',
+  'clientRequestId',
+  'serverRequestId',
+] as const;
 
-export type FoldFacts = Pick<ExchangeRecord, (typeof FOLD_FIELDS)[number]>;
+/** A record as the fold reads it. */
+export type FoldFacts = Omit<ExchangeRecord, (typeof NOT_FOLDED)[number]>;
 
 export interface Session {
   /** Fold one record in. O(1)-ish; keeps aggregates (and its reasons), never the record. */

@@ -2,7 +2,8 @@
  * The recording step: the ONE place where a classified exchange becomes part of a session. Every
  * path goes through it: the live proxy (recorder.ts), `classify`, `report` and `merge`. It takes a
  * record one at a time (`record`), or a task's batch whose log lines are already encoded
- * (`recordBatch`: the lines go to the log in one write, then each record goes on as below).
+ * (`recordBatch`: the lines go to the log in one write, then each record goes on as below, folded
+ * from its head; its full JSON is parsed only for a sink or a listener).
  *
  *   record (+ its two JSON texts, when a task made them)
  *     -> fold into the session's aggregates (classifiers/session.ts)
@@ -24,7 +25,7 @@ import {
   type ExchangeRecord,
   type ReportSummary,
 } from '../core/types.js';
-import { createSession, FOLD_FIELDS, type Session } from '../classifiers/session.js';
+import { createSession, NOT_FOLDED, type FoldFacts, type Session } from '../classifiers/session.js';
 import type { CompactApplication } from '../core/compact-aggregates.js';
 import {
   joinRecordLine,
@@ -35,21 +36,13 @@ import {
 import { RecentLines } from './recent-lines.js';
 
 /**
- * The members of a record the step reads itself: the fold's (classifiers/session.ts) and the log
- * line's. A batch carries them apart from the records' full JSON, which is parsed only for a sink
- * or a listener.
- */
-const HEAD_FIELDS = [...FOLD_FIELDS, 'method', 'path', 'status', 'error'] as const;
-export type RecordHead = Pick<ExchangeRecord, (typeof HEAD_FIELDS)[number]>;
-
-/**
- * A record's head without its id, as JSON: the same text for records that differ only in what the
- * step does not read (times, request ids, evidence), so a batch sends, and this thread parses, each
- * distinct head once.
+ * A record's head: all the step reads of it but its id (what the fold and the log line read,
+ * FoldFacts), as JSON. Records that differ only in their id, evidence, times or request ids have the
+ * same head, so a batch sends, and this thread parses, each distinct head once.
  */
 export function headText(record: ExchangeRecord): string {
-  const head: Partial<Record<(typeof HEAD_FIELDS)[number], unknown>> = {};
-  for (const k of HEAD_FIELDS) if (k !== 'id') head[k] = record[k];
+  const head: Record<string, unknown> = { ...record, id: undefined };
+  for (const k of NOT_FOLDED) head[k] = undefined;
   return JSON.stringify(head);
 }
 
@@ -144,7 +137,7 @@ export function createRecordStep(o: RecordStepOptions): RecordStep {
    * record as sinks and listeners get it, made only for them.
    */
   const logged = (
-    head: RecordHead,
+    head: FoldFacts,
     offset: number,
     line: () => string,
     parts: () => RecordParts,
@@ -190,13 +183,13 @@ export function createRecordStep(o: RecordStepOptions): RecordStep {
       const bytes = batch.lines.subarray(start, end);
       const base = log && !closed ? log.appendBytes(bytes, to - from) : -1;
       // Each distinct head parsed once, when first needed.
-      const heads: (Omit<RecordHead, 'id'> | undefined)[] = [];
+      const heads: (Omit<FoldFacts, 'id'> | undefined)[] = [];
       let offset = 0;
       for (let i = from; i < to; i++) {
         const k = batch.headOf[i]!;
-        heads[k] ??= JSON.parse(batch.heads[k]!) as Omit<RecordHead, 'id'>;
+        heads[k] ??= JSON.parse(batch.heads[k]!) as Omit<FoldFacts, 'id'>;
         // The id first, as in a record: the fold then reads objects of one shape from every path.
-        const head: RecordHead = { id: batch.ids[i]!, ...heads[k] };
+        const head: FoldFacts = { id: batch.ids[i]!, ...heads[k] };
         total++;
         session.add(head);
         const size = batch.lineBytes[i]!;
@@ -248,7 +241,7 @@ export function createRecordStep(o: RecordStepOptions): RecordStep {
 }
 
 /** One line per classified exchange (src/core/log-format.ts shows it as verdict, app, grant, host). */
-function logExchange(logger: Logger | undefined, r: RecordHead): void {
+function logExchange(logger: Logger | undefined, r: FoldFacts): void {
   // Checked first: building the line costs more than the call when the level is off.
   if (!logger?.isLevelEnabled('info')) return;
   logger.info(
