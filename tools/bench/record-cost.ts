@@ -7,8 +7,9 @@
  * record it (RecordStep.recordBatch: fold, session log, recent list, no listener).
  *
  * DIR_A/DIR_B (default: this checkout) are checkouts with their own dist/ whose tasks.js and
- * record-step.js are loaded: two builds are measured in alternating rounds, with the median
- * µs per record of each and the ratio A/B. CPU time of this process, so fairly steady under load.
+ * record-step.js are loaded (builds since the redesign, which have the classify-raws task): two
+ * builds are measured in alternating rounds, with the median µs per record of each and the ratio
+ * A/B. CPU time of this process (one thread), so fairly steady on a loaded machine.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
