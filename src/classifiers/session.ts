@@ -43,9 +43,24 @@ import {
   type SignInAgg,
 } from './signin-findings.js';
 
+/**
+ * The members of a record the fold never reads: its evidence and what differs from one exchange to
+ * the next. A live batch leaves them out of the records it hands the fold (session/record-step.ts).
+ */
+export const NOT_FOLDED = [
+  'evidence',
+  'startedAt',
+  'durationMs',
+  'clientRequestId',
+  'serverRequestId',
+] as const;
+
+/** A record as the fold reads it. */
+export type FoldFacts = Omit<ExchangeRecord, (typeof NOT_FOLDED)[number]>;
+
 export interface Session {
-  /** Fold one record in. O(1)-ish; keeps aggregates, not records. */
-  add(record: ExchangeRecord): void;
+  /** Fold one record in. O(1)-ish; keeps aggregates (and its reasons), never the record. */
+  add(record: FoldFacts): void;
   summary(): ReportSummary;
   /** Applications, worst verdict first (then first seen), with session-level findings. */
   applications(): ApplicationRecord[];
@@ -131,7 +146,7 @@ function newApp(key: string, order: number): AppAgg {
 }
 
 /** The application key of a record, or null when it joins no application. */
-export function applicationKey(r: ExchangeRecord): string | null {
+export function applicationKey(r: FoldFacts): string | null {
   if (r.managedIdentity !== null) return r.managedIdentity;
   if (r.protocol === 'managed-identity' && r.verdict !== 'not-applicable') return 'system-assigned';
   if (r.clientId !== null && r.clientId !== '') return r.clientId;
@@ -142,12 +157,12 @@ function inc<K>(m: Map<K, number>, k: K): void {
   m.set(k, (m.get(k) ?? 0) + 1);
 }
 
-function isInteractive(r: ExchangeRecord): boolean {
+function isInteractive(r: FoldFacts): boolean {
   if (r.interaction !== null) return r.interaction === 'interactive';
   return r.grantType === 'authorization_code' || r.endpoint === 'authorize';
 }
 
-function isSilent(r: ExchangeRecord): boolean {
+function isSilent(r: FoldFacts): boolean {
   if (r.interaction !== null) return r.interaction === 'silent';
   return r.grantType === 'refresh_token';
 }
@@ -176,7 +191,7 @@ function individualScopes(scopes: readonly string[]): Map<string, string[]> {
   return out;
 }
 
-function addReasons(app: AppAgg, r: ExchangeRecord): void {
+function addReasons(app: AppAgg, r: FoldFacts): void {
   // Records may come from a session log or a report written by another version: be defensive.
   if (!Array.isArray(r.reasons)) return;
   r.reasons.forEach((reason, i) => {
@@ -192,7 +207,7 @@ function addReasons(app: AppAgg, r: ExchangeRecord): void {
   });
 }
 
-function addScopes(app: AppAgg, r: ExchangeRecord): void {
+function addScopes(app: AppAgg, r: FoldFacts): void {
   if (!Array.isArray(r.scopes) || r.scopes.length === 0) return;
   // Consent is about delegated permissions: app-only grants always use static permissions.
   if (r.protocol === 'managed-identity' || r.grantType === 'client_credentials') return;
@@ -210,7 +225,7 @@ function addScopes(app: AppAgg, r: ExchangeRecord): void {
 }
 
 /** Sign-in log facts of a record: counts, BAS hours, and the app's name. True when BAS hours changed. */
-function foldLogs(app: AppAgg, r: ExchangeRecord, basHours: BasHours): boolean {
+function foldLogs(app: AppAgg, r: FoldFacts, basHours: BasHours): boolean {
   if (typeof r.appName === 'string' && r.appName !== '') {
     if (r.source === 'signin-log') app.logName = r.appName;
     else app.tokenName ??= r.appName;
@@ -234,7 +249,7 @@ function foldLogs(app: AppAgg, r: ExchangeRecord, basHours: BasHours): boolean {
   return changed;
 }
 
-function fold(app: AppAgg, r: ExchangeRecord): void {
+function fold(app: AppAgg, r: FoldFacts): void {
   app.cached = null;
   if (app.hosts.size < MAX_HOSTS && r.host !== '') app.hosts.add(r.host);
   if (r.appType !== 'unknown') inc(app.appTypes, r.appType);

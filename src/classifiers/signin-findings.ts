@@ -46,7 +46,11 @@ export function newSignInAgg(): SignInAgg {
 }
 
 /** Fold the sign-in counts of one record (a sign-in log record: `signIns` set). */
-export function foldSignIns(agg: SignInAgg, r: ExchangeRecord, s: SignInCounts): void {
+export function foldSignIns(
+  agg: SignInAgg,
+  r: Pick<ExchangeRecord, 'id' | 'verdict'>,
+  s: SignInCounts,
+): void {
   agg.total += s.total;
   agg.basIssued += s.basIssued;
   agg.failed += s.failed;

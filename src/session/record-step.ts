@@ -2,7 +2,8 @@
  * The recording step: the ONE place where a classified exchange becomes part of a session. Every
  * path goes through it: the live proxy (recorder.ts), `classify`, `report` and `merge`. It takes a
  * record one at a time (`record`), or a task's batch whose log lines are already encoded
- * (`recordBatch`: the lines go to the log in one write, then each record goes on as below).
+ * (`recordBatch`: the lines go to the log in one write, then each record goes on as below, folded
+ * from its head; its full JSON is parsed only for a sink or a listener).
  *
  *   record (+ its two JSON texts, when a task made them)
  *     -> fold into the session's aggregates (classifiers/session.ts)
@@ -24,7 +25,7 @@ import {
   type ExchangeRecord,
   type ReportSummary,
 } from '../core/types.js';
-import { createSession, type Session } from '../classifiers/session.js';
+import { createSession, NOT_FOLDED, type FoldFacts, type Session } from '../classifiers/session.js';
 import type { CompactApplication } from '../core/compact-aggregates.js';
 import {
   joinRecordLine,
@@ -33,7 +34,39 @@ import {
   type SessionLogWriter,
 } from '../sources/session-log.js';
 import { RecentLines } from './recent-lines.js';
-import type { ClassifiedBatch } from './tasks.js';
+
+/**
+ * A record's head: all the step reads of it but its id (what the fold and the log line read,
+ * FoldFacts), as JSON. Records that differ only in their id, evidence, times or request ids have the
+ * same head, so a batch sends, and this thread parses, each distinct head once.
+ */
+export function headText(record: ExchangeRecord): string {
+  const head: Record<string, unknown> = { ...record, id: undefined };
+  for (const k of NOT_FOLDED) head[k] = undefined;
+  return JSON.stringify(head);
+}
+
+/**
+ * A batch of classified records as the step takes them (`recordBatch`), made by a task (tasks.ts
+ * classify-raws) in whichever thread: what costs this thread least per record (measured on the
+ * live proxy's thread at 32 concurrent token POSTs: parsing each record's JSON cost it more than
+ * folding it; encoding the log lines cost more than both).
+ */
+export interface ClassifiedBatch {
+  /** Each record's id. */
+  readonly ids: readonly string[];
+  /** The distinct heads of the records (headText), and the index of each record's head there. */
+  readonly heads: readonly string[];
+  readonly headOf: readonly number[];
+  /** Their session-log lines, UTF-8, one after the other, each ending in a newline. */
+  readonly lines: Uint8Array;
+  /** Per record: bytes of its line (newline included), and of its evidence's JSON within it. */
+  readonly lineBytes: readonly number[];
+  readonly evidenceBytes: readonly number[];
+}
+
+/** What comes between a record's other members and its evidence in its line (joinRecordLine). */
+const EVIDENCE_KEY = ',"evidence":';
 
 /** The session's aggregates: what the report head and the dashboard's overview are made of. */
 export interface SessionAggregates {
@@ -99,15 +132,21 @@ export function createRecordStep(o: RecordStepOptions): RecordStep {
   let total = 0;
   let closed = false;
   const parse = (line: string): ExchangeRecord => JSON.parse(line) as ExchangeRecord;
-  /** After the record's line is in the log (at `offset`, -1: not written, `line` kept). */
+  /**
+   * After the record's line is in the log (at `offset`, -1: not written, `line` kept). `full`: the
+   * record as sinks and listeners get it, made only for them.
+   */
   const logged = (
-    record: ExchangeRecord,
+    head: FoldFacts,
     offset: number,
     line: () => string,
     parts: () => RecordParts,
+    full: () => ExchangeRecord,
   ): void => {
-    recentLines.note(record.id, offset, offset < 0 ? line() : '');
-    logExchange(logger, record);
+    recentLines.note(head.id, offset, offset < 0 ? line() : '');
+    logExchange(logger, head);
+    if (sinks.length === 0 && listeners.size === 0) return;
+    const record = full();
     if (sinks.length > 0) {
       const p = parts();
       for (const sink of sinks) sink.add(record, p);
@@ -133,35 +172,44 @@ export function createRecordStep(o: RecordStepOptions): RecordStep {
         at,
         () => line,
         () => given ?? recordParts(record),
+        () => record,
       );
     },
-    recordBatch(batch, from = 0, to = batch.rests.length) {
+    recordBatch(batch, from = 0, to = batch.ids.length) {
       let start = 0;
       for (let i = 0; i < from; i++) start += batch.lineBytes[i]!;
       let end = start;
       for (let i = from; i < to; i++) end += batch.lineBytes[i]!;
       const bytes = batch.lines.subarray(start, end);
       const base = log && !closed ? log.appendBytes(bytes, to - from) : -1;
+      // Each distinct head parsed once, when first needed.
+      const heads: (Omit<FoldFacts, 'id'> | undefined)[] = [];
       let offset = 0;
       for (let i = from; i < to; i++) {
-        const rest = batch.rests[i]!;
-        const record = JSON.parse(rest) as ExchangeRecord;
-        (record as { evidence: unknown }).evidence = EMPTY_EVIDENCE;
+        const k = batch.headOf[i]!;
+        heads[k] ??= JSON.parse(batch.heads[k]!) as Omit<FoldFacts, 'id'>;
+        // The id first, as in a record: the fold then reads objects of one shape from every path.
+        const head: FoldFacts = { id: batch.ids[i]!, ...heads[k] };
         total++;
-        session.add(record);
+        session.add(head);
         const size = batch.lineBytes[i]!;
-        const evidenceSize = batch.evidenceBytes[i]!;
         const at = offset;
+        const text = (a: number, b: number): string =>
+          Buffer.from(bytes.buffer, bytes.byteOffset + at + a, b - a).toString('utf8');
         // The line is `rest` without its closing brace, `,"evidence":`, the evidence, `}\n`.
-        const evidence = (): string =>
-          Buffer.from(
-            bytes.buffer,
-            bytes.byteOffset + at + size - 2 - evidenceSize,
-            evidenceSize,
-          ).toString('utf8');
-        const line = (): string =>
-          Buffer.from(bytes.buffer, bytes.byteOffset + at, size - 1).toString('utf8');
-        logged(record, base < 0 ? -1 : base + at, line, () => ({ rest, evidence: evidence() }));
+        const evidenceAt = size - 2 - batch.evidenceBytes[i]!;
+        let parts: RecordParts | undefined;
+        const partsOf = (): RecordParts =>
+          (parts ??= {
+            rest: text(0, evidenceAt - EVIDENCE_KEY.length) + '}',
+            evidence: text(evidenceAt, size - 2),
+          });
+        const full = (): ExchangeRecord => {
+          const record = JSON.parse(partsOf().rest) as ExchangeRecord;
+          (record as { evidence: unknown }).evidence = EMPTY_EVIDENCE;
+          return record;
+        };
+        logged(head, base < 0 ? -1 : base + at, () => text(0, size - 1), partsOf, full);
         offset += size;
       }
     },
@@ -193,7 +241,7 @@ export function createRecordStep(o: RecordStepOptions): RecordStep {
 }
 
 /** One line per classified exchange (src/core/log-format.ts shows it as verdict, app, grant, host). */
-function logExchange(logger: Logger | undefined, r: ExchangeRecord): void {
+function logExchange(logger: Logger | undefined, r: FoldFacts): void {
   // Checked first: building the line costs more than the call when the level is off.
   if (!logger?.isLevelEnabled('info')) return;
   logger.info(

@@ -24,11 +24,12 @@ import { createPool, type Pool } from './pool.js';
 import { RawBatchWriter, type RawBatch } from './raw-batch.js';
 import {
   createRecordStep,
+  type ClassifiedBatch,
   type CompactAggregates,
   type RecordStep,
   type SessionAggregates,
 } from './record-step.js';
-import { classifyRaws, type ClassifiedBatch } from './tasks.js';
+import { classifyRaws } from './tasks.js';
 
 export type { CompactAggregates, SessionAggregates } from './record-step.js';
 

@@ -12,42 +12,49 @@ import { joinRecordLine, recordParts } from '../sources/session-log.js';
 import { signInChunk } from '../sources/signins/chunk.js';
 import { classifyEntries } from './classify-batch.js';
 import { readRawBatch } from './raw-batch.js';
-
-/** A batch of classified records as the recording step takes them (RecordStep.recordBatch). */
-export interface ClassifiedBatch {
-  /** Each record without its evidence, as JSON (what the aggregates are folded from). */
-  readonly rests: readonly string[];
-  /** Their session-log lines, UTF-8, one after the other, each ending in a newline. */
-  readonly lines: Uint8Array;
-  /** Per record: bytes of its line (newline included), and of its evidence's JSON within it. */
-  readonly lineBytes: readonly number[];
-  readonly evidenceBytes: readonly number[];
-}
+import { headText, type ClassifiedBatch } from './record-step.js';
 
 /**
  * `classify-raws`: a batch of submitted exchanges (captured by the proxy, or raw), serialized
- * (raw-batch.ts), decoded and classified. Out come the records in the shape that costs the
- * recording thread least (measured: encoding the log lines there cost the proxy's thread more
- * than folding the aggregates): the log lines already encoded, and each record's JSON without its
- * evidence to fold.
+ * (raw-batch.ts), decoded and classified, into the shape that costs the recording thread least
+ * (ClassifiedBatch): the log lines already encoded, and the few members the step reads of each
+ * record, each distinct text of them once.
  */
 export function classifyRaws(batch: {
   readonly data: Uint8Array;
   readonly count: number;
 }): ClassifiedBatch {
-  const rests: string[] = [];
+  const ids: string[] = [];
+  const heads: string[] = [];
+  const headOf: number[] = [];
+  const seen = new Map<string, number>();
   const lineBytes: number[] = [];
   const evidenceBytes: number[] = [];
   const lines: string[] = [];
   for (const x of readRawBatch(batch.data, batch.count)) {
-    const { rest, evidence } = recordParts(classifyExchange(toRawExchange(x)));
+    const record = classifyExchange(toRawExchange(x));
+    const { rest, evidence } = recordParts(record);
     const line = joinRecordLine(rest, evidence) + '\n';
-    rests.push(rest);
+    const head = headText(record);
+    let k = seen.get(head);
+    if (k === undefined) {
+      k = heads.push(head) - 1;
+      seen.set(head, k);
+    }
+    ids.push(record.id);
+    headOf.push(k);
     lines.push(line);
     lineBytes.push(Buffer.byteLength(line));
     evidenceBytes.push(Buffer.byteLength(evidence));
   }
-  return { rests, lines: Buffer.from(lines.join(''), 'utf8'), lineBytes, evidenceBytes };
+  return {
+    ids,
+    heads,
+    headOf,
+    lines: Buffer.from(lines.join(''), 'utf8'),
+    lineBytes,
+    evidenceBytes,
+  };
 }
 
 export const TASKS = {

@@ -11,7 +11,7 @@
  * baseline against itself); `npm run bench:ab -- bas@../old bas` compares this build to another.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchChild } from './child.js';
@@ -110,6 +110,9 @@ async function main(): Promise<void> {
       durationMs: 0,
     };
     const dispatchers = running.map((r) => viaProxy(r.child.ready.port, [r.child.ready.caPem]));
+    // Said with the figures: on a shared machine they mean little above a load of a few.
+    const load = (): string => loadavg()[0]!.toFixed(1);
+    const loadAtStart = load();
     for (const d of dispatchers) await runLoad(d, { ...spec, warmupMs: 1500 });
     for (let i = 0; i < Number(pairs); i++) {
       const order = i % 2 === 0 ? [0, 1] : [1, 0];
@@ -136,10 +139,13 @@ async function main(): Promise<void> {
     const [sa, sb] = [running[0]!.samples, running[1]!.samples];
     const ratio = (f: (x: Sample) => number): number[] => sa.map((x, i) => f(x) / f(sb[i]!));
     const rps = ratio((x) => x.rps);
+    const p99 = ratio((x) => x.p99);
+    const each = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(' ');
     process.stdout.write(
       `A/B, median of ${sa.length} alternating pairs: throughput ${median(rps).toFixed(3)}x, ` +
-        `p99 ${median(ratio((x) => x.p99)).toFixed(3)}x, CPU/req ${median(ratio((x) => x.cpuUs)).toFixed(3)}x\n` +
-        `throughput per pair: ${rps.map((x) => x.toFixed(2)).join(' ')}\n`,
+        `p99 ${median(p99).toFixed(3)}x, CPU/req ${median(ratio((x) => x.cpuUs)).toFixed(3)}x\n` +
+        `throughput per pair: ${each(rps)}\np99 per pair: ${each(p99)}\n` +
+        `load average (1 min): ${loadAtStart} at the start, ${load()} at the end\n`,
     );
   } finally {
     await Promise.all(running.map((r) => r.child.close()));

@@ -19,8 +19,13 @@ function batch(tag: string, n: number): RawBatch {
   return w.take()!;
 }
 
-const idsOf = (rests: readonly string[]): string[] =>
-  rests.map((r) => (JSON.parse(r) as { id: string }).id);
+/** The ids of a classify-raws answer, read from its log lines. */
+const idsOf = (o: { readonly lines: Uint8Array }): string[] =>
+  Buffer.from(o.lines)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => (JSON.parse(l) as { id: string }).id);
 
 const threads = (): number => readdirSync('/proc/self/task').length;
 
@@ -38,7 +43,7 @@ describe('createPool', () => {
     );
     const out = await Promise.all(jobs);
     out.forEach((o, k) => {
-      expect(idsOf(o.rests)).toEqual(Array.from({ length: 1 + (k % 4) }, (_, i) => `j${k}-${i}`));
+      expect(idsOf(o)).toEqual(Array.from({ length: 1 + (k % 4) }, (_, i) => `j${k}-${i}`));
     });
     await pool.close();
     await pool.close();
@@ -53,7 +58,7 @@ describe('createPool', () => {
       code: 'ERR_INTERNAL',
       message: expect.stringMatching(/^task classify-raws failed: /) as unknown,
     });
-    expect(idsOf((await good).rests)).toEqual(['ok-0', 'ok-1']);
+    expect(idsOf(await good)).toEqual(['ok-0', 'ok-1']);
     expect(pool.size).toBe(1);
     await pool.close();
   });
@@ -63,7 +68,7 @@ describe('createPool', () => {
     const pool = await createPool({ size: 0 });
     expect(pool.size).toBe(0);
     expect(threads()).toBe(before);
-    expect(idsOf((await pool.run('classify-raws', batch('here', 3))).rests)).toEqual([
+    expect(idsOf(await pool.run('classify-raws', batch('here', 3)))).toEqual([
       'here-0',
       'here-1',
       'here-2',
@@ -92,7 +97,7 @@ parentPort.on('message', () => { if (dies && ++seen === 3) process.exit(5); });`
     const out = await Promise.all(
       Array.from({ length: 20 }, (_, k) => pool.run('classify-raws', batch(`d${k}`, 2))),
     );
-    out.forEach((o, k) => expect(idsOf(o.rests)).toEqual([`d${k}-0`, `d${k}-1`]));
+    out.forEach((o, k) => expect(idsOf(o)).toEqual([`d${k}-0`, `d${k}-1`]));
     expect(pool.size).toBe(1);
     expect(lines.join('')).toMatch(
       /classification worker stopped \(exit 5\); its \d+ jobs? and the next are redone on another worker/,
@@ -112,7 +117,7 @@ parentPort.on('message', () => { if (dies && ++seen === 3) process.exit(5); });`
     const out = await Promise.all(
       [0, 1, 2].map((k) => pool.run('classify-raws', batch(`t${k}`, 1))),
     );
-    expect(out.map((o) => idsOf(o.rests))).toEqual([['t0-0'], ['t1-0'], ['t2-0']]);
+    expect(out.map((o) => idsOf(o))).toEqual([['t0-0'], ['t1-0'], ['t2-0']]);
     expect(pool.size).toBe(0);
     expect(lines.join('')).toContain('redone in this thread');
     await pool.close();
@@ -131,7 +136,7 @@ parentPort.postMessage = (m) => (m && 'id' in m && ++answered === 2 ? process.ex
     const settled: string[] = [];
     const jobs = Array.from({ length: 5 }, (_, k) =>
       pool.run('classify-raws', batch(`l${k}`, 1)).then((o) => {
-        settled.push(...idsOf(o.rests));
+        settled.push(...idsOf(o));
         return o;
       }),
     );
@@ -148,7 +153,7 @@ parentPort.postMessage = (m) => (m && 'id' in m && ++answered === 2 ? process.ex
     const pool = await createPool({ size: 1, workerUrl: failingWorker(dir, 'fails.mjs'), logger });
     expect(pool.size).toBe(0);
     expect(lines.join('')).toContain('a classification worker did not start (exit 2)');
-    expect(idsOf((await pool.run('classify-raws', batch('f', 1))).rests)).toEqual(['f-0']);
+    expect(idsOf(await pool.run('classify-raws', batch('f', 1)))).toEqual(['f-0']);
     await pool.close();
   });
 });

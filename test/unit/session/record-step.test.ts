@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { classifyExchange } from '../../../src/classifiers/index.js';
 import { EMPTY_EVIDENCE, type ExchangeRecord } from '../../../src/core/types.js';
@@ -115,6 +115,86 @@ describe('createRecordStep', () => {
     expect(heard[0]?.evidence).toEqual(EMPTY_EVIDENCE);
     expect(b.lookup('s-3')).toEqual(records[3]);
     expect(b.recent(2)).toEqual(records.slice(4));
+  });
+
+  it('recordBatch of varied records (distinct heads, shared heads) folds and says what record does', () => {
+    const dir = tempDir('ebp-step-');
+    const token = (id: string, form: Record<string, string>, extra = {}) =>
+      makeRawExchange({ id, form, ...extra });
+    const mixed = [
+      token('m-0', { grant_type: 'refresh_token', client_id: 'a1', scope: 'User.Read openid' }),
+      token('m-1', { grant_type: 'refresh_token', client_id: 'a1', scope: 'User.Read openid' }),
+      token('m-2', { grant_type: 'refresh_token', client_id: 'a1', scope: 'Mail.Read openid' }),
+      token('m-3', { grant_type: 'client_credentials', client_id: 'a2', client_secret: 'S-3' }),
+      token(
+        'm-4',
+        { grant_type: 'authorization_code', client_id: 'a3', code: 'c' },
+        {
+          host: 'login.windows.net',
+          status: 400,
+          responseJson: { error: 'invalid_grant', error_description: 'AADSTS70008: expired' },
+        },
+      ),
+      makeRawExchange({
+        id: 'm-5',
+        method: 'GET',
+        url: '/oidc/userinfo',
+        host: 'graph.microsoft.com',
+      }),
+      token('m-6', { grant_type: 'refresh_token', client_id: 'a1', scope: 'User.Read openid' }),
+      makeRawExchange({
+        id: 'm-7',
+        method: 'GET',
+        host: '169.254.169.254',
+        scheme: 'http',
+        url: '/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net',
+        requestHeaders: { metadata: 'true' },
+        status: null,
+        error: { code: 'upstream-reset', message: 'socket hang up' },
+      }),
+    ];
+    const said = (): { logger: Logger; lines: string[] } => {
+      const lines: string[] = [];
+      const logger = pino(
+        { level: 'info', base: null, timestamp: false },
+        {
+          write: (l: string) => void lines.push(l),
+        },
+      );
+      return { logger, lines };
+    };
+    const one = { path: join(dir, 'one.ndjson'), ...said() };
+    const two = { path: join(dir, 'two.ndjson'), ...said() };
+    const a = createRecordStep({
+      log: openSessionLog(one.path, { startedAt: 'x' }),
+      logger: one.logger,
+    });
+    const b = createRecordStep({
+      log: openSessionLog(two.path, { startedAt: 'x' }),
+      logger: two.logger,
+    });
+    const want = mixed.map((r) => classifyExchange(r));
+    for (const r of want) a.record(r);
+    const w = new RawBatchWriter();
+    for (const r of mixed) w.write(r);
+    const batch = classifyRaws(w.take()!);
+    // records that differ only in what the step does not read share one head
+    expect(batch.heads.length).toBeLessThan(mixed.length);
+    expect(batch.headOf[6]).toBe(batch.headOf[0]);
+    expect(new Set(batch.headOf).size).toBe(batch.heads.length);
+    b.recordBatch(batch, 0, 3);
+    const heard: ExchangeRecord[] = [];
+    b.subscribe((r) => heard.push(r));
+    b.recordBatch(batch, 3);
+    a.close();
+    b.close();
+    expect(body(two.path)).toEqual(body(one.path));
+    expect(b.aggregates()).toEqual(a.aggregates());
+    expect(b.compactAggregates()).toEqual(a.compactAggregates());
+    expect(two.lines).toEqual(one.lines);
+    expect(one.lines).toHaveLength(mixed.length);
+    expect(heard).toEqual(want.slice(3).map((r) => ({ ...r, evidence: EMPTY_EVIDENCE })));
+    expect(b.lookup('m-4')).toEqual(want[4]);
   });
 
   it('without a session log keeps every line for recent and lookup', () => {

@@ -1,9 +1,9 @@
 /** The task registry (src/session/tasks.ts): the tasks the pool runs, pure, run in this thread. */
 import { describe, expect, it } from 'vitest';
 import { classifyExchange } from '../../../src/classifiers/index.js';
+import { headText } from '../../../src/session/record-step.js';
 import { TASKS, runTask } from '../../../src/session/tasks.js';
 import { RawBatchWriter } from '../../../src/session/raw-batch.js';
-import { recordParts } from '../../../src/sources/session-log.js';
 import { makeRawExchange } from '../../helpers/raw-exchange.js';
 
 describe('TASKS', () => {
@@ -33,11 +33,14 @@ describe('TASKS', () => {
     expect(out.evidenceBytes).toEqual(
       records.map((r) => Buffer.byteLength(JSON.stringify(r.evidence))),
     );
-    expect(out.rests).toEqual(records.map((r) => recordParts(r).rest));
+    // what the recording step reads of each record: its id, and its head's text once per batch
+    expect(out.ids).toEqual(['r-0', 'r-1']);
+    expect(out.headOf.map((k) => out.heads[k])).toEqual(records.map((r) => headText(r)));
+    expect(new Set(out.heads).size).toBe(out.heads.length);
     // the same input, the same output: pure
     const again = new RawBatchWriter();
     for (const r of raws) again.write(r);
-    expect(runTask('classify-raws', again.take()!).rests).toEqual(out.rests);
+    expect(runTask('classify-raws', again.take()!)).toEqual(out);
   });
 
   it('classify-entries: classified, skipped or filtered, per entry', () => {
