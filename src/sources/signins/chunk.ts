@@ -176,7 +176,7 @@ function csvRows(c: SignInChunk, add: (row: SignInRow) => void, skip: (why: stri
     if (row === null || row.appId === null) skip('not a sign-in record (no appId)');
     else add(row);
   };
-  for (const fields of splitter.feed(text(c.bytes ?? new Uint8Array(0)))) record(fields);
+  splitter.each(text(c.bytes ?? new Uint8Array(0)), record);
   for (const fields of splitter.end().records) record(fields);
 }
 
