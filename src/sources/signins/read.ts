@@ -45,7 +45,7 @@ export interface SignInReadStats {
 }
 
 export interface SignInReadOptions {
-  /** Read size in bytes (default 1 MiB, CSV 4 MiB); small values exercise chunk boundaries in tests. */
+  /** Read size in bytes (default 1 MiB); small values exercise chunk boundaries in tests. */
   chunkSize?: number;
   onProgress?(rows: number, bytes: number): void;
 }
@@ -67,8 +67,6 @@ const STRING_CAP = 64 * 1024;
 /** A line longer than this (NDJSON) is skipped as too large. */
 const LINE_BUDGET = 64 * 1024 * 1024;
 const HEAD_BYTES = 64 * 1024;
-/** Read size of a CSV export: each read's whole records are one chunk. */
-const CSV_CHUNK = 4 << 20;
 /** What `lines` yields when the file is not JSON lines after all. */
 const NON_BLANK = /\S/;
 const NOT_LINES = Symbol('not JSON lines');
@@ -156,14 +154,10 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
     stats.skipped.set(why, (stats.skipped.get(why) ?? 0) + 1);
   };
 
-  async function* bytes(
-    bom: number,
-    encoding?: 'utf8',
-    size = 1 << 20,
-  ): AsyncGenerator<Buffer & string> {
+  async function* bytes(bom: number, encoding?: 'utf8'): AsyncGenerator<Buffer & string> {
     const src = createReadStream(path, {
       start: bom,
-      highWaterMark: opts.chunkSize ?? size,
+      highWaterMark: opts.chunkSize ?? 1 << 20,
       ...(encoding ? { encoding } : {}),
     });
     try {
@@ -331,9 +325,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
       if (header === null) b = takeHeader(b);
       return header !== null && b.length > 0 ? { mode: shape, hint, bytes: b, header, file } : null;
     };
-    // 4 MiB: a chunk's fold part (one group per app and facts, its first row) is cloned back once
-    // per chunk; at 1 MiB that cost 11% of a worker's CPU (bench section 8), at 4 MiB 3%.
-    for await (const b of bytes(bom, undefined, CSV_CHUNK)) {
+    for await (const b of bytes(bom)) {
       const c = chunk(cutter.feed(b));
       if (c) yield c;
     }
