@@ -11,6 +11,7 @@
  * - `values`: row objects already parsed (a Log Analytics query API response);
  * - `csv-admin` / `csv-la`: UTF-8 bytes of whole CSV records, with the file's header.
  */
+import { isAscii } from 'node:buffer';
 import { CsvSplitter } from './csv.js';
 import { isTupleObject, rowFromTupleObject, tupleReader } from './tuples.js';
 import { foldChunk, type SignInFoldPart } from './fold.js';
@@ -53,8 +54,10 @@ export interface SignInChunkResult {
 
 const NON_BLANK = /\S/;
 
+/** UTF-8 bytes as text; ASCII (most exports) read as Latin-1: the same text at a third of the cost. */
 function text(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return b.toString(isAscii(b) ? 'latin1' : 'utf8');
 }
 
 /**
@@ -176,7 +179,7 @@ function csvRows(c: SignInChunk, add: (row: SignInRow) => void, skip: (why: stri
     if (row === null || row.appId === null) skip('not a sign-in record (no appId)');
     else add(row);
   };
-  for (const fields of splitter.feed(text(c.bytes ?? new Uint8Array(0)))) record(fields);
+  splitter.each(text(c.bytes ?? new Uint8Array(0)), record);
   for (const fields of splitter.end().records) record(fields);
 }
 

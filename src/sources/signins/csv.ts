@@ -49,6 +49,15 @@ export class CsvSplitter {
   /** Records completed in this chunk (null: one that was too large). */
   feed(s: string): (string[] | null)[] {
     const out: (string[] | null)[] = [];
+    this.each(s, (r) => out.push(r));
+    return out;
+  }
+
+  /**
+   * feed(), each record given to `out` as soon as it is complete: a chunk's records are not all
+   * alive at once (a caller that maps and drops each one leaves only short-lived garbage).
+   */
+  each(s: string, out: (record: string[] | null) => void): void {
     let i = 0;
     const n = s.length;
     if (!this.started && n > 0) {
@@ -115,15 +124,15 @@ export class CsvSplitter {
       } else i++;
     }
     this.take(s, from, n);
-    return out;
   }
 
   /** At end of input: the last record, if the file does not end in a newline. */
   end(): { records: (string[] | null)[]; unterminatedQuote: boolean } {
-    const out: (string[] | null)[] = [];
+    const records: (string[] | null)[] = [];
     const unterminatedQuote = this.inQuotes && !this.quotePending;
-    if (this.fieldLen > 0 || this.record.length > 0 || this.inQuotes) this.endRecord(out);
-    return { records: out, unterminatedQuote };
+    if (this.fieldLen > 0 || this.record.length > 0 || this.inQuotes)
+      this.endRecord((r) => records.push(r));
+    return { records, unterminatedQuote };
   }
 
   /**
@@ -131,7 +140,12 @@ export class CsvSplitter {
    * right before a comma or line end): its fields to `out`, and the index after its line end.
    * -1 otherwise: the state machine reads it instead, with the same result.
    */
-  private fastRecord(s: string, start: number, n: number, out: (string[] | null)[]): number {
+  private fastRecord(
+    s: string,
+    start: number,
+    n: number,
+    out: (record: string[] | null) => void,
+  ): number {
     const keep = this.keep;
     const rec: string[] = [];
     let i = start;
@@ -182,7 +196,7 @@ export class CsvSplitter {
         if (s.charCodeAt(end) === 0x0a) end++;
       }
       if (end - start > RECORD_BUDGET) return -1;
-      if (!(rec.length === 1 && rec[0] === '')) out.push(rec);
+      if (!(rec.length === 1 && rec[0] === '')) out(rec);
       return end;
     }
   }
@@ -215,10 +229,10 @@ export class CsvSplitter {
     this.fieldLen = 0;
   }
 
-  private endRecord(out: (string[] | null)[]): void {
+  private endRecord(out: (record: string[] | null) => void): void {
     this.endField();
-    if (this.oversize) out.push(null);
-    else if (!(this.record.length === 1 && this.record[0] === '')) out.push(this.record);
+    if (this.oversize) out(null);
+    else if (!(this.record.length === 1 && this.record[0] === '')) out(this.record);
     this.record = [];
     this.recordLen = 0;
     this.oversize = false;

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '../../../../src/session/pool.js';
+import { signInChunk } from '../../../../src/sources/signins/chunk.js';
 import {
   createSignInFold,
   MAX_HOURS,
@@ -129,4 +130,15 @@ describe('sign-in chunks folded in parallel', () => {
     expect(got).toEqual(ref);
     expect(got.records[0]?.signIns?.failedHours).toHaveLength(MAX_HOURS);
   }, 60_000);
+
+  it('reads a chunk of ASCII (decoded as Latin-1) and of UTF-8 as the same text', () => {
+    const header = ['Date (UTC)', 'Application', 'Application ID'];
+    for (const name of ['Contoso app', 'Café – 日本 ✓', 'Ã©']) {
+      const csv = Buffer.from(`2026-01-01T00:00:00.000Z,${name},app-1\r\n`, 'utf8');
+      const a = signInChunk({ mode: 'csv-admin', hint: null, bytes: csv, header });
+      const line = Buffer.from(`${JSON.stringify({ appId: 'app-1', appDisplayName: name })}\n`);
+      const b = signInChunk({ mode: 'lines', hint: null, bytes: line });
+      expect([a, b].map((r) => r.part.groups.map((g) => g.appName))).toEqual([[name], [name]]);
+    }
+  });
 });

@@ -67,6 +67,25 @@ describe('CsvSplitter', () => {
     );
   });
 
+  it('each() gives the records feed() gives, in order, each as soon as it is complete', () => {
+    fc.assert(
+      fc.property(anyText, fc.integer({ min: 1, max: 40 }), (text, size) => {
+        const sp = new CsvSplitter();
+        const seen: (string[] | null)[] = [];
+        for (let i = 0; i < text.length; i += size) {
+          sp.each(text.slice(i, i + size), (r) => seen.push(r));
+          // Nothing held back: a chunk ending in a record's line end has given that record.
+          const piece = text.slice(0, i + size);
+          if (/[\r\n]$/.test(piece) && !split(piece, 1).open)
+            expect(seen.length).toBe(split(piece.replace(/\r$/, ''), 1).records.length);
+        }
+        seen.push(...sp.end().records);
+        expect(seen).toEqual(split(text, size).records);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('select() keeps only the chosen columns, the others given as empty', () => {
     const text = 'a,b,c,d\n1,"2,x",3,4\n5,6,"7\n8",9\n';
     const sp = new CsvSplitter().select([1, 2]);
