@@ -176,6 +176,8 @@ export const DOC = {
   seamlessSso: `${LEARN}/identity/hybrid/connect/how-to-connect-sso-how-it-works`,
   legacyAuth: `${LEARN}/identity/conditional-access/policy-block-legacy-authentication`,
   signInFrequency: `${LEARN}/identity/conditional-access/concept-session-lifetime`,
+  resilience: `${LEARN}/identity/conditional-access/resilience-defaults`,
+  scopes: `${LEARN}/identity-platform/scopes-oidc`,
 } as const;
 
 const ALL_BUT_NA: readonly Verdict[] = ['covered', 'conditional', 'unknown', 'not-covered'];
