@@ -285,27 +285,18 @@ export function factTupleColumns(names: Iterable<string>): 'yes' | 'no' | string
  * reads a cell by its tuple column name. Null when the tuple names no app.
  */
 export function rowFromTuple(get: (column: string) => Cell): SignInRow | null {
+  // The fields no fact feeds (FACTS sets the others): a tuple does not carry them, and `guest`
+  // stands for the tenant fields.
   const row: Record<string, unknown> = {
     time: null,
-    appId: null,
-    appName: null,
     correlationId: null,
-    eventType: 'unknown',
-    protocol: null,
-    transferMethod: null,
-    clientApp: null,
-    credential: null,
     incomingToken: null,
     crossTenant: null,
     userType: null,
     homeTenant: null,
-    resourceTenant: null,
     issuer: null,
     errorCode: null,
     msiType: null,
-    signInFrequency: false,
-    library: null,
-    count: 0,
   };
   const tally: Record<string, unknown> = {};
   for (const f of FACTS) {
