@@ -348,6 +348,7 @@ export function readSessionLog(
         skip(lineNo, 'not an exchange record');
         return null;
       }
+      stats.records++;
       return v;
     };
 
@@ -376,13 +377,8 @@ export function readSessionLog(
             skip(lineNo, 'line too long');
           } else {
             const line = pendingLen > 0 ? pending.join('') + piece : piece;
-            if (lineNo > 1) {
-              const rec = handle(line, lineNo, false);
-              if (rec) {
-                stats.records++;
-                yield rec;
-              }
-            }
+            const rec = lineNo > 1 ? handle(line, lineNo, false) : null;
+            if (rec) yield rec;
           }
           pending = [];
           pendingLen = 0;
@@ -407,10 +403,7 @@ export function readSessionLog(
       stats.tornTail = true;
     } else if (pendingLen > 0 && lineNo >= 1) {
       const rec = handle(pending.join(''), lineNo + 1, true);
-      if (rec) {
-        stats.records++;
-        yield rec;
-      }
+      if (rec) yield rec;
     }
   }
   return {
