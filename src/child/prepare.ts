@@ -3,12 +3,12 @@
  * with no setup in the child: the CA bundle (roots + our CA), a wgetrc, the Java truststore, the
  * Node fetch preload. Says which ecosystems were set up and which were not, and why.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { childEnv } from '../child-env.js';
 import { writeCaBundle } from './ca-bundle.js';
 import type { JavaTrust } from './java-truststore.js';
-import { removeWgetrc, wgetrcPathFor, writeWgetrc } from './wgetrc.js';
+import { wgetrcPathFor, writeWgetrc } from './wgetrc.js';
 
 /** The preload, as built beside this module (absent when running from the TypeScript sources). */
 const NODE_PRELOAD_URL = new URL('./node-preload.js', import.meta.url);
@@ -59,28 +59,19 @@ export async function prepareChild(o: {
     } else skipped.push(`Java (${java.reason})`);
   } else skipped.push('Java (not asked for)');
   const env = childEnv({
-    proxyUrl: o.proxyUrl,
-    caPath: o.caPath,
+    ...o,
     bundlePath,
-    interceptHosts: o.interceptHosts,
-    base: o.base,
     nodePreloadUrl: preload,
     wgetrcPath,
     javaTrustStore: javaPath,
   });
-  await writeWgetrc({
-    path: wgetrcPath,
-    proxyUrl: o.proxyUrl,
-    bundlePath,
-    noProxy: env.NO_PROXY ?? '',
-    base: o.base,
-  });
+  await writeWgetrc({ ...o, path: wgetrcPath, bundlePath, noProxy: env.NO_PROXY ?? '' });
   return {
     env,
     bundlePath,
     ready,
     skipped,
     javaTrustStore: javaPath,
-    dispose: () => removeWgetrc(wgetrcPath),
+    dispose: () => rmSync(wgetrcPath, { force: true }),
   };
 }

@@ -4,7 +4,7 @@
  * when the proxy closes. The user's own wgetrc (WGETRC, else ~/.wgetrc) comes first, so its other
  * settings still apply; ours come last and win.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileMode } from '../core/write-file-mode.js';
@@ -46,8 +46,4 @@ export async function writeWgetrc(o: {
     '',
   ].join('\n');
   await writeFileMode(o.path, text, 0o600);
-}
-
-export function removeWgetrc(path: string): void {
-  rmSync(path, { force: true });
 }

@@ -154,13 +154,10 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     interaction = param('prompt') === 'none' ? 'silent' : 'interactive';
   } else if (grantType === 'authorization_code') interaction = 'interactive';
 
-  const tokens = tokenFacts(px);
-  const facts: RuleFacts = {
-    hostRole: hf.role,
-    hostSupported: hf.supported,
+  // The classified fields the rules read too, in the record's order.
+  const flow = {
     cloud: hf.cloud,
-    basListing: hf.basListing,
-    b2cPolicy,
+    hostSupported: hf.supported,
     protocol,
     endpoint,
     grantType,
@@ -169,15 +166,19 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     clientCredential,
     appType,
     samlInitiation: saml.initiation,
+  };
+  const facts: RuleFacts = {
+    ...flow,
+    hostRole: hf.role,
+    basListing: hf.basListing,
+    b2cPolicy,
     samlMessage: saml.fact,
     implicit,
     interaction,
     miSource,
     variant,
     msal,
-    guest: tokens.guest,
-    miToken: tokens.miToken,
-    issuerCloud: tokens.issuerCloud,
+    ...tokenFacts(px),
     evidence: 'wire',
     signInFrequency: false,
   };
@@ -193,16 +194,7 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     host,
     path: seen(px.pathname) ?? '',
     status: raw.status,
-    cloud: hf.cloud,
-    hostSupported: hf.supported,
-    protocol,
-    endpoint,
-    grantType,
-    pkce,
-    clientType,
-    clientCredential,
-    appType,
-    samlInitiation: saml.initiation,
+    ...flow,
     clientId: seen(clientId),
     // Only when the exchange carries one (CONTRACT: optional), so records without a name keep their shape.
     ...(appName !== null ? { appName: seen(appName) ?? '' } : {}),

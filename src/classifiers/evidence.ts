@@ -3,7 +3,7 @@
  * claims through redact.ts, the deciding SAML message's non-secret fields, telemetry, body sizes and
  * the error the response carried. Pure.
  */
-import type { Evidence } from '../core/types.js';
+import type { Evidence, RawExchange } from '../core/types.js';
 import type { ParsedExchange, SamlMessage, Telemetry } from './parsed.js';
 import { redactHeaders, redactJwts, redactParams, redactText } from './redact.js';
 import { scrubText } from './secret-text.js';
@@ -54,11 +54,20 @@ function telemetryEvidence(tel: Telemetry): Record<string, string | number> {
   return out;
 }
 
+/** The body sizes of an exchange, and whether either body was cut at the capture limit. */
+export function bodiesOf(raw: RawExchange): Evidence['bodies'] {
+  const req = raw.requestBody;
+  const res = raw.responseBody;
+  return {
+    requestSize: req?.size ?? null,
+    responseSize: res?.size ?? null,
+    truncated: (req?.truncated ?? false) || (res?.truncated ?? false),
+  };
+}
+
 /** Build the evidence of a parsed exchange; `samlMessage` is the deciding SAML message, if any. */
 export function buildEvidence(px: ParsedExchange, samlMessage: SamlMessage | null): Evidence {
   const raw = px.raw;
-  const reqBody = raw.requestBody;
-  const resBody = raw.responseBody;
   const tel = px.telemetry;
   return {
     query: redactParams(px.query),
@@ -68,11 +77,7 @@ export function buildEvidence(px: ParsedExchange, samlMessage: SamlMessage | nul
     claims: redactJwts(px.jwts),
     saml: samlMessage === null ? null : samlEvidence(samlMessage),
     telemetry: tel === null ? null : telemetryEvidence(tel),
-    bodies: {
-      requestSize: reqBody?.size ?? null,
-      responseSize: resBody?.size ?? null,
-      truncated: (reqBody?.truncated ?? false) || (resBody?.truncated ?? false),
-    },
+    bodies: bodiesOf(raw),
     responseError: responseError(px),
     ...(px.routingHint !== null ? { routingHint: px.routingHint } : {}),
   };

@@ -3,6 +3,7 @@
  * anywhere becomes a record with verdict `unknown` and reason `unparseable` (mitmproxy `safecall`).
  */
 import {
+  EMPTY_EVIDENCE,
   RECORD_SOURCES,
   type Evidence,
   type ExchangeRecord,
@@ -11,11 +12,11 @@ import {
 } from '../core/types.js';
 import { hostFacts } from '../core/hosts.js';
 import { classify } from './classify.js';
+import { bodiesOf } from './evidence.js';
 import { withFingerprintMemo } from './parse/hash.js';
 import { parseExchange } from './parse/index.js';
 import { redactHeaders, redactText } from './redact.js';
 
-export { classify } from './classify.js';
 export { parseExchange } from './parse/index.js';
 
 function pathOf(url: unknown): string {
@@ -48,19 +49,10 @@ function failedRecord(raw: RawExchange, e: unknown): ExchangeRecord {
     // hostFacts is total over strings; keep the defaults if it ever is not.
   }
   const evidence: Evidence = {
-    query: {},
-    form: {},
+    ...EMPTY_EVIDENCE,
     requestHeaders: safeHeaders(raw.requestHeaders),
     responseHeaders: safeHeaders(raw.responseHeaders),
-    claims: {},
-    saml: null,
-    telemetry: null,
-    bodies: {
-      requestSize: raw.requestBody?.size ?? null,
-      responseSize: raw.responseBody?.size ?? null,
-      truncated: (raw.requestBody?.truncated ?? false) || (raw.responseBody?.truncated ?? false),
-    },
-    responseError: null,
+    bodies: bodiesOf(raw),
   };
   return {
     id: String(raw.id),

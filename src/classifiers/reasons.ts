@@ -21,7 +21,7 @@ function fill(message: string, host: string, alternative: string): string {
 }
 
 function toReason(row: Rule | Modifier, host: string, alternative: string): Reason {
-  const remediation = fill(row.remediation, host, alternative);
+  const remediation = fill(row.remediation ?? '', host, alternative);
   return {
     code: row.reason,
     message: fill(row.message, host, alternative),

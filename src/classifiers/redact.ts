@@ -19,6 +19,7 @@ import type { HeaderMap } from '../core/types.js';
 import type { JwtResult, Params } from './parsed.js';
 import { redactChallenge } from './challenge.js';
 import { sha256Prefix8 } from './parse/hash.js';
+import { routingHintKind } from './parse/library.js';
 import { setOwn } from './parse/params.js';
 import { headerPolicy, NON_SECRET_VALUE, paramPolicy } from './redact-policy.js';
 import { redactedText, scrubText } from './secret-text.js';
@@ -28,31 +29,19 @@ export function fingerprint(secret: string): string {
   return `sha256:${sha256Prefix8(secret)}`;
 }
 
-/** The replacement text of a secret value. */
-export function redacted(secret: string): string {
-  return redactedText(secret);
-}
-
 /** Longer values are fingerprinted whatever their name (tokens and blobs under unexpected names). */
 const MAX_VALUE = 1024;
 const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/;
 
 /** A value kept by name: fingerprinted whole when JWT-shaped or too long, else scrubbed. */
 function keptValue(value: string, scrub: boolean): string {
-  if (value.length > MAX_VALUE || JWT_SHAPE.test(value)) return redacted(value);
+  if (value.length > MAX_VALUE || JWT_SHAPE.test(value)) return redactedText(value);
   return scrub ? scrubText(value) : value;
 }
 
 /** A name as it is kept: a name that itself looks like a secret is fingerprinted too. */
 function keptName(name: string): string {
-  return name.length > 128 ? redacted(name) : scrubText(name);
-}
-
-/** The text kept for an X-AnchorMailbox parameter: its kind only (see parse/library.ts). */
-function routingHintText(value: string): string {
-  const t = value.trimStart().slice(0, 4).toLowerCase();
-  const kind = t === 'oid:' ? 'oid' : t === 'upn:' ? 'upn' : 'other';
-  return `[routing hint: ${kind}]`;
+  return name.length > 128 ? redactedText(name) : scrubText(name);
 }
 
 /**
@@ -61,17 +50,18 @@ function routingHintText(value: string): string {
  * token-looking substrings fingerprinted (secret-text.ts).
  */
 export function redactParam(name: string, value: string): string {
-  if (name.toLowerCase() === 'x-anchormailbox') return routingHintText(value);
+  // X-AnchorMailbox keeps its kind only (see parse/library.ts).
+  if (name.toLowerCase() === 'x-anchormailbox') return `[routing hint: ${routingHintKind(value)}]`;
   switch (paramPolicy(name)) {
     case 'secret':
     case 'personal':
-      return redacted(value);
+      return redactedText(value);
     case 'public':
       return keptValue(value, false);
     case 'safe':
       return keptValue(value, true);
     case 'unknown':
-      return NON_SECRET_VALUE.test(value) ? value : redacted(value);
+      return NON_SECRET_VALUE.test(value) ? value : redactedText(value);
   }
 }
 
@@ -90,9 +80,9 @@ export function redactParams(params: Params): Record<string, string> {
 function redactCredential(name: string, value: string): string {
   if (name === 'authorization' || name === 'proxy-authorization') {
     const sp = value.indexOf(' ');
-    if (sp > 0 && sp < 20) return `${value.slice(0, sp)} ${redacted(value.slice(sp + 1))}`;
+    if (sp > 0 && sp < 20) return `${value.slice(0, sp)} ${redactedText(value.slice(sp + 1))}`;
   }
-  return redacted(value);
+  return redactedText(value);
 }
 
 /**
@@ -116,15 +106,19 @@ export function redactHeaders(headers: HeaderMap): Record<string, string> {
         setOwn(out, name, redactCredential(name, value));
         break;
       case 'challenge':
-        setOwn(out, name, value.length > 8 * MAX_VALUE ? redacted(value) : redactChallenge(value));
+        setOwn(
+          out,
+          name,
+          value.length > 8 * MAX_VALUE ? redactedText(value) : redactChallenge(value),
+        );
         break;
       case 'metadata':
-        setOwn(out, name, value.toLowerCase() === 'true' ? value : redacted(value));
+        setOwn(out, name, value.toLowerCase() === 'true' ? value : redactedText(value));
         break;
       case 'drop':
         break;
       case 'unknown':
-        setOwn(out, keptName(name), NON_SECRET_VALUE.test(value) ? value : redacted(value));
+        setOwn(out, keptName(name), NON_SECRET_VALUE.test(value) ? value : redactedText(value));
         break;
     }
   }

@@ -128,7 +128,8 @@ export interface Rule {
   readonly verdict: Verdict;
   readonly reason: ReasonCode;
   readonly message: string;
-  readonly remediation: string;
+  /** What to change; none when there is nothing to change. */
+  readonly remediation?: string;
   readonly docUrl: string;
   readonly extra?: readonly ExtraReason[];
 }
@@ -145,7 +146,7 @@ export interface Modifier {
   readonly reason: ReasonCode;
   /** `{host}` and `{alternative}` are filled in by the classifier. */
   readonly message: string;
-  readonly remediation: string;
+  readonly remediation?: string;
   readonly docUrl: string;
 }
 
@@ -175,6 +176,8 @@ export const DOC = {
   seamlessSso: `${LEARN}/identity/hybrid/connect/how-to-connect-sso-how-it-works`,
   legacyAuth: `${LEARN}/identity/conditional-access/policy-block-legacy-authentication`,
   signInFrequency: `${LEARN}/identity/conditional-access/concept-session-lifetime`,
+  resilience: `${LEARN}/identity/conditional-access/resilience-defaults`,
+  scopes: `${LEARN}/identity-platform/scopes-oidc`,
 } as const;
 
 const ALL_BUT_NA: readonly Verdict[] = ['covered', 'conditional', 'unknown', 'not-covered'];
@@ -185,6 +188,13 @@ const VIANET_STATEMENTS =
 const VIANET_REMEDIATION =
   'Confirm in the sign-in logs (managed identity sign-ins, token issuer type "Microsoft Entra Backup Auth") whether BAS issues tokens in 21Vianet; plan for outages as if it did not.';
 
+const DEVICE_CODE_REMEDIATION =
+  'Use interactive sign-in (system browser or broker) followed by silent token acquisition.';
+const ROPC_REMEDIATION =
+  'Replace ROPC with interactive sign-in (auth code + PKCE, or the broker) and silent token acquisition.';
+const GUEST_REMEDIATION =
+  'Nothing in the app changes this: guests are not served during an outage. Sign users in to their home tenant where the scenario allows it.';
+
 /** The ordered flow table. First match wins; the last row matches everything. */
 export const RULES = [
   // --- Not sign-ins at all -------------------------------------------------------------------
@@ -194,7 +204,6 @@ export const RULES = [
     verdict: 'not-applicable',
     reason: 'metadata',
     message: 'CORS preflight (OPTIONS); the request that follows is classified on its own.',
-    remediation: '',
     docUrl: DOC.basApps,
   },
   {
@@ -204,7 +213,6 @@ export const RULES = [
     reason: 'metadata',
     message:
       'Metadata request (OpenID configuration, JWKS, instance or realm discovery, federation metadata); no token is issued.',
-    remediation: '',
     docUrl: DOC.basApps,
   },
   {
@@ -213,7 +221,6 @@ export const RULES = [
     verdict: 'not-applicable',
     reason: 'metadata',
     message: 'Sign-out request (OIDC end-session, SAML single logout or WS-Federation sign-out).',
-    remediation: '',
     docUrl: DOC.basApps,
   },
   {
@@ -222,7 +229,6 @@ export const RULES = [
     verdict: 'not-applicable',
     reason: 'metadata',
     message: 'SAML single logout (LogoutRequest / LogoutResponse); not a sign-in.',
-    remediation: '',
     docUrl: DOC.saml,
   },
   {
@@ -232,7 +238,6 @@ export const RULES = [
     reason: 'metadata',
     message:
       'IMDS probe or instance-metadata request (no Metadata header or no identity path); not a token acquisition.',
-    remediation: '',
     docUrl: DOC.mi,
   },
   {
@@ -242,7 +247,6 @@ export const RULES = [
     reason: 'metadata',
     message:
       'Not a sign-in: static asset, API call, broker nonce (srv_challenge) or admin-consent page; no application token is issued here.',
-    remediation: '',
     docUrl: DOC.basApps,
   },
   {
@@ -252,7 +256,6 @@ export const RULES = [
     reason: 'metadata',
     message:
       'My Apps / app launcher traffic: the entry point of IdP-initiated sign-ins; the sign-in itself is classified on the Entra host.',
-    remediation: '',
     docUrl: DOC.saml,
   },
   // --- Managed identity (R12) -----------------------------------------------------------------
@@ -294,7 +297,6 @@ export const RULES = [
     reason: 'managed-identity',
     message:
       'Managed identity token request: system- and user-assigned managed identities are protected by BAS.',
-    remediation: '',
     docUrl: DOC.basApps,
   },
   // --- Dependencies and protocols BAS does not cover -----------------------------------------
@@ -324,7 +326,6 @@ export const RULES = [
     verdict: 'covered',
     reason: 'saml-idp-initiated',
     message: 'SAML IdP-initiated sign-in (Response without InResponseTo): protected by BAS.',
-    remediation: '',
     docUrl: DOC.basApps,
   },
   {
@@ -364,8 +365,7 @@ export const RULES = [
     verdict: 'not-covered',
     reason: 'device-code',
     message: 'Device authorization request: BAS does not support the device authorization grant.',
-    remediation:
-      'Use interactive sign-in (system browser or broker) followed by silent token acquisition.',
+    remediation: DEVICE_CODE_REMEDIATION,
     docUrl: DOC.deviceCode,
   },
   {
@@ -374,8 +374,7 @@ export const RULES = [
     verdict: 'not-covered',
     reason: 'device-code',
     message: 'Device code token polling: BAS does not support the device authorization grant.',
-    remediation:
-      'Use interactive sign-in (system browser or broker) followed by silent token acquisition.',
+    remediation: DEVICE_CODE_REMEDIATION,
     docUrl: DOC.deviceCode,
   },
   {
@@ -385,8 +384,7 @@ export const RULES = [
     reason: 'device-code',
     message:
       'Device code verification page: part of the device authorization grant, not supported by BAS.',
-    remediation:
-      'Use interactive sign-in (system browser or broker) followed by silent token acquisition.',
+    remediation: DEVICE_CODE_REMEDIATION,
     docUrl: DOC.deviceCode,
   },
   {
@@ -417,8 +415,7 @@ export const RULES = [
     reason: 'ropc',
     message:
       'Resource owner password credentials (ROPC): never supported by BAS, for any client type.',
-    remediation:
-      'Replace ROPC with interactive sign-in (auth code + PKCE, or the broker) and silent token acquisition.',
+    remediation: ROPC_REMEDIATION,
     docUrl: DOC.ropc,
   },
   {
@@ -428,8 +425,7 @@ export const RULES = [
     reason: 'ropc',
     message:
       'Federated username/password (WS-Trust SAML assertion exchanged with a saml*-bearer grant): ROPC, not supported by BAS.',
-    remediation:
-      'Replace ROPC with interactive sign-in (auth code + PKCE, or the broker) and silent token acquisition.',
+    remediation: ROPC_REMEDIATION,
     docUrl: DOC.ropc,
   },
   {
@@ -439,8 +435,7 @@ export const RULES = [
     reason: 'ropc',
     message:
       'WS-Trust username/password request (the first leg of federated ROPC): not supported by BAS.',
-    remediation:
-      'Replace ROPC with interactive sign-in (auth code + PKCE, or the broker) and silent token acquisition.',
+    remediation: ROPC_REMEDIATION,
     docUrl: DOC.ropc,
   },
   {
@@ -502,7 +497,6 @@ export const RULES = [
     reason: 'undocumented-flow',
     message:
       'jwt-bearer grant that is neither on-behalf-of nor a broker request: not a documented BAS flow.',
-    remediation: '',
     docUrl: DOC.basApps,
   },
   // --- Confidential and SPA clients (R8, R9) --------------------------------------------------
@@ -559,7 +553,6 @@ export const RULES = [
     reason: 'native-silent',
     message:
       'Native public client refreshing silently (AcquireTokenSilent with a cached refresh token).',
-    remediation: '',
     docUrl: DOC.silent,
     extra: [
       {
@@ -595,7 +588,6 @@ export const RULES = [
     reason: 'spa-implicit-id-token',
     message:
       'Implicit flow requesting only an ID token (MSAL.js 1.x SPA, or OIDC web sign-in with form_post): protected by BAS.',
-    remediation: '',
     docUrl: DOC.implicit,
   },
   {
@@ -617,7 +609,6 @@ export const RULES = [
     reason: 'unparseable',
     message:
       'Authorization request for a code whose app type could not be told (no redirect URI or library hint).',
-    remediation: '',
     docUrl: DOC.authCode,
   },
   {
@@ -627,7 +618,6 @@ export const RULES = [
     reason: 'metadata',
     message:
       'A page or call of the interactive sign-in UI (credentials, MFA, keep-me-signed-in); the flow is classified by its authorize and token requests.',
-    remediation: '',
     docUrl: DOC.basApps,
   },
   // --- What only sign-in logs show ----------------------------------------------------------
@@ -648,7 +638,6 @@ export const RULES = [
     verdict: 'unknown',
     reason: 'unparseable',
     message: 'Unrecognised or unparseable request on an Entra host.',
-    remediation: '',
     docUrl: DOC.basApps,
   },
 ] as const satisfies readonly Rule[];
@@ -697,8 +686,7 @@ export const MODIFIERS = [
     reason: 'guest-user',
     message:
       'The token response shows a guest: the token\u2019s idp claim names another tenant\u2019s issuer than iss. BAS serves only members of their home tenant, not B2B guests or B2C users.',
-    remediation:
-      'Nothing in the app changes this: guests are not served during an outage. Sign users in to their home tenant where the scenario allows it.',
+    remediation: GUEST_REMEDIATION,
     docUrl: DOC.basUsers,
   },
   {
@@ -709,8 +697,7 @@ export const MODIFIERS = [
     reason: 'guest-user',
     message:
       'The token response shows a guest: the optional acct claim is 1. BAS serves only members of their home tenant, not B2B guests or B2C users.',
-    remediation:
-      'Nothing in the app changes this: guests are not served during an outage. Sign users in to their home tenant where the scenario allows it.',
+    remediation: GUEST_REMEDIATION,
     docUrl: DOC.basUsers,
   },
   {
@@ -721,8 +708,7 @@ export const MODIFIERS = [
     reason: 'guest-user',
     message:
       'The token response shows a guest: client_info names another home tenant (utid) than the token\u2019s tid. BAS serves only members of their home tenant, not B2B guests or B2C users.',
-    remediation:
-      'Nothing in the app changes this: guests are not served during an outage. Sign users in to their home tenant where the scenario allows it.',
+    remediation: GUEST_REMEDIATION,
     docUrl: DOC.basUsers,
   },
   {
@@ -733,8 +719,7 @@ export const MODIFIERS = [
     reason: 'guest-user',
     message:
       'The sign-in log shows a guest: a cross-tenant access type (B2B collaboration or direct connect), a guest user type, or a home tenant other than the resource tenant. BAS serves only members of their home tenant, not B2B guests or B2C users.',
-    remediation:
-      'Nothing in the app changes this: guests are not served during an outage. Sign users in to their home tenant where the scenario allows it.',
+    remediation: GUEST_REMEDIATION,
     docUrl: DOC.basUsers,
   },
   {

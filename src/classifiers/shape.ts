@@ -31,6 +31,17 @@ const SIGN_IN_UI = new Set([
 const SIGN_IN_UI_DIRS = new Set(['sas', 'instrumentation', 'fido', 'ppsecure', 'mfa']);
 const ASSET = /\.(?:ico|png|svg|gif|jpe?g|css|js|woff2?|txt)$/;
 
+/** What the operation after `/oauth2/` (or `/oauth2/v2.0/`) makes an exchange. */
+const OAUTH2_OPS: ReadonlyMap<string, Partial<Shape>> = new Map<string, Partial<Shape>>([
+  ['authorize', { endpoint: 'authorize', protocol: 'oauth2' }],
+  ['token', { endpoint: 'token', protocol: 'oauth2' }],
+  ['devicecode', { endpoint: 'devicecode', protocol: 'oauth2' }],
+  ['logout', { endpoint: 'logout', protocol: 'oidc' }],
+  ['checksession', { endpoint: 'discovery', protocol: 'metadata' }],
+  ['deviceauth', { protocol: 'oauth2', variant: 'device-login-page' }],
+  ['nativeclient', { variant: 'sign-in-ui' }],
+]);
+
 export interface Shape {
   endpoint: Endpoint;
   protocol: Protocol;
@@ -105,24 +116,8 @@ export function shapeOf(
   const oauthIdx = segs.lastIndexOf('oauth2');
   if (oauthIdx !== -1) {
     const op = segs[oauthIdx + 1] === 'v2.0' ? segs[oauthIdx + 2] : segs[oauthIdx + 1];
-    switch (op) {
-      case 'authorize':
-        return { ...shape, endpoint: 'authorize', protocol: 'oauth2' };
-      case 'token':
-        return { ...shape, endpoint: 'token', protocol: 'oauth2' };
-      case 'devicecode':
-        return { ...shape, endpoint: 'devicecode', protocol: 'oauth2' };
-      case 'logout':
-        return { ...shape, endpoint: 'logout', protocol: 'oidc' };
-      case 'checksession':
-        return { ...shape, endpoint: 'discovery', protocol: 'metadata' };
-      case 'deviceauth':
-        return { ...shape, protocol: 'oauth2', variant: 'device-login-page' };
-      case 'nativeclient':
-        return { ...shape, variant: 'sign-in-ui' };
-      default:
-        break;
-    }
+    const known = OAUTH2_OPS.get(op ?? '');
+    if (known !== undefined) return { ...shape, ...known };
   }
   if (last === 'userinfo' && segs.includes('openid')) {
     return { ...shape, endpoint: 'userinfo', protocol: 'oidc' };

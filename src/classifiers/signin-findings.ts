@@ -9,10 +9,9 @@
  */
 import type { ExchangeRecord, Finding, SignInCounts, Verdict } from '../core/types.js';
 import { verdictRank } from '../core/verdict.js';
+import { plural } from '../core/plural.js';
+import { DOC } from './rules.js';
 
-const DOC_BAS = 'https://learn.microsoft.com/entra/architecture/backup-authentication-system';
-const DOC_RESILIENCE =
-  'https://learn.microsoft.com/entra/identity/conditional-access/resilience-defaults';
 /** Hours listed in a finding's message. */
 const HOURS_SHOWN = 3;
 const MAX_HOURS = 400;
@@ -88,10 +87,6 @@ function hoursText(hours: readonly string[]): string {
     : shown.join(', ');
 }
 
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /**
  * The findings of one application. `basElsewhere(hour)`: BAS issued tokens to another application
  * of the tenant in that hour.
@@ -109,7 +104,7 @@ export function signInFindings(
       severity: 'info',
       message: `The backup authentication system issued ${plural(agg.basIssued, 'token', 'tokens')} to this app (${plural(agg.basIssued, 'sign-in', 'sign-ins')} of ${agg.total} with token issuer type AzureADBackupAuth${hours.length > 0 ? `, in ${hoursText(hours)}` : ''}).`,
       remediation: '',
-      docUrl: DOC_BAS,
+      docUrl: DOC.bas,
       exchangeIds: agg.basIds.slice(),
     });
   }
@@ -122,7 +117,7 @@ export function signInFindings(
       message: `Predicted not covered, yet the backup authentication system issued ${plural(n, 'token', 'tokens')} to flows of this app that the rules call not covered. Review: BAS may serve more than its documentation promises, or the logs show a flow the rules misread.`,
       remediation:
         'Do not count on it: undocumented coverage can change. Capture the flow through the proxy or a HAR to see what it really does.',
-      docUrl: DOC_BAS,
+      docUrl: DOC.bas,
       exchangeIds: forward.map((x) => x.id),
     });
   }
@@ -143,7 +138,7 @@ export function signInFindings(
         message: `Predicted ${appVerdict}, but this app's sign-ins failed in ${hoursText(hours)}, while the backup authentication system was issuing tokens to other apps of the tenant, and never to this one.`,
         remediation:
           'Check the failed sign-ins of that hour: a condition the logs do not show (token cache, interaction, Conditional Access, resilience defaults) may keep BAS from serving this app.',
-        docUrl: DOC_RESILIENCE,
+        docUrl: DOC.resilience,
         exchangeIds: [...ids],
       });
     }

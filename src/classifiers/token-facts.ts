@@ -62,11 +62,6 @@ function idpNamesAnotherTenant(r: JwtResult): boolean {
   return idpTenant !== null && issTenant !== null && idpTenant !== issTenant;
 }
 
-function acctGuest(r: JwtResult & { ok: true }): boolean {
-  const v = r.jwt.claims['acct'];
-  return v === 1 || v === '1';
-}
-
 /** `utid` of a base64url `client_info` ({"uid","utid"}), or null. */
 function homeTenantOf(clientInfo: unknown): string | null {
   if (typeof clientInfo !== 'string' || clientInfo.length === 0 || clientInfo.length > 2048) {
@@ -87,7 +82,7 @@ function guestSignal(px: ParsedExchange): GuestSignal | null {
   const tokens = [px.jwts['id_token'], px.jwts['access_token']].filter(userToken);
   if (tokens.length === 0) return null;
   if (tokens.some(idpNamesAnotherTenant)) return 'idp';
-  if (tokens.some(acctGuest)) return 'acct';
+  if (tokens.some((t) => t.jwt.claims['acct'] === 1 || t.jwt.claims['acct'] === '1')) return 'acct';
   const utid = homeTenantOf(px.responseJson?.['client_info']);
   if (utid !== null) {
     const tid = tokens.map((t) => claim(t, 'tid')).find((t) => t !== null);

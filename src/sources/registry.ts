@@ -88,9 +88,8 @@ export function isSourceKindId(s: string): s is SourceKindId {
 }
 
 export function sourceKind(id: SourceKindId): SourceKind {
-  const k = SOURCE_KINDS.find((x) => x.id === id);
-  if (!k) throw new Error(`unknown source kind ${id}`); // unreachable: ids come from the list
-  return k;
+  // Always found: ids come from the list.
+  return SOURCE_KINDS.find((x) => x.id === id)!;
 }
 
 /** The kind of one input file. Throws ToolError ERR_INPUT (one line) when it cannot be read. */

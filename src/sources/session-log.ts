@@ -27,11 +27,11 @@ import {
   readSync,
   writeSync,
 } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { ToolError } from '../core/errors.js';
 import type { ExchangeRecord } from '../core/types.js';
 import { isVerdict } from '../core/verdict.js';
+import { readFileHead } from './file-head.js';
 
 export const SESSION_LOG_SCHEMA_VERSION = 1;
 /** Pending bytes that trigger a write before the end of the event-loop turn. */
@@ -255,28 +255,11 @@ function parseHeader(line: string): SessionLogHeader | string {
   return h as unknown as SessionLogHeader;
 }
 
-/** Reads the first line (at most MAX_HEADER bytes); null when there is no complete first line. */
+/** The first line (of the first MAX_HEADER bytes), and whether a newline ended it. */
 async function readFirstLine(path: string): Promise<{ line: string; complete: boolean }> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    throw new ToolError('ERR_INPUT', `${path}: cannot read (${codeOf(err)})`, { cause: err });
-  }
-  try {
-    const buf = Buffer.alloc(MAX_HEADER);
-    let len = 0;
-    while (len < buf.length) {
-      const { bytesRead } = await fh.read(buf, len, buf.length - len, len);
-      if (bytesRead === 0) break;
-      const nl = buf.indexOf(10, len);
-      len += bytesRead;
-      if (nl !== -1 && nl < len) return { line: buf.toString('utf8', 0, nl), complete: true };
-    }
-    return { line: buf.toString('utf8', 0, len), complete: false };
-  } finally {
-    await fh.close();
-  }
+  const head = await readFileHead(path, MAX_HEADER, path);
+  const nl = head.indexOf(10);
+  return { line: head.toString('utf8', 0, nl === -1 ? head.length : nl), complete: nl !== -1 };
 }
 
 /**
@@ -365,6 +348,7 @@ export function readSessionLog(
         skip(lineNo, 'not an exchange record');
         return null;
       }
+      stats.records++;
       return v;
     };
 
@@ -393,13 +377,8 @@ export function readSessionLog(
             skip(lineNo, 'line too long');
           } else {
             const line = pendingLen > 0 ? pending.join('') + piece : piece;
-            if (lineNo > 1) {
-              const rec = handle(line, lineNo, false);
-              if (rec) {
-                stats.records++;
-                yield rec;
-              }
-            }
+            const rec = lineNo > 1 ? handle(line, lineNo, false) : null;
+            if (rec) yield rec;
           }
           pending = [];
           pendingLen = 0;
@@ -424,10 +403,7 @@ export function readSessionLog(
       stats.tornTail = true;
     } else if (pendingLen > 0 && lineNo >= 1) {
       const rec = handle(pending.join(''), lineNo + 1, true);
-      if (rec) {
-        stats.records++;
-        yield rec;
-      }
+      if (rec) yield rec;
     }
   }
   return {

@@ -13,14 +13,6 @@ import { isRedirectStatus, locationParams } from './redirect.js';
 import { parseSamlParam } from './saml.js';
 import { parseTelemetry } from './telemetry.js';
 
-export { parseSamlParam, parseSamlXml } from './saml.js';
-export { inspectJwt, looksLikeJwt } from './jwt.js';
-export { parseTelemetry, telemetryKind } from './telemetry.js';
-export { detectLibrary, detectRoutingHint } from './library.js';
-export { findAutoPostForm, decodeHtmlEntities } from './html-form.js';
-export { locationParams } from './redirect.js';
-export { findParam, parseUrlEncoded, splitUrl } from './params.js';
-
 type BodyKind = ParsedExchange['requestBodyKind'];
 
 /** Header lookup over a (normally lowercased) header map; lowercases a copy when needed. */

@@ -62,12 +62,13 @@ export function detectRoutingHint(
     header('x-anchormailbox') ??
     findParam(form, 'x-anchormailbox') ??
     findParam(query, 'x-anchormailbox');
-  if (v === undefined) return null;
+  return v === undefined || v.trimStart() === '' ? null : routingHintKind(v);
+}
+
+/** The kind of an X-AnchorMailbox value, by its `Oid:` / `UPN:` prefix (any case). */
+export function routingHintKind(v: string): RoutingHintKind {
   const t = v.trimStart().slice(0, 4).toLowerCase();
-  if (t.length === 0) return null;
-  if (t === 'oid:') return 'oid';
-  if (t === 'upn:') return 'upn';
-  return 'other';
+  return t === 'oid:' ? 'oid' : t === 'upn:' ? 'upn' : 'other';
 }
 
 /** Library families whose telemetry api ids are known (entra-wire.md §5.3). */

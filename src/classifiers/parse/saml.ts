@@ -205,10 +205,10 @@ interface Element {
   readonly name: string;
 }
 
-/** The child elements of an element (texts skipped), with their names. */
-function elementsOf(e: Element): Element[] {
+/** The elements among ordered nodes (texts skipped), with their names. */
+function elementsIn(nodes: readonly Ordered[]): Element[] {
   const out: Element[] = [];
-  for (const node of childrenOf(e.node, e.tag)) {
+  for (const node of nodes) {
     const tag = tagOf(node);
     if (tag === undefined || tag === TEXT) continue;
     out.push({ node, tag, name: localName(tag) ?? '' });
@@ -218,12 +218,7 @@ function elementsOf(e: Element): Element[] {
 
 /** The first child element named `name`. */
 function child(e: Element | undefined, name: string): Element | undefined {
-  if (e === undefined) return undefined;
-  for (const node of childrenOf(e.node, e.tag)) {
-    const tag = tagOf(node);
-    if (tag !== undefined && tag !== TEXT && localName(tag) === name) return { node, tag, name };
-  }
-  return undefined;
+  return e && elementsIn(childrenOf(e.node, e.tag)).find((x) => x.name === name);
 }
 
 /** The element's text: its text parts joined, null when empty. */
@@ -283,7 +278,7 @@ function byName(elements: readonly Element[]): Element[][] {
  */
 function hasScdInResponseTo(e: Element, depth: number): boolean {
   if (depth > MAX_SAML_DEPTH) return false;
-  for (const group of byName(elementsOf(e))) {
+  for (const group of byName(elementsIn(childrenOf(e.node, e.tag)))) {
     const first = group[0] as Element;
     if (first.name === 'SubjectConfirmationData') {
       if (group.some((x) => attr(x, 'InResponseTo') !== null)) return true;
@@ -346,13 +341,7 @@ export function parseSamlXml(
   const top = doc as Ordered[];
   if (MAY_HOLD_REFUSED.test(xml) && holdsRefusedName(top)) return fail(NOT_WELL_FORMED);
   // The root: the first top-level element (texts and CDATA are not elements).
-  let root: Element | undefined;
-  for (const node of top) {
-    const tag = tagOf(node);
-    if (tag === undefined || tag === TEXT) continue;
-    root = { node, tag, name: localName(tag) ?? '' };
-    break;
-  }
+  const root = elementsIn(top)[0];
   if (root === undefined) return fail('SAML message has no root element');
   const kind: SamlMessageKind = KINDS.has(root.name) ? (root.name as SamlMessageKind) : 'other';
   return {

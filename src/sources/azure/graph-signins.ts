@@ -30,6 +30,7 @@ export const PULL_EVENT_TYPES = [
   'managedIdentity',
 ] as const;
 export type PullEventType = (typeof PULL_EVENT_TYPES)[number];
+type RowCounts = Record<PullEventType, number>;
 
 /**
  * The sign-in fields kept, as Graph beta names them: exactly what sources/signins/row.ts reads
@@ -123,28 +124,16 @@ export async function pullSignIns(o: PullOptions): Promise<PullResult> {
   const maxAttempts = o.maxAttempts ?? 6;
   const maxWait = o.maxWaitSeconds ?? 300;
   const dispatcher = new EnvHttpProxyAgent();
-  const rows = {
-    interactiveUser: 0,
-    nonInteractiveUser: 0,
-    servicePrincipal: 0,
-    managedIdentity: 0,
-  };
+  const rows = Object.fromEntries(PULL_EVENT_TYPES.map((t) => [t, 0])) as RowCounts;
   let pages = 0;
   let retried = 0;
   const partial = `${o.file}.partial`;
   const out = createWriteStream(partial, { flags: 'w' });
   const failed = new Promise<never>((_, reject) =>
-    out.once('error', (err) =>
-      reject(
-        new ToolError(
-          'ERR_IO',
-          `${o.file}: cannot write (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-          {
-            cause: err,
-          },
-        ),
-      ),
-    ),
+    out.once('error', (err: NodeJS.ErrnoException) => {
+      const why = `${o.file}: cannot write (${err.code ?? 'error'})`;
+      reject(new ToolError('ERR_IO', why, { cause: err }));
+    }),
   );
   failed.catch(() => undefined);
   const write = async (line: string): Promise<void> => {

@@ -16,6 +16,7 @@ import type {
   AppType,
   ClientCredential,
   ClientType,
+  Endpoint,
   GrantType,
   Protocol,
   Reason,
@@ -104,41 +105,45 @@ export function isGuest(row: SignInRow): boolean {
   );
 }
 
+type Flow = Pick<
+  SignInJudgement,
+  'protocol' | 'endpoint' | 'grantType' | 'clientType' | 'clientCredential' | 'appType'
+>;
+
+/** The contract fields of a flow, in SignInJudgement's order. */
+function flow(
+  protocol: Protocol,
+  endpoint: Endpoint,
+  grantType: GrantType | null,
+  clientType: ClientType,
+  clientCredential: ClientCredential,
+  appType: AppType,
+): Flow {
+  return { protocol, endpoint, grantType, clientType, clientCredential, appType };
+}
+
 type Shape = Omit<SignInJudgement, 'verdict' | 'reasons'> & { readonly variant: FlowVariant };
 
 function shapeOf(row: SignInRow): Shape {
-  const base = {
-    interaction: null,
-    managedIdentity: null,
-    variant: 'none' as FlowVariant,
-  };
+  const base = { interaction: null, managedIdentity: null, variant: 'none' as FlowVariant };
   if (
     row.eventType === 'managedIdentity' ||
     row.credential === 'managedidentity' ||
     row.msiType === 'systemassigned' ||
     row.msiType === 'userassigned'
   ) {
+    const managedIdentity = row.msiType === 'userassigned' ? 'user-assigned' : 'system-assigned';
+    const mi = 'managed-identity';
     return {
       ...base,
-      protocol: 'managed-identity',
-      endpoint: 'imds',
-      grantType: 'managed_identity',
-      clientType: 'confidential',
-      clientCredential: 'none',
-      appType: 'managed-identity',
-      managedIdentity: row.msiType === 'userassigned' ? 'user-assigned' : 'system-assigned',
+      ...flow(mi, 'imds', 'managed_identity', 'confidential', 'none', mi),
+      managedIdentity,
     };
   }
   if (row.eventType === 'servicePrincipal') {
-    return {
-      ...base,
-      protocol: 'oauth2',
-      endpoint: 'token',
-      grantType: 'client_credentials',
-      clientType: 'confidential',
-      clientCredential: CONFIDENTIAL_CREDENTIALS[row.credential ?? ''] ?? 'unknown',
-      appType: 'service',
-    };
+    const credential = CONFIDENTIAL_CREDENTIALS[row.credential ?? ''] ?? 'unknown';
+    const f = flow('oauth2', 'token', 'client_credentials', 'confidential', credential, 'service');
+    return { ...base, ...f };
   }
   const interactive =
     row.eventType === 'interactiveUser'
@@ -148,112 +153,49 @@ function shapeOf(row: SignInRow): Shape {
         : null;
   const interaction = interactive === null ? null : interactive ? 'interactive' : 'silent';
   const user = { ...base, interaction } as const;
+  // A confidential or native client's silent sign-in redeems a refresh token.
+  const code = interactive === false ? 'refresh_token' : 'authorization_code';
   if (row.clientApp !== null && LEGACY_CLIENT_APPS.has(row.clientApp)) {
-    return {
-      ...user,
-      protocol: 'unknown',
-      endpoint: 'other',
-      grantType: 'password',
-      clientType: 'unknown',
-      clientCredential: 'unknown',
-      appType: 'unknown',
-      variant: 'legacy-auth',
-    };
+    const f = flow('unknown', 'other', 'password', 'unknown', 'unknown', 'unknown');
+    return { ...user, ...f, variant: 'legacy-auth' };
   }
   if (row.protocol === 'ropc') {
-    return {
-      ...user,
-      protocol: 'oauth2',
-      endpoint: 'token',
-      grantType: 'password',
-      clientType: 'unknown',
-      clientCredential: 'unknown',
-      appType: 'unknown',
-    };
+    return { ...user, ...flow('oauth2', 'token', 'password', 'unknown', 'unknown', 'unknown') };
   }
   if (row.protocol === 'devicecode' || row.transferMethod === 'devicecode') {
-    return {
-      ...user,
-      protocol: 'oauth2',
-      endpoint: 'token',
-      grantType: 'device_code',
-      clientType: 'public',
-      clientCredential: 'none',
-      appType: 'native',
-    };
+    return { ...user, ...flow('oauth2', 'token', 'device_code', 'public', 'none', 'native') };
   }
   if (row.protocol === 'saml20') {
-    return {
-      ...user,
-      protocol: 'saml2',
-      endpoint: 'saml2',
-      grantType: null,
-      clientType: 'unknown',
-      clientCredential: 'unknown',
-      appType: 'web',
-    };
+    return { ...user, ...flow('saml2', 'saml2', null, 'unknown', 'unknown', 'web') };
   }
   if (row.protocol === 'wsfederation') {
-    return {
-      ...user,
-      protocol: 'wsfed',
-      endpoint: 'wsfed',
-      grantType: null,
-      clientType: 'unknown',
-      clientCredential: 'unknown',
-      appType: 'web',
-    };
+    return { ...user, ...flow('wsfed', 'wsfed', null, 'unknown', 'unknown', 'web') };
   }
   const credential = CONFIDENTIAL_CREDENTIALS[row.credential ?? ''];
   if (credential !== undefined) {
-    return {
-      ...user,
-      protocol: 'oauth2',
-      endpoint: 'token',
-      grantType: interactive === false ? 'refresh_token' : 'authorization_code',
-      clientType: 'confidential',
-      clientCredential: credential,
-      appType: 'web',
-    };
+    return { ...user, ...flow('oauth2', 'token', code, 'confidential', credential, 'web') };
   }
   if (row.clientApp === 'mobileappsanddesktopclients') {
-    return {
-      ...user,
-      protocol: 'oauth2',
-      endpoint: 'token',
-      grantType: interactive === false ? 'refresh_token' : 'authorization_code',
-      clientType: 'public',
-      clientCredential: 'none',
-      appType: 'native',
-    };
+    return { ...user, ...flow('oauth2', 'token', code, 'public', 'none', 'native') };
   }
   // A public client in a browser, or one the row does not describe: the logs cannot tell implicit
   // id_token-only from auth code + PKCE.
-  return {
-    ...user,
-    protocol: 'oauth2',
-    endpoint: 'token',
-    grantType: null,
-    clientType: row.credential === 'none' ? 'public' : 'unknown',
-    clientCredential: row.credential === 'none' ? 'none' : 'unknown',
-    appType: row.clientApp === 'browser' ? 'spa' : 'unknown',
-    variant: 'signin-ambiguous',
-  };
+  const type = row.credential === 'none' ? 'public' : 'unknown';
+  const cred = row.credential === 'none' ? 'none' : 'unknown';
+  const app = row.clientApp === 'browser' ? 'spa' : 'unknown';
+  const f = flow('oauth2', 'token', null, type, cred, app);
+  return { ...user, ...f, variant: 'signin-ambiguous' };
 }
 
-/** The rule facts of a sign-in row (exported for the rules-table tests). */
-export function signInRuleFacts(row: SignInRow): RuleFacts {
-  const s = shapeOf(row);
-  return {
+const SUPPORTED = hostFacts('login.microsoftonline.com', 443);
+
+/** Judge one sign-in row with the rules table. */
+export function judgeSignIn(row: SignInRow): SignInJudgement {
+  const { variant, ...s } = shapeOf(row);
+  const facts: RuleFacts = {
     ...NEUTRAL,
-    protocol: s.protocol,
-    endpoint: s.endpoint,
-    grantType: s.grantType,
-    clientType: s.clientType,
-    clientCredential: s.clientCredential,
-    appType: s.appType,
-    interaction: s.interaction,
-    variant: s.variant,
+    ...s,
+    variant,
     msal: row.library === null || /msal/i.test(row.library),
     guest:
       isGuest(row) && s.protocol !== 'managed-identity' && s.appType !== 'service'
@@ -261,24 +203,5 @@ export function signInRuleFacts(row: SignInRow): RuleFacts {
         : null,
     signInFrequency: row.signInFrequency,
   };
-}
-
-const SUPPORTED = hostFacts('login.microsoftonline.com', 443);
-
-/** Judge one sign-in row with the rules table. */
-export function judgeSignIn(row: SignInRow): SignInJudgement {
-  const s = shapeOf(row);
-  const { verdict, reasons } = judge(signInRuleFacts(row), SUPPORTED, '', []);
-  return {
-    protocol: s.protocol,
-    endpoint: s.endpoint,
-    grantType: s.grantType,
-    clientType: s.clientType,
-    clientCredential: s.clientCredential,
-    appType: s.appType,
-    interaction: s.interaction,
-    managedIdentity: s.managedIdentity,
-    verdict,
-    reasons,
-  };
+  return { ...s, ...judge(facts, SUPPORTED, '', []) };
 }

@@ -13,7 +13,13 @@
 import { EMPTY_EVIDENCE, type ExchangeRecord, type SignInCounts } from '../../core/types.js';
 import { scrubText } from '../../classifiers/secret-text.js';
 import { judgeSignIn, isGuest } from './facts.js';
-import { CorrelationIndex, JoinLog, mergeJoins, type JoinLogPart } from './join-index.js';
+import {
+  CorrelationIndex,
+  JoinLog,
+  mergeJoins,
+  type JoinedSignIn,
+  type JoinLogPart,
+} from './join-index.js';
 import type { SignInRow, SignInTally } from './row.js';
 
 /** Hours kept per record, each of BAS issuance and of failures (the latest ones). */
@@ -65,11 +71,10 @@ function detachRow(r: SignInRow): SignInRow {
   return out as unknown as SignInRow;
 }
 
-function addHour(
-  set: Set<string>,
-  hour: string,
-  keep: <T extends string | null>(s: T) => T = detach,
-): void {
+/** What a group keeps of a string: a copy (detach) or the string itself (same). */
+type Keep = <T extends string | null>(s: T) => T;
+
+function addHour(set: Set<string>, hour: string, keep: Keep = detach): void {
   if (set.has(hour)) return;
   hour = keep(hour);
   if (set.size >= MAX_HOURS) {
@@ -113,32 +118,13 @@ export interface SignInFold {
   readonly joins: CorrelationIndex;
 }
 
-function newGroup(first: SignInRow, order: number, appName: string | null): Group {
-  return {
-    first,
-    order,
-    count: 0,
-    basIssued: 0,
-    failed: 0,
-    firstSeen: null,
-    lastSeen: null,
-    basHours: new Set(),
-    failedHours: new Set(),
-    appName,
-  };
-}
-
 const same = <T>(s: T): T => s;
 
-/**
- * Folds one row into its group (made on first sight); the row's join goes to `join`. `keep` copies
- * what the group keeps (detach), or not (`same`: a chunk's part, copied or merged right away).
- */
 /**
  * A tally added as it is: a pre-aggregated row's (a fact tuple, tuples.ts), or a chunk's group
  * (merge): its counts, first/last seen and hours.
  */
-function addTally(g: Group, t: SignInTally, keep: <T extends string | null>(s: T) => T): void {
+function addTally(g: Group, t: SignInTally, keep: Keep): void {
   g.basIssued += t.basIssued;
   g.failed += t.failed;
   if (t.firstSeen !== null && (g.firstSeen === null || t.firstSeen < g.firstSeen))
@@ -149,20 +135,48 @@ function addTally(g: Group, t: SignInTally, keep: <T extends string | null>(s: T
   for (const h of t.failedHours) addHour(g.failedHours, h, keep);
 }
 
+/**
+ * The group of `key` (made on first sight from `first`), counted `count` more sign-ins, under the
+ * latest name seen. `keep` copies what the group keeps (detach), or not (`same`: a chunk's part,
+ * copied or merged right away).
+ */
+function enter(
+  groups: Map<string, Group>,
+  key: string,
+  first: SignInRow,
+  count: number,
+  appName: string | null,
+  keep: Keep,
+): Group {
+  let g = groups.get(key);
+  if (!g) {
+    g = {
+      first: keep === same ? first : detachRow(first),
+      order: groups.size,
+      count: 0,
+      basIssued: 0,
+      failed: 0,
+      firstSeen: null,
+      lastSeen: null,
+      basHours: new Set(),
+      failedHours: new Set(),
+      appName: keep(appName),
+    };
+    groups.set(key, g);
+  }
+  g.count += count;
+  if (appName !== null && appName !== g.appName) g.appName = keep(appName);
+  return g;
+}
+
+/** Folds one row into its group; the row's join goes to `joins`. */
 function addRow(
   groups: Map<string, Group>,
   row: SignInRow,
-  join: (id: string, issuer: string | null, appName: string | null) => void,
-  keep: <T extends string | null>(s: T) => T,
+  joins: { add(correlationId: string, joined: JoinedSignIn): void },
+  keep: Keep,
 ): void {
-  const k = groupKey(row);
-  let g = groups.get(k);
-  if (!g) {
-    g = newGroup(keep === same ? row : detachRow(row), groups.size, keep(row.appName));
-    groups.set(k, g);
-  }
-  g.count += row.count;
-  if (row.appName !== null && row.appName !== g.appName) g.appName = keep(row.appName);
+  const g = enter(groups, groupKey(row), row, row.count, row.appName, keep);
   if (row.tally !== undefined) {
     addTally(g, row.tally, keep);
     return;
@@ -178,15 +192,15 @@ function addRow(
     if (bas) addHour(g.basHours, hour, keep);
     if (failed) addHour(g.failedHours, hour, keep);
   }
-  if (row.correlationId !== null) join(row.correlationId, row.issuer, row.appName);
+  if (row.correlationId !== null) {
+    joins.add(row.correlationId, { issuer: row.issuer, appName: row.appName });
+  }
 }
 
 export function createSignInFold(): SignInFold {
   const groups = new Map<string, Group>();
   const joins = new CorrelationIndex();
   let rows = 0;
-  const join = (id: string, issuer: string | null, appName: string | null): void =>
-    joins.add(id, { issuer, appName });
   return {
     get rows() {
       return rows;
@@ -194,21 +208,14 @@ export function createSignInFold(): SignInFold {
     joins,
     add(row) {
       rows += row.count;
-      addRow(groups, row, join, detach);
+      addRow(groups, row, joins, detach);
     },
     merge(part) {
       rows += part.rows;
       for (const p of part.groups) {
-        let g = groups.get(p.key);
-        if (!g) {
-          g = newGroup(detachRow(p.first), groups.size, detach(p.appName));
-          groups.set(p.key, g);
-        }
-        g.count += p.count;
-        // The chunk's last name seen (null: none there) is the latest.
-        if (p.appName !== null && p.appName !== g.appName) g.appName = detach(p.appName);
-        // addHour keeps the MAX_HOURS latest distinct hours: the same set in any grouping.
-        addTally(g, p, detach);
+        // The chunk's last name seen (null: none there) is the latest; addHour keeps the
+        // MAX_HOURS latest distinct hours: the same set in any grouping.
+        addTally(enter(groups, p.key, p.first, p.count, p.appName, detach), p, detach);
       }
       mergeJoins(joins, part.joins);
     },
@@ -225,26 +232,13 @@ export function foldChunk(rowsOf: (add: (row: SignInRow) => void) => void): Sign
   const groups = new Map<string, Group>();
   const log = new JoinLog();
   let rows = 0;
-  const join = (id: string, issuer: string | null, appName: string | null): void =>
-    log.add(id, { issuer, appName });
   rowsOf((row) => {
     rows += row.count;
-    addRow(groups, row, join, same);
+    addRow(groups, row, log, same);
   });
   const parts: GroupPart[] = [];
   for (const [key, g] of groups) {
-    parts.push({
-      key,
-      first: g.first,
-      count: g.count,
-      basIssued: g.basIssued,
-      failed: g.failed,
-      firstSeen: g.firstSeen,
-      lastSeen: g.lastSeen,
-      basHours: [...g.basHours],
-      failedHours: [...g.failedHours],
-      appName: g.appName,
-    });
+    parts.push({ ...g, key, basHours: [...g.basHours], failedHours: [...g.failedHours] });
   }
   return { rows, groups: parts, joins: log.part() };
 }

@@ -68,10 +68,6 @@ export class CorrelationIndex {
   }
 
   add(correlationId: string, joined: JoinedSignIn): void {
-    if (this.size >= MAX_ROWS) {
-      this.full = true;
-      return;
-    }
     const [h, l] = joinKey(correlationId);
     this.addKey(h, l, this.factId(joined));
   }

@@ -152,6 +152,22 @@ const ROW_VALUES: readonly { name: string; reads: readonly string[]; kql: (c: Ct
   },
 ];
 
+/** A `by` column read from the source column of the same name, as a token (row.ts `token`). */
+function direct(column: string, row: RowField): Fact {
+  return {
+    column,
+    reads: [column],
+    kind: 'group',
+    kql: (c) => c.col(column),
+    feeds: { row, read: token },
+  };
+}
+
+/** An aggregate of the group, of the per-row values (ROW_VALUES) only. */
+function measure(column: string, kql: (c: Ctx) => string, feeds: Feeds): Fact {
+  return { column, reads: [], kind: 'measure', kql, feeds };
+}
+
 /** The facts: every `by` column and aggregate of the query, and what each feeds on this side. */
 export const FACTS: readonly Fact[] = [
   {
@@ -169,34 +185,10 @@ export const FACTS: readonly Fact[] = [
     kql: (c) => `tolower(${c.col('AppId')})`,
     feeds: { row: 'appId', read: (v) => str(v)?.toLowerCase() ?? null },
   },
-  {
-    column: 'AuthenticationProtocol',
-    reads: ['AuthenticationProtocol'],
-    kind: 'group',
-    kql: (c) => c.col('AuthenticationProtocol'),
-    feeds: { row: 'protocol', read: token },
-  },
-  {
-    column: 'OriginalTransferMethod',
-    reads: ['OriginalTransferMethod'],
-    kind: 'group',
-    kql: (c) => c.col('OriginalTransferMethod'),
-    feeds: { row: 'transferMethod', read: token },
-  },
-  {
-    column: 'ClientAppUsed',
-    reads: ['ClientAppUsed'],
-    kind: 'group',
-    kql: (c) => c.col('ClientAppUsed'),
-    feeds: { row: 'clientApp', read: token },
-  },
-  {
-    column: 'ClientCredentialType',
-    reads: ['ClientCredentialType'],
-    kind: 'group',
-    kql: (c) => c.col('ClientCredentialType'),
-    feeds: { row: 'credential', read: token },
-  },
+  direct('AuthenticationProtocol', 'protocol'),
+  direct('OriginalTransferMethod', 'transferMethod'),
+  direct('ClientAppUsed', 'clientApp'),
+  direct('ClientCredentialType', 'credential'),
   {
     // facts.ts isGuest, in the engine: a cross-tenant access type other than none, a guest user
     // type, or a home tenant other than the resource tenant. The tenant ids stay in the engine.
@@ -241,55 +233,19 @@ export const FACTS: readonly Fact[] = [
     kql: () => 'arg_max(iff(isnotempty(AppName), SignInTime, datetime(null)), AppName)',
     feeds: { row: 'appName', read: displayName },
   },
-  {
-    column: 'SignIns',
-    reads: [],
-    kind: 'measure',
-    kql: () => 'count()',
-    feeds: { row: 'count', read: count },
-  },
-  {
-    column: 'BasIssued',
-    reads: [],
-    kind: 'measure',
-    kql: () => 'countif(IsBas)',
-    feeds: { tally: 'basIssued', read: count },
-  },
-  {
-    column: 'Failed',
-    reads: [],
-    kind: 'measure',
-    kql: () => 'countif(IsFailed)',
-    feeds: { tally: 'failed', read: count },
-  },
-  {
-    column: 'FirstSeen',
-    reads: [],
-    kind: 'measure',
-    kql: () => 'min(SignInTime)',
-    feeds: { tally: 'firstSeen', read: time },
-  },
-  {
-    column: 'LastSeen',
-    reads: [],
-    kind: 'measure',
-    kql: () => 'max(SignInTime)',
-    feeds: { tally: 'lastSeen', read: time },
-  },
-  {
-    column: 'BasHours',
-    reads: [],
-    kind: 'measure',
-    kql: (c) => `make_set_if(bin(SignInTime, 1h), IsBas, ${hourCap(c)})`,
-    feeds: { tally: 'basHours', read: hours },
-  },
-  {
-    column: 'FailedHours',
-    reads: [],
-    kind: 'measure',
-    kql: (c) => `make_set_if(bin(SignInTime, 1h), IsFailed, ${hourCap(c)})`,
-    feeds: { tally: 'failedHours', read: hours },
-  },
+  measure('SignIns', () => 'count()', { row: 'count', read: count }),
+  measure('BasIssued', () => 'countif(IsBas)', { tally: 'basIssued', read: count }),
+  measure('Failed', () => 'countif(IsFailed)', { tally: 'failed', read: count }),
+  measure('FirstSeen', () => 'min(SignInTime)', { tally: 'firstSeen', read: time }),
+  measure('LastSeen', () => 'max(SignInTime)', { tally: 'lastSeen', read: time }),
+  measure('BasHours', (c) => `make_set_if(bin(SignInTime, 1h), IsBas, ${hourCap(c)})`, {
+    tally: 'basHours',
+    read: hours,
+  }),
+  measure('FailedHours', (c) => `make_set_if(bin(SignInTime, 1h), IsFailed, ${hourCap(c)})`, {
+    tally: 'failedHours',
+    read: hours,
+  }),
 ];
 
 /** Every hour of the window fits (the fold keeps the latest 200). */
@@ -329,27 +285,18 @@ export function factTupleColumns(names: Iterable<string>): 'yes' | 'no' | string
  * reads a cell by its tuple column name. Null when the tuple names no app.
  */
 export function rowFromTuple(get: (column: string) => Cell): SignInRow | null {
+  // The fields no fact feeds (FACTS sets the others): a tuple does not carry them, and `guest`
+  // stands for the tenant fields.
   const row: Record<string, unknown> = {
     time: null,
-    appId: null,
-    appName: null,
     correlationId: null,
-    eventType: 'unknown',
-    protocol: null,
-    transferMethod: null,
-    clientApp: null,
-    credential: null,
     incomingToken: null,
     crossTenant: null,
     userType: null,
     homeTenant: null,
-    resourceTenant: null,
     issuer: null,
     errorCode: null,
     msiType: null,
-    signInFrequency: false,
-    library: null,
-    count: 0,
   };
   const tally: Record<string, unknown> = {};
   for (const f of FACTS) {
