@@ -5,7 +5,7 @@ import { plural } from '../core/plural.js';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
 import type { ApplicationRecord, ReportSummary, SessionFinding, Verdict } from '../core/types.js';
 import { describeTlsError } from '../core/tls-rejections.js';
-import { atLeastAsBad } from '../core/verdict.js';
+import { failsAt } from '../report/app-label.js';
 import { isEmptySession } from '../report/session-findings.js';
 import { isLoopback, sessionPathFor, type CommonOptions } from './options.js';
 
@@ -30,15 +30,6 @@ export function warnIfExposed(o: CommonOptions, log: Logger): void {
   }
 }
 
-/** The applications whose verdict is `failOn` or worse. */
-export function failing(
-  apps: readonly ApplicationRecord[],
-  failOn: Verdict | null,
-): ApplicationRecord[] {
-  if (failOn === null) return [];
-  return apps.filter((a) => a.verdict !== 'not-applicable' && atLeastAsBad(a.verdict, failOn));
-}
-
 export function summaryLine(s: ReportSummary, files: readonly string[]): string {
   const counts = (['covered', 'conditional', 'unknown', 'not-covered', 'not-applicable'] as const)
     .map((v) => `${s.byVerdict[v]} ${v}`)
@@ -52,7 +43,7 @@ export function failOnStatus(
   failOn: Verdict | null,
   otherwise: number,
 ): number {
-  const bad = failing(apps, failOn);
+  const bad = failOn === null ? [] : apps.filter((a) => failsAt(a, failOn));
   if (bad.length === 0) return otherwise;
   const names = bad
     .slice(0, 5)
