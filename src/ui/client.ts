@@ -8,7 +8,8 @@
  * table shows at most `limit` rows (200 more per "show more"), and at most MAX_STORE records stay
  * in the page, so a 10,000-exchange session stays responsive.
  */
-import type { CompactApplication, CompactRecord, CompactSnapshot } from './compact.js';
+import type { CompactApplication, CompactSnapshot } from '../core/compact-aggregates.js';
+import type { CompactRecord } from './compact.js';
 
 export function dashboardClient(): void {
   const MAX_STORE = 5000;
@@ -207,16 +208,33 @@ export function dashboardClient(): void {
     if (found.length === 0) return box.replaceChildren();
     box.dataset.severity = found.some((f) => f.severity === 'error') ? 'error' : 'warning';
     const ul = el('ul', 'findings');
-    for (const f of found) {
-      const li = el('li');
-      li.dataset.severity = f.severity;
-      const head = el('div');
-      head.append(el('span', 'sev', f.severity), el('code', '', f.code));
-      li.append(head, el('div', '', f.message));
-      if (f.remediation !== '') li.append(el('div', 'fix', `Fix: ${f.remediation}`));
-      ul.append(li);
-    }
+    for (const f of found) ul.append(findingItem(f, false));
     box.replaceChildren(el('h2', '', 'Session findings'), ul);
+  }
+
+  /**
+   * A finding as a list item: severity, code (and docs link), message, fix. `clamp`: two lines
+   * each at most (an application's card), the full text on hover.
+   */
+  function findingItem(
+    f: { severity: string; code: string; message: string; remediation: string; docUrl?: string },
+    clamp: boolean,
+  ): HTMLElement {
+    const li = el('li');
+    li.dataset.severity = f.severity;
+    const head = el('div');
+    head.append(el('span', 'sev', f.severity), el('code', '', f.code));
+    if (f.docUrl) head.append(document.createTextNode(' '), safeLink(f.docUrl, 'docs'));
+    const msg = el('div', clamp ? 'clamp' : '', f.message);
+    li.append(head, msg);
+    const fix =
+      f.remediation === '' ? null : el('div', clamp ? 'clamp fix' : 'fix', `Fix: ${f.remediation}`);
+    if (fix) li.append(fix);
+    if (clamp) {
+      msg.title = f.message;
+      if (fix) fix.title = f.remediation;
+    }
+    return li;
   }
 
   function rank(list: readonly string[], v: string): number {
@@ -254,22 +272,7 @@ export function dashboardClient(): void {
       .slice(0, 3);
     if (findings.length > 0) {
       const ul = el('ul', 'findings');
-      for (const f of findings) {
-        const li = el('li');
-        li.dataset.severity = f.severity;
-        const head = el('div');
-        head.append(el('span', 'sev', f.severity), el('code', '', f.code));
-        if (f.docUrl !== '') head.append(document.createTextNode(' '), safeLink(f.docUrl, 'docs'));
-        const msg = el('div', 'clamp', f.message);
-        msg.title = f.message;
-        li.append(head, msg);
-        if (f.remediation !== '') {
-          const fix = el('div', 'clamp fix', `Fix: ${f.remediation}`);
-          fix.title = f.remediation;
-          li.append(fix);
-        }
-        ul.append(li);
-      }
+      for (const f of findings) ul.append(findingItem(f, true));
       card.append(ul);
       if (a.findings.length > 3)
         card.append(el('p', 'meta', `+${a.findings.length - 3} more findings`));
