@@ -22,14 +22,6 @@ export function cliLogger(
   return createLogger({ level, format: o.logFormat, tty, color: !process.env.NO_COLOR });
 }
 
-export function warnIfExposed(o: CommonOptions, log: Logger): void {
-  if (!isLoopback(o.host)) {
-    log.warn(
-      `listening on ${o.host}, not loopback: anyone who can reach this address can use the proxy and read the sign-in traffic it decrypts`,
-    );
-  }
-}
-
 export function summaryLine(s: ReportSummary, files: readonly string[]): string {
   const counts = (['covered', 'conditional', 'unknown', 'not-covered', 'not-applicable'] as const)
     .map((v) => `${s.byVerdict[v]} ${v}`)
@@ -132,7 +124,10 @@ export async function startCliProxy(
   opts: { port: number; announce: NodeJS.WritableStream; clientName?: string },
 ): Promise<RunningProxy> {
   const log = cliLogger(o);
-  warnIfExposed(o, log);
+  if (!isLoopback(o.host))
+    log.warn(
+      `listening on ${o.host}, not loopback: anyone who can reach this address can use the proxy and read the sign-in traffic it decrypts`,
+    );
   const proxy = await startProxy({
     host: o.host,
     port: opts.port,

@@ -65,10 +65,6 @@ function paint(on: boolean, code: string | undefined, s: string): string {
   return on && code ? `\u001b[${code}m${s}\u001b[0m` : s;
 }
 
-function pad(s: string, n: number): string {
-  return s.length >= n ? s : s + ' '.repeat(n - s.length);
-}
-
 function timeOf(t: unknown, short: boolean): string {
   const d = new Date(typeof t === 'number' || typeof t === 'string' ? t : Date.now());
   if (Number.isNaN(d.getTime())) return '';
@@ -110,8 +106,8 @@ function exchangeLine(o: Record<string, unknown>, f: HumanFormat, time: string):
   const grant = str(o.grant, str(o.endpoint));
   const error = typeof o.error === 'string' ? ` error=${valueText(o.error)}` : '';
   return (
-    `${time} ${paint(f.color, VERDICT_COLOR[verdict], pad(verdict, 14))} ` +
-    `${pad(str(o.app), 36)} ${pad(grant, 18)} ${str(o.host)} ` +
+    `${time} ${paint(f.color, VERDICT_COLOR[verdict], verdict.padEnd(14))} ` +
+    `${str(o.app).padEnd(36)} ${grant.padEnd(18)} ${str(o.host)} ` +
     `${str(o.method)} ${str(o.path)} ${status}${error}${extras(o, EXCHANGE_KEYS)}`
   );
 }
@@ -131,7 +127,7 @@ export function humanLine(json: string, f: HumanFormat): string {
   const time = timeOf(o.time, f.shortTime);
   const level = typeof o.level === 'number' ? o.level : 30;
   if (isExchange(o) && level === 30) return `${exchangeLine(o, f, time)}\n`;
-  const label = paint(f.color, LEVEL_COLOR[level], pad(LEVELS[level] ?? String(level), 5));
+  const label = paint(f.color, LEVEL_COLOR[level], (LEVELS[level] ?? String(level)).padEnd(5));
   const msg = typeof o.msg === 'string' ? clean(o.msg) : '';
   return `${time} ${label} ${msg}${extras(o, new Set())}\n`;
 }
