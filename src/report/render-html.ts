@@ -12,6 +12,7 @@ import {
   type ApplicationRecord,
   type ExchangeRecord,
   type Finding,
+  type SessionFinding,
   type Verdict,
 } from '../core/types.js';
 import { plural } from '../core/plural.js';
@@ -20,7 +21,6 @@ import { appLabel, appName, flowList, namesByClient, sortApps } from './app-labe
 import { HTML_CSP, HTML_SCRIPT, HTML_STYLE } from './html-assets.js';
 import { WORST_FIRST, chartSection, zeroCounts } from './html-chart.js';
 import { esc } from './html-escape.js';
-import { sessionFindingsSection } from './html-session-findings.js';
 import { INTERNED_STRINGS, Interner, jsonForScript, rowText } from './html-rows.js';
 import { WIRE_LIMITS } from './wire-limits.js';
 
@@ -228,18 +228,26 @@ ${findings ? `<ul class="findings">\n${findings}\n</ul>` : '<p>No findings.</p>'
 </section>`;
 }
 
-function findingHtml(f: Finding): string {
-  const ids = f.exchangeIds.slice(0, HTML_LIMITS.findingExchangeIds).map(esc).join(', ');
-  const moreIds =
-    f.exchangeIds.length > HTML_LIMITS.findingExchangeIds
-      ? ` and ${f.exchangeIds.length - HTML_LIMITS.findingExchangeIds} more`
+/** An application's finding (with its docs link and exchanges), or one of the session's. */
+function findingHtml(f: Finding | SessionFinding): string {
+  const doc =
+    'exchangeIds' in f && /^https?:\/\/[^\s"'<>]+$/i.test(f.docUrl)
+      ? ` <a href="${esc(f.docUrl)}" rel="noopener noreferrer">Documentation</a>`
       : '';
-  const doc = /^https?:\/\/[^\s"'<>]+$/i.test(f.docUrl)
-    ? ` <a href="${esc(f.docUrl)}" rel="noopener noreferrer">Documentation</a>`
-    : '';
+  const { findingExchangeIds: max } = HTML_LIMITS;
+  const ids =
+    'exchangeIds' in f
+      ? `\n<p class="ids">Exchanges: ${f.exchangeIds.slice(0, max).map(esc).join(', ')}${f.exchangeIds.length > max ? ` and ${f.exchangeIds.length - max} more` : ''}</p>`
+      : '';
   return `<li class="finding sev-${esc(f.severity)}"><span class="sev">${esc(f.severity)}</span> <code>${esc(f.code)}</code> ${esc(f.message)}
-<p class="remediation"><strong>Remediation:</strong> ${esc(f.remediation)}${doc}</p>
-<p class="ids">Exchanges: ${ids}${moreIds}</p></li>`;
+<p class="remediation"><strong>Remediation:</strong> ${esc(f.remediation)}${doc}</p>${ids}</li>`;
+}
+
+/** What no application owns (no sign-in traffic, refused TLS handshakes), under the summary. */
+function sessionFindingsSection(found: readonly SessionFinding[]): string {
+  if (found.length === 0) return '';
+  const items = found.map(findingHtml).join('\n');
+  return `<section id="session-findings"><h2>Session findings</h2>\n<ul class="findings">\n${items}\n</ul></section>\n`;
 }
 
 /** The exchange table's columns: header and <col> class (widths in HTML_STYLE). */
