@@ -158,14 +158,17 @@ function appFindings(a: ApplicationRecord): string {
  */
 const COUNTED = /\(\d+ (?:exchanges?|calls?)\)/;
 
-function finding(f: Finding): string {
-  const n = f.exchangeIds.length;
+/** An application's finding (its exchange count, docs), or one of the session's. */
+function finding(f: Finding | SessionFinding): string {
   // The session writes the count into the message; add it only to messages that lack one.
-  const count = COUNTED.test(f.message) ? '' : ` (${plural(n, 'exchange')})`;
+  const count =
+    'exchangeIds' in f && !COUNTED.test(f.message)
+      ? ` (${plural(f.exchangeIds.length, 'exchange')})`
+      : '';
   let out = `- **${f.severity}** \`${f.code}\`: ${text(clip(f.message, MD_LIMITS.findingChars))}${count}\n`;
   if (f.remediation)
     out += `  - Remediation: ${text(clip(f.remediation, MD_LIMITS.findingChars))}\n`;
-  if (isWebUrl(f.docUrl)) out += `  - Docs: <${f.docUrl}>\n`;
+  if (f.docUrl && isWebUrl(f.docUrl)) out += `  - Docs: <${f.docUrl}>\n`;
   return out;
 }
 
@@ -173,11 +176,7 @@ function finding(f: Finding): string {
 function sessionFindings(found: readonly SessionFinding[]): string {
   if (found.length === 0) return '';
   let out = '\n## Session findings\n\n';
-  for (const f of found.slice(0, MD_LIMITS.findingsPerApplication)) {
-    out += `- **${f.severity}** \`${f.code}\`: ${text(clip(f.message, MD_LIMITS.findingChars))}\n`;
-    if (f.remediation)
-      out += `  - Remediation: ${text(clip(f.remediation, MD_LIMITS.findingChars))}\n`;
-  }
+  for (const f of found.slice(0, MD_LIMITS.findingsPerApplication)) out += finding(f);
   return out;
 }
 
