@@ -100,12 +100,15 @@ function refusedText(found: readonly SessionFinding[]): string {
   return `${parts.join('; ')}${found.length > 3 ? '; ...' : ''}: the client does not trust the proxy's CA`;
 }
 
-/** Resolves on the first SIGINT/SIGTERM; a second one exits at once. */
-export function untilSignal(onSecond: () => void): Promise<NodeJS.Signals> {
+/** Resolves on the first SIGINT/SIGTERM; a second one exits at once (status 1), saying so. */
+export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     let seen = false;
     const handler = (sig: NodeJS.Signals): void => {
-      if (seen) return onSecond();
+      if (seen) {
+        process.stderr.write('entra-bas-proxy: second signal, exiting without waiting\n');
+        process.exit(1);
+      }
       seen = true;
       resolve(sig);
     };

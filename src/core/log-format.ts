@@ -13,21 +13,14 @@ export interface HumanFormat {
   readonly shortTime: boolean;
 }
 
-const LEVELS: Readonly<Record<number, string>> = {
-  10: 'TRACE',
-  20: 'DEBUG',
-  30: 'INFO',
-  40: 'WARN',
-  50: 'ERROR',
-  60: 'FATAL',
-};
-
-const LEVEL_COLOR: Readonly<Record<number, string>> = {
-  10: '2',
-  20: '2',
-  40: '33',
-  50: '31',
-  60: '31;1',
+/** pino's levels: label and ANSI colour. */
+const LEVELS: Readonly<Record<number, readonly [string, string?]>> = {
+  10: ['TRACE', '2'],
+  20: ['DEBUG', '2'],
+  30: ['INFO'],
+  40: ['WARN', '33'],
+  50: ['ERROR', '31'],
+  60: ['FATAL', '31;1'],
 };
 
 const VERDICT_COLOR: Readonly<Record<string, string>> = {
@@ -127,7 +120,8 @@ export function humanLine(json: string, f: HumanFormat): string {
   const time = timeOf(o.time, f.shortTime);
   const level = typeof o.level === 'number' ? o.level : 30;
   if (isExchange(o) && level === 30) return `${exchangeLine(o, f, time)}\n`;
-  const label = paint(f.color, LEVEL_COLOR[level], (LEVELS[level] ?? String(level)).padEnd(5));
+  const [name = String(level), color] = LEVELS[level] ?? [];
+  const label = paint(f.color, color, name.padEnd(5));
   const msg = typeof o.msg === 'string' ? clean(o.msg) : '';
   return `${time} ${label} ${msg}${extras(o, new Set())}\n`;
 }
