@@ -168,16 +168,18 @@ export function dashboardClient(): void {
     label: (v: string) => string,
   ): void {
     const select = byId<HTMLSelectElement>(id);
-    const all = el('option', '', 'all') as HTMLOptionElement;
-    all.value = '';
-    const options: HTMLElement[] = [all];
-    for (const v of [...values].sort()) {
-      const o = el('option', '', label(v)) as HTMLOptionElement;
-      o.value = v;
-      options.push(o);
-    }
-    select.replaceChildren(...options);
+    select.replaceChildren(...optionList([...values].sort(), label));
     select.value = current;
+  }
+
+  /** `all` (value '') and an option per value. */
+  function optionList(values: readonly string[], label: (v: string) => string): HTMLElement[] {
+    const pairs = [['', 'all'] as const, ...values.map((v) => [v, label(v)] as const)];
+    return pairs.map(([value, text]) => {
+      const o = el('option', '', text) as HTMLOptionElement;
+      o.value = value;
+      return o;
+    });
   }
 
   function renderSummary(): void {
@@ -550,17 +552,7 @@ export function dashboardClient(): void {
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') closeDetail();
     });
-    const verdict = byId<HTMLSelectElement>('f-verdict');
-    const all = el('option', '', 'all') as HTMLOptionElement;
-    all.value = '';
-    verdict.replaceChildren(
-      all,
-      ...VERDICTS.map((v) => {
-        const o = el('option', '', v) as HTMLOptionElement;
-        o.value = v;
-        return o;
-      }),
-    );
+    byId('f-verdict').replaceChildren(...optionList(VERDICTS, (v) => v));
   }
 
   wire();
