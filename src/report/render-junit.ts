@@ -55,9 +55,6 @@ export async function* renderJunit(input: ReportInput): AsyncIterable<string> {
   yield '  </testsuite>\n</testsuites>\n';
 }
 
-/** The test case's name: the display name with the client id, or the client id alone. */
-const caseName = appLabel;
-
 const NO_FINDING: Readonly<Record<Verdict, string>> = {
   'not-covered': 'not covered by the backup authentication system',
   unknown: 'BAS coverage could not be judged',
@@ -67,7 +64,7 @@ const NO_FINDING: Readonly<Record<Verdict, string>> = {
 };
 
 function testcase(a: ApplicationRecord, failOn: Verdict): string {
-  const open = `    <testcase classname="entra-bas-proxy.${attr(a.appType)}" name="${attr(caseName(a))}">\n`;
+  const open = `    <testcase classname="entra-bas-proxy.${attr(a.appType)}" name="${attr(appLabel(a))}">\n`;
   const details = findingsText(a);
   let body = '';
   if (failsAt(a, failOn)) {
@@ -100,7 +97,7 @@ function sessionTestcase(f: SessionFinding): string {
 function findingsText(a: ApplicationRecord): string {
   const flows = flowList(a);
   const lines = [
-    `application: ${caseName(a)} (${a.appType}, ${a.clientType}${a.library ? `, ${a.library}` : ''})`,
+    `application: ${appLabel(a)} (${a.appType}, ${a.clientType}${a.library ? `, ${a.library}` : ''})`,
     `hosts: ${a.hosts.join(', ')}`,
     `flows: ${flows || 'none'}`,
     `exchanges: ${a.exchangeIds.length}`,
