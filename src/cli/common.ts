@@ -5,7 +5,7 @@ import { plural } from '../core/plural.js';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
 import type { ApplicationRecord, ReportSummary, SessionFinding, Verdict } from '../core/types.js';
 import { describeTlsError } from '../core/tls-rejections.js';
-import { atLeastAsBad } from '../core/verdict.js';
+import { failsAt } from '../report/app-label.js';
 import { isEmptySession } from '../report/session-findings.js';
 import { isLoopback, sessionPathFor, type CommonOptions } from './options.js';
 
@@ -22,23 +22,6 @@ export function cliLogger(
   return createLogger({ level, format: o.logFormat, tty, color: !process.env.NO_COLOR });
 }
 
-export function warnIfExposed(o: CommonOptions, log: Logger): void {
-  if (!isLoopback(o.host)) {
-    log.warn(
-      `listening on ${o.host}, not loopback: anyone who can reach this address can use the proxy and read the sign-in traffic it decrypts`,
-    );
-  }
-}
-
-/** The applications whose verdict is `failOn` or worse. */
-export function failing(
-  apps: readonly ApplicationRecord[],
-  failOn: Verdict | null,
-): ApplicationRecord[] {
-  if (failOn === null) return [];
-  return apps.filter((a) => a.verdict !== 'not-applicable' && atLeastAsBad(a.verdict, failOn));
-}
-
 export function summaryLine(s: ReportSummary, files: readonly string[]): string {
   const counts = (['covered', 'conditional', 'unknown', 'not-covered', 'not-applicable'] as const)
     .map((v) => `${s.byVerdict[v]} ${v}`)
@@ -52,7 +35,7 @@ export function failOnStatus(
   failOn: Verdict | null,
   otherwise: number,
 ): number {
-  const bad = failing(apps, failOn);
+  const bad = failOn === null ? [] : apps.filter((a) => failsAt(a, failOn));
   if (bad.length === 0) return otherwise;
   const names = bad
     .slice(0, 5)
@@ -117,12 +100,15 @@ function refusedText(found: readonly SessionFinding[]): string {
   return `${parts.join('; ')}${found.length > 3 ? '; ...' : ''}: the client does not trust the proxy's CA`;
 }
 
-/** Resolves on the first SIGINT/SIGTERM; a second one exits at once. */
-export function untilSignal(onSecond: () => void): Promise<NodeJS.Signals> {
+/** Resolves on the first SIGINT/SIGTERM; a second one exits at once (status 1), saying so. */
+export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     let seen = false;
     const handler = (sig: NodeJS.Signals): void => {
-      if (seen) return onSecond();
+      if (seen) {
+        process.stderr.write('entra-bas-proxy: second signal, exiting without waiting\n');
+        process.exit(1);
+      }
       seen = true;
       resolve(sig);
     };
@@ -141,7 +127,10 @@ export async function startCliProxy(
   opts: { port: number; announce: NodeJS.WritableStream; clientName?: string },
 ): Promise<RunningProxy> {
   const log = cliLogger(o);
-  warnIfExposed(o, log);
+  if (!isLoopback(o.host))
+    log.warn(
+      `listening on ${o.host}, not loopback: anyone who can reach this address can use the proxy and read the sign-in traffic it decrypts`,
+    );
   const proxy = await startProxy({
     host: o.host,
     port: opts.port,

@@ -14,7 +14,7 @@ const NAME_WIDTH = 23;
 const USAGE_WIDTH = 45;
 
 function pad(s: string, n: number): string {
-  return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length);
+  return s.length >= n ? `${s} ` : s.padEnd(n);
 }
 
 /** `-o, --out FILE`, `--no-ui`; `arg` names the value as one command sees it. */

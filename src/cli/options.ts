@@ -10,7 +10,7 @@ import { extensionNames, formatOfFile, orList } from '../report/formats.js';
 import { SOURCE_KIND_IDS, isSourceKindId, type SourceKindId } from '../sources/registry.js';
 import { KQL_MAX_DAYS, SIGNIN_TABLES, type SignInTable } from '../sources/signins/kql.js';
 import { LOG_LEVELS, type LogFormat } from '../core/logger.js';
-import type { Verdict } from '../core/types.js';
+import { VERDICTS, type Verdict } from '../core/types.js';
 import { isVerdict } from '../core/verdict.js';
 import { OPTIONS, optionsOf, type CommandName, type OptionName } from './option-table.js';
 
@@ -77,6 +77,14 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
     return Array.isArray(v) ? v : [];
   };
   const bool = (n: OptionName): boolean => values[n] === true;
+  /** The option's value, null when not given; ERR_USAGE `--NAME wants WANTS; got 'VALUE'` unless `ok`. */
+  const checked = (n: OptionName, ok: (v: string) => boolean, wants: string, shown = Infinity) => {
+    const v = str(n);
+    if (v === undefined) return null;
+    if (!ok(v))
+      throw new ToolError('ERR_USAGE', `--${n} wants ${wants}; got '${v.slice(0, shown)}'`);
+    return v;
+  };
   const mapRemote: Record<string, string> = {};
   for (const m of list('map-remote')) {
     const eq = m.indexOf('=');
@@ -122,13 +130,7 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
       );
     }
   }
-  const failOn = str('fail-on') ?? null;
-  if (failOn !== null && !isVerdict(failOn)) {
-    throw new ToolError(
-      'ERR_USAGE',
-      `--fail-on wants one of not-applicable, covered, conditional, unknown, not-covered; got '${failOn}'`,
-    );
-  }
+  const failOn = checked('fail-on', isVerdict, `one of ${VERDICTS.join(', ')}`) as Verdict | null;
   const out = list('out').length > 0 ? list('out') : [DEFAULT_OUT];
   for (const o of out) {
     // `signins pull` also writes the sign-ins themselves (JSON lines)
@@ -141,27 +143,15 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
       );
     }
   }
-  const logLevel = str('log-level') ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ToolError(
-      'ERR_USAGE',
-      `--log-level wants one of ${LOG_LEVELS.join(', ')}; got '${logLevel}'`,
-    );
-  }
-  const format = str('format') ?? null;
-  if (format !== null && !isSourceKindId(format)) {
-    throw new ToolError('ERR_USAGE', `--format wants ${orList(SOURCE_KIND_IDS)}; got '${format}'`);
-  }
-  const daysText = str('days');
-  if (
-    daysText !== undefined &&
-    (!/^\d{1,5}$/.test(daysText) || Number(daysText) < 1 || Number(daysText) > KQL_MAX_DAYS)
-  ) {
-    throw new ToolError(
-      'ERR_USAGE',
-      `--days wants a whole number of days from 1 to ${KQL_MAX_DAYS}; got '${daysText}'`,
-    );
-  }
+  const levels: readonly string[] = LOG_LEVELS;
+  const logLevel =
+    checked('log-level', (v) => levels.includes(v), `one of ${levels.join(', ')}`) ?? 'info';
+  const format = checked('format', isSourceKindId, orList(SOURCE_KIND_IDS)) as SourceKindId | null;
+  const days = checked(
+    'days',
+    (v) => /^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= KQL_MAX_DAYS,
+    `a whole number of days from 1 to ${KQL_MAX_DAYS}`,
+  );
   const tablesText = str('tables');
   const tables =
     tablesText === undefined
@@ -181,24 +171,20 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
           });
   if (tables !== null && tables.length === 0)
     throw new ToolError('ERR_USAGE', `--tables wants one or more of ${SIGNIN_TABLES.join(', ')}`);
-  const workspace = str('workspace') ?? null;
-  if (workspace !== null && !/^[\w.-]{1,200}$/.test(workspace)) {
-    throw new ToolError(
-      'ERR_USAGE',
-      `--workspace wants the workspace ID (a GUID, "Workspace ID" on its Overview page); got '${workspace.slice(0, 80)}'`,
-    );
-  }
-  const tenant = str('tenant') ?? null;
-  if (tenant !== null && !/^[0-9a-zA-Z.-]{1,200}$/.test(tenant)) {
-    throw new ToolError(
-      'ERR_USAGE',
-      `--tenant wants a tenant ID or domain (contoso.onmicrosoft.com); got '${tenant.slice(0, 80)}'`,
-    );
-  }
-  const logFormat = str('log-format') ?? 'human';
-  if (logFormat !== 'human' && logFormat !== 'json') {
-    throw new ToolError('ERR_USAGE', `--log-format wants human or json; got '${logFormat}'`);
-  }
+  const workspace = checked(
+    'workspace',
+    (v) => /^[\w.-]{1,200}$/.test(v),
+    'the workspace ID (a GUID, "Workspace ID" on its Overview page)',
+    80,
+  );
+  const tenant = checked(
+    'tenant',
+    (v) => /^[0-9a-zA-Z.-]{1,200}$/.test(v),
+    'a tenant ID or domain (contoso.onmicrosoft.com)',
+    80,
+  );
+  const logFormat = (checked('log-format', (v) => v === 'human' || v === 'json', 'human or json') ??
+    'human') as LogFormat;
   return {
     options: {
       host: str('host') ?? '127.0.0.1',
@@ -214,14 +200,14 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
       intercept: list('intercept')
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
-      failOn: failOn as Verdict | null,
+      failOn,
       allowEmpty: bool('allow-empty'),
       uiPort: str('ui-port') === undefined ? null : parsePort('--ui-port', str('ui-port'), 0),
       noUi: bool('no-ui'),
       logLevel,
       logFormat,
       format,
-      days: daysText === undefined ? null : Number(daysText),
+      days: days === null ? null : Number(days),
       tables: tables === null ? null : [...new Set(tables)],
       adx: bool('adx'),
       workspace,

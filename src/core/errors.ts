@@ -25,22 +25,19 @@ export class ToolError extends Error {
   }
 }
 
+/** The codes of bad usage or input (exit status 2). */
+const USAGE_OR_INPUT: ReadonlySet<ErrCode> = new Set<ErrCode>([
+  'ERR_USAGE',
+  'ERR_INPUT',
+  'ERR_HAR_INVALID',
+  'ERR_SIGNINS_INVALID',
+  'ERR_SESSION_INVALID',
+  'ERR_REPORT_INVALID',
+]);
+
 /** Exit status for an error per CONTRACT.md: 2 for bad usage or input, else 1. */
 export function exitCodeFor(err: unknown): 1 | 2 {
-  if (err instanceof ToolError) {
-    switch (err.code) {
-      case 'ERR_USAGE':
-      case 'ERR_INPUT':
-      case 'ERR_HAR_INVALID':
-      case 'ERR_SIGNINS_INVALID':
-      case 'ERR_SESSION_INVALID':
-      case 'ERR_REPORT_INVALID':
-        return 2;
-      default:
-        return 1;
-    }
-  }
-  return 1;
+  return err instanceof ToolError && USAGE_OR_INPUT.has(err.code) ? 2 : 1;
 }
 
 /** A one-line message for stderr, never a stack trace. */

@@ -13,21 +13,14 @@ export interface HumanFormat {
   readonly shortTime: boolean;
 }
 
-const LEVELS: Readonly<Record<number, string>> = {
-  10: 'TRACE',
-  20: 'DEBUG',
-  30: 'INFO',
-  40: 'WARN',
-  50: 'ERROR',
-  60: 'FATAL',
-};
-
-const LEVEL_COLOR: Readonly<Record<number, string>> = {
-  10: '2',
-  20: '2',
-  40: '33',
-  50: '31',
-  60: '31;1',
+/** pino's levels: label and ANSI colour. */
+const LEVELS: Readonly<Record<number, readonly [string, string?]>> = {
+  10: ['TRACE', '2'],
+  20: ['DEBUG', '2'],
+  30: ['INFO'],
+  40: ['WARN', '33'],
+  50: ['ERROR', '31'],
+  60: ['FATAL', '31;1'],
 };
 
 const VERDICT_COLOR: Readonly<Record<string, string>> = {
@@ -63,10 +56,6 @@ function clean(s: string): string {
 
 function paint(on: boolean, code: string | undefined, s: string): string {
   return on && code ? `\u001b[${code}m${s}\u001b[0m` : s;
-}
-
-function pad(s: string, n: number): string {
-  return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
 function timeOf(t: unknown, short: boolean): string {
@@ -110,8 +99,8 @@ function exchangeLine(o: Record<string, unknown>, f: HumanFormat, time: string):
   const grant = str(o.grant, str(o.endpoint));
   const error = typeof o.error === 'string' ? ` error=${valueText(o.error)}` : '';
   return (
-    `${time} ${paint(f.color, VERDICT_COLOR[verdict], pad(verdict, 14))} ` +
-    `${pad(str(o.app), 36)} ${pad(grant, 18)} ${str(o.host)} ` +
+    `${time} ${paint(f.color, VERDICT_COLOR[verdict], verdict.padEnd(14))} ` +
+    `${str(o.app).padEnd(36)} ${grant.padEnd(18)} ${str(o.host)} ` +
     `${str(o.method)} ${str(o.path)} ${status}${error}${extras(o, EXCHANGE_KEYS)}`
   );
 }
@@ -131,7 +120,8 @@ export function humanLine(json: string, f: HumanFormat): string {
   const time = timeOf(o.time, f.shortTime);
   const level = typeof o.level === 'number' ? o.level : 30;
   if (isExchange(o) && level === 30) return `${exchangeLine(o, f, time)}\n`;
-  const label = paint(f.color, LEVEL_COLOR[level], pad(LEVELS[level] ?? String(level), 5));
+  const [name = String(level), color] = LEVELS[level] ?? [];
+  const label = paint(f.color, color, name.padEnd(5));
   const msg = typeof o.msg === 'string' ? clean(o.msg) : '';
   return `${time} ${label} ${msg}${extras(o, new Set())}\n`;
 }

@@ -23,20 +23,15 @@ export function createLiveSession(
   sources: () => readonly ReportSource[],
   extras: LiveExtras = NO_EXTRAS,
 ): LiveSession {
-  // The session-level findings, as the report head will have them.
-  const withFindings = (summary: ReportSummary): ReportSummary => ({
-    ...summary,
-    findings: sessionFindings(summary, extras.rejections()),
-  });
+  // The aggregates with the session-level findings, as the report head will have them.
+  const view = async <A>(aggregates: Promise<{ summary: ReportSummary; applications: A }>) => {
+    const { summary, applications } = await aggregates;
+    const findings = sessionFindings(summary, extras.rejections());
+    return { startedAt: recorder.startedAt, summary: { ...summary, findings }, applications };
+  };
   return {
-    snapshot: async () => {
-      const { summary, applications } = await recorder.aggregates();
-      return { startedAt: recorder.startedAt, summary: withFindings(summary), applications };
-    },
-    compactSnapshot: async () => {
-      const { summary, applications } = await recorder.compactAggregates();
-      return { startedAt: recorder.startedAt, summary: withFindings(summary), applications };
-    },
+    snapshot: () => view(recorder.aggregates()),
+    compactSnapshot: () => view(recorder.compactAggregates()),
     recent: (limit) => recorder.recent(limit),
     async get(id) {
       const held = await recorder.lookup(id);

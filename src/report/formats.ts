@@ -71,15 +71,6 @@ export type ReportFormat = keyof typeof REPORT_FORMATS;
 /** Every format id, in the table's order. */
 export const REPORT_FORMAT_IDS = Object.keys(REPORT_FORMATS) as readonly ReportFormat[];
 
-export function isReportFormat(s: string): s is ReportFormat {
-  return Object.hasOwn(REPORT_FORMATS, s);
-}
-
-/** A format's row. */
-export function reportFormat(format: ReportFormat): ReportFormatDecl {
-  return REPORT_FORMATS[format];
-}
-
 /** A format's own extension (`.json`). */
 export function ownExtension(format: ReportFormat): string {
   return REPORT_FORMATS[format].extensions[0];
@@ -110,13 +101,13 @@ export function formatOf(file: string): ReportFormat {
 
 /** The format of a format id given by a caller of the API; ToolError ERR_USAGE for any other. */
 export function formatById(id: string): ReportFormat {
-  if (!isReportFormat(id)) {
+  if (!Object.hasOwn(REPORT_FORMATS, id)) {
     throw new ToolError(
       'ERR_USAGE',
       `no report format '${id}': ${orList(REPORT_FORMAT_IDS.map(String))}`,
     );
   }
-  return id;
+  return id as ReportFormat;
 }
 
 /** Each format's own extension, with its hint when `hints` (`.xml (JUnit)`). */

@@ -12,16 +12,15 @@ import {
   type ApplicationRecord,
   type ExchangeRecord,
   type Finding,
+  type SessionFinding,
   type Verdict,
 } from '../core/types.js';
 import { plural } from '../core/plural.js';
-import { verdictRank } from '../core/verdict.js';
 import type { ReportChunk, ReportHead, ReportInput } from './build.js';
-import { appLabel, appName } from './app-label.js';
+import { appLabel, appName, flowList, namesByClient, sortApps } from './app-label.js';
 import { HTML_CSP, HTML_SCRIPT, HTML_STYLE } from './html-assets.js';
 import { WORST_FIRST, chartSection, zeroCounts } from './html-chart.js';
 import { esc } from './html-escape.js';
-import { sessionFindingsSection } from './html-session-findings.js';
 import { INTERNED_STRINGS, Interner, jsonForScript, rowText } from './html-rows.js';
 import { WIRE_LIMITS } from './wire-limits.js';
 
@@ -67,7 +66,7 @@ export async function* renderHtml(input: ReportInput): AsyncIterable<ReportChunk
     strings = interner.values();
   }
   yield ']</script>\n';
-  const meta = { strings, verdicts: VERDICTS, pageSize: 100, names: namesByKey(apps) };
+  const meta = { strings, verdicts: VERDICTS, pageSize: 100, names: namesByClient(apps) };
   yield `<script type="application/json" id="ebp-meta">${jsonForScript(meta)}</script>\n`;
   yield `<script>${HTML_SCRIPT}</script>\n`;
   yield notesSection();
@@ -160,7 +159,7 @@ function summarySection(head: ReportHead): string {
 <div class="lead">
 <h1>Entra backup authentication (BAS) coverage</h1>
 <p class="overall">Overall verdict: ${badge(s.verdict)}</p>
-<p>${s.applications} application${s.applications === 1 ? '' : 's'}, ${s.exchanges} exchange${s.exchanges === 1 ? '' : 's'}, from <time>${esc(head.session.startedAt)}</time> to <time>${esc(head.session.endedAt)}</time>.</p>
+<p>${plural(s.applications, 'application')}, ${plural(s.exchanges, 'exchange')}, from <time>${esc(head.session.startedAt)}</time> to <time>${esc(head.session.endedAt)}</time>.</p>
 ${sources ? `<details><summary>Sources</summary><ul>${sources}</ul></details>` : ''}
 </div>
 <table class="counts"><caption>Counts by verdict</caption>
@@ -208,9 +207,7 @@ function applicationsSection(apps: readonly ApplicationRecord[]): string {
 }
 
 function applicationHtml(a: ApplicationRecord, i: number): string {
-  const flows = Object.entries(a.flows)
-    .map(([k, n]) => `${esc(k)} \u00d7${n}`)
-    .join(', ');
+  const flows = esc(flowList(a, '\u00d7'));
   const findings = a.findings.map(findingHtml).join('\n');
   const name = appName(a);
   const n = a.exchangeIds.length;
@@ -231,18 +228,26 @@ ${findings ? `<ul class="findings">\n${findings}\n</ul>` : '<p>No findings.</p>'
 </section>`;
 }
 
-function findingHtml(f: Finding): string {
-  const ids = f.exchangeIds.slice(0, HTML_LIMITS.findingExchangeIds).map(esc).join(', ');
-  const moreIds =
-    f.exchangeIds.length > HTML_LIMITS.findingExchangeIds
-      ? ` and ${f.exchangeIds.length - HTML_LIMITS.findingExchangeIds} more`
+/** An application's finding (with its docs link and exchanges), or one of the session's. */
+function findingHtml(f: Finding | SessionFinding): string {
+  const doc =
+    'exchangeIds' in f && /^https?:\/\/[^\s"'<>]+$/i.test(f.docUrl)
+      ? ` <a href="${esc(f.docUrl)}" rel="noopener noreferrer">Documentation</a>`
       : '';
-  const doc = /^https?:\/\/[^\s"'<>]+$/i.test(f.docUrl)
-    ? ` <a href="${esc(f.docUrl)}" rel="noopener noreferrer">Documentation</a>`
-    : '';
+  const { findingExchangeIds: max } = HTML_LIMITS;
+  const ids =
+    'exchangeIds' in f
+      ? `\n<p class="ids">Exchanges: ${f.exchangeIds.slice(0, max).map(esc).join(', ')}${f.exchangeIds.length > max ? ` and ${f.exchangeIds.length - max} more` : ''}</p>`
+      : '';
   return `<li class="finding sev-${esc(f.severity)}"><span class="sev">${esc(f.severity)}</span> <code>${esc(f.code)}</code> ${esc(f.message)}
-<p class="remediation"><strong>Remediation:</strong> ${esc(f.remediation)}${doc}</p>
-<p class="ids">Exchanges: ${ids}${moreIds}</p></li>`;
+<p class="remediation"><strong>Remediation:</strong> ${esc(f.remediation)}${doc}</p>${ids}</li>`;
+}
+
+/** What no application owns (no sign-in traffic, refused TLS handshakes), under the summary. */
+function sessionFindingsSection(found: readonly SessionFinding[]): string {
+  if (found.length === 0) return '';
+  const items = found.map(findingHtml).join('\n');
+  return `<section id="session-findings"><h2>Session findings</h2>\n<ul class="findings">\n${items}\n</ul></section>\n`;
 }
 
 /** The exchange table's columns: header and <col> class (widths in HTML_STYLE). */
@@ -308,23 +313,6 @@ function notesSection(): string {
 
 // ------------------------------------------------------------------------------------------------
 // Helpers.
-
-function sortApps(apps: readonly ApplicationRecord[]): ApplicationRecord[] {
-  return [...apps].sort(
-    (a, b) =>
-      verdictRank(b.verdict) - verdictRank(a.verdict) || a.clientId.localeCompare(b.clientId),
-  );
-}
-
-/** Display names by application key, for the client script (rows carry the key). */
-function namesByKey(apps: readonly ApplicationRecord[]): Record<string, string> {
-  const out: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const a of apps) {
-    const n = appName(a);
-    if (n !== null) out[a.clientId] = n;
-  }
-  return out;
-}
 
 function badge(v: Verdict): string {
   return `<span class="badge v-${v}">${v}</span>`;

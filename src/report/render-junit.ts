@@ -6,7 +6,7 @@
  * run's `--fail-on` (ReportInput.failOn); without one it is `not-covered`:
  * - at or past the threshold -> <failure type="VERDICT">: message = the top finding, body = every
  *                       finding with its remediation. `not-applicable` applications never fail,
- *                       as with the exit status (cli/common.ts failing()).
+ *                       as with the exit status (app-label.ts failsAt).
  * - `conditional`    -> below the threshold: passes, with the findings in <system-out>: BAS may
  *                       serve it, depending on conditions the wire cannot show (recent sign-in,
  *                       Conditional Access).
@@ -20,17 +20,11 @@
  * No <error> elements: errors are failures of the tool itself, which end the run instead.
  */
 import type { ApplicationRecord, Finding, SessionFinding, Verdict } from '../core/types.js';
-import { atLeastAsBad } from '../core/verdict.js';
-import { appLabel } from './app-label.js';
+import { appLabel, failsAt, flowList, topFinding } from './app-label.js';
 import type { ReportInput } from './build.js';
 
 /** The threshold when the run gave no --fail-on: what JUnit always failed. */
 export const JUNIT_DEFAULT_FAIL_ON: Verdict = 'not-covered';
-
-/** True when this application is a JUnit failure under `failOn`. */
-export function failsAt(a: ApplicationRecord, failOn: Verdict): boolean {
-  return a.verdict !== 'not-applicable' && atLeastAsBad(a.verdict, failOn);
-}
 
 export async function* renderJunit(input: ReportInput): AsyncIterable<string> {
   const { head } = input;
@@ -61,9 +55,6 @@ export async function* renderJunit(input: ReportInput): AsyncIterable<string> {
   yield '  </testsuite>\n</testsuites>\n';
 }
 
-/** The test case's name: the display name with the client id, or the client id alone. */
-const caseName = appLabel;
-
 const NO_FINDING: Readonly<Record<Verdict, string>> = {
   'not-covered': 'not covered by the backup authentication system',
   unknown: 'BAS coverage could not be judged',
@@ -73,14 +64,11 @@ const NO_FINDING: Readonly<Record<Verdict, string>> = {
 };
 
 function testcase(a: ApplicationRecord, failOn: Verdict): string {
-  const open = `    <testcase classname="entra-bas-proxy.${attr(a.appType)}" name="${attr(caseName(a))}">\n`;
+  const open = `    <testcase classname="entra-bas-proxy.${attr(a.appType)}" name="${attr(appLabel(a))}">\n`;
   const details = findingsText(a);
   let body = '';
   if (failsAt(a, failOn)) {
-    const top =
-      a.findings.find((f) => f.severity === 'error') ??
-      a.findings.find((f) => f.severity === 'warning') ??
-      a.findings[0];
+    const top = topFinding(a);
     const message = top ? `${top.code}: ${top.message}` : NO_FINDING[a.verdict];
     const why =
       failOn === JUNIT_DEFAULT_FAIL_ON
@@ -107,11 +95,9 @@ function sessionTestcase(f: SessionFinding): string {
 }
 
 function findingsText(a: ApplicationRecord): string {
-  const flows = Object.entries(a.flows)
-    .map(([k, n]) => `${k} x${n}`)
-    .join(', ');
+  const flows = flowList(a);
   const lines = [
-    `application: ${caseName(a)} (${a.appType}, ${a.clientType}${a.library ? `, ${a.library}` : ''})`,
+    `application: ${appLabel(a)} (${a.appType}, ${a.clientType}${a.library ? `, ${a.library}` : ''})`,
     `hosts: ${a.hosts.join(', ')}`,
     `flows: ${flows || 'none'}`,
     `exchanges: ${a.exchangeIds.length}`,

@@ -13,8 +13,8 @@ import {
   type SessionFinding,
   type Verdict,
 } from '../core/types.js';
-import { verdictRank } from '../core/verdict.js';
-import { appName } from './app-label.js';
+import { plural } from '../core/plural.js';
+import { appName, flowList, namesByClient, sortApps, topFinding } from './app-label.js';
 import type { ReportInput } from './build.js';
 import { WIRE_LIMITS } from './wire-limits.js';
 
@@ -47,7 +47,7 @@ export async function* renderMarkdown(input: ReportInput): AsyncIterable<string>
     }
     yield part;
   }
-  const names = namesOf(input.head.applications);
+  const names = namesByClient(input.head.applications);
   let shown = 0;
   let more = 0;
   let truncated = false;
@@ -68,7 +68,7 @@ export async function* renderMarkdown(input: ReportInput): AsyncIterable<string>
   }
   if (shown === 0 && more === 0) yield '\nEvery exchange was covered or not a sign-in.\n';
   if (more > 0)
-    yield `\n${more} more exchange${more === 1 ? '' : 's'} not shown (see the JSON or HTML report).\n`;
+    yield `\n${plural(more, 'more exchange')} not shown (see the JSON or HTML report).\n`;
   yield wireNotes();
 }
 
@@ -99,7 +99,7 @@ function* headParts(input: ReportInput): Iterable<string> {
     for (const a of apps.slice(0, MD_LIMITS.applicationRows)) {
       const top = topFinding(a);
       yield (
-        `| ${cell(appName(a) ?? '-')} | ${cell(a.clientId)} | ${a.appType} | ${a.verdict} | ${cell(flows(a))} | ` +
+        `| ${cell(appName(a) ?? '-')} | ${cell(a.clientId)} | ${a.appType} | ${a.verdict} | ${cell(flowList(a))} | ` +
         `${top ? cell(`${top.code}: ${top.message}`) : ''} |\n`
       );
     }
@@ -140,15 +140,6 @@ function* predictedObservedTable(apps: readonly ApplicationRecord[]): Iterable<s
   }
 }
 
-/** The most severe finding (the session's order among equals). */
-function topFinding(a: ApplicationRecord): Finding | undefined {
-  return (
-    a.findings.find((f) => f.severity === 'error') ??
-    a.findings.find((f) => f.severity === 'warning') ??
-    a.findings[0]
-  );
-}
-
 function appFindings(a: ApplicationRecord): string {
   const lib = a.library ? `, ${text(a.library)}` : '';
   const name = appName(a);
@@ -167,14 +158,17 @@ function appFindings(a: ApplicationRecord): string {
  */
 const COUNTED = /\(\d+ (?:exchanges?|calls?)\)/;
 
-function finding(f: Finding): string {
-  const n = f.exchangeIds.length;
+/** An application's finding (its exchange count, docs), or one of the session's. */
+function finding(f: Finding | SessionFinding): string {
   // The session writes the count into the message; add it only to messages that lack one.
-  const count = COUNTED.test(f.message) ? '' : ` (${plural(n, 'exchange')})`;
+  const count =
+    'exchangeIds' in f && !COUNTED.test(f.message)
+      ? ` (${plural(f.exchangeIds.length, 'exchange')})`
+      : '';
   let out = `- **${f.severity}** \`${f.code}\`: ${text(clip(f.message, MD_LIMITS.findingChars))}${count}\n`;
   if (f.remediation)
     out += `  - Remediation: ${text(clip(f.remediation, MD_LIMITS.findingChars))}\n`;
-  if (isWebUrl(f.docUrl)) out += `  - Docs: <${f.docUrl}>\n`;
+  if (f.docUrl && isWebUrl(f.docUrl)) out += `  - Docs: <${f.docUrl}>\n`;
   return out;
 }
 
@@ -182,11 +176,7 @@ function finding(f: Finding): string {
 function sessionFindings(found: readonly SessionFinding[]): string {
   if (found.length === 0) return '';
   let out = '\n## Session findings\n\n';
-  for (const f of found.slice(0, MD_LIMITS.findingsPerApplication)) {
-    out += `- **${f.severity}** \`${f.code}\`: ${text(clip(f.message, MD_LIMITS.findingChars))}\n`;
-    if (f.remediation)
-      out += `  - Remediation: ${text(clip(f.remediation, MD_LIMITS.findingChars))}\n`;
-  }
+  for (const f of found.slice(0, MD_LIMITS.findingsPerApplication)) out += finding(f);
   return out;
 }
 
@@ -197,10 +187,10 @@ function exchangeTableHeader(): string {
   );
 }
 
-function exchangeRow(r: ExchangeRecord, names: ReadonlyMap<string, string>): string {
+function exchangeRow(r: ExchangeRecord, names: Readonly<Record<string, string>>): string {
   const reasons = r.reasons.map((x) => x.code).join(', ');
   const id = r.clientId ?? '';
-  const name = r.appName ?? names.get(id);
+  const name = r.appName ?? names[id];
   const client = name === undefined || id === '' ? id : `${name} (${id})`;
   return (
     `| ${cell(r.startedAt)} | ${r.verdict} | ${cell(r.method)} | ${cell(r.host)} | ` +
@@ -214,16 +204,6 @@ function noteText(s: string): string {
     .split('`')
     .map((part, i) => (i % 2 === 1 ? `\`${part}\`` : text(part)))
     .join('');
-}
-
-/** Display names by client id (the exchanges name their client by id). */
-function namesOf(apps: readonly ApplicationRecord[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const a of apps) {
-    const n = appName(a);
-    if (n !== null) out.set(a.clientId, n);
-  }
-  return out;
 }
 
 function wireNotes(): string {
@@ -249,28 +229,10 @@ class Budget {
   }
 }
 
-/** Worst first, then by client id, so the rows that matter survive the cap. */
-function sortApps(apps: readonly ApplicationRecord[]): ApplicationRecord[] {
-  return [...apps].sort(
-    (a, b) =>
-      verdictRank(b.verdict) - verdictRank(a.verdict) || a.clientId.localeCompare(b.clientId),
-  );
-}
-
-function flows(a: ApplicationRecord): string {
-  return Object.entries(a.flows)
-    .map(([k, n]) => `${k} x${n}`)
-    .join(', ');
-}
-
 function countBy<T>(xs: readonly T[]): Map<T, number> {
   const m = new Map<T, number>();
   for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);
   return m;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function isWebUrl(s: string): boolean {

@@ -16,6 +16,25 @@ import { formatOf, renderReport, type ReportFormat } from './formats.js';
 /** Small chunks are gathered up to this size before a write. */
 const WRITE_BATCH = 64 * 1024;
 
+/**
+ * Chunks as they go out to a file or a socket: text gathered up to WRITE_BATCH, bytes (ready to
+ * go) passed on as they are, after the text before them. A consumer that stops early returns the
+ * source's iterator too (its `finally` blocks run: a session-log reader closes its file).
+ */
+export async function* batched(chunks: AsyncIterable<ReportChunk>): AsyncGenerator<ReportChunk> {
+  let pending = '';
+  for await (const chunk of chunks) {
+    if (typeof chunk === 'string') {
+      pending += chunk;
+      if (pending.length < WRITE_BATCH) continue;
+    }
+    if (pending) yield pending;
+    pending = '';
+    if (typeof chunk !== 'string' && chunk.length > 0) yield chunk;
+  }
+  if (pending) yield pending;
+}
+
 /** The whole report in memory: for small sessions and the live dashboard. */
 export async function renderToString(format: ReportFormat, input: ReportInput): Promise<string> {
   const parts: string[] = [];
@@ -209,22 +228,7 @@ async function pipeChunks(
     }
     check();
   };
-  let pending = '';
-  for await (const chunk of chunks) {
-    if (typeof chunk !== 'string') {
-      // Bytes ready to go: what text is pending goes first.
-      if (pending) await write(pending);
-      pending = '';
-      if (chunk.length > 0) await write(chunk);
-      continue;
-    }
-    pending += chunk;
-    if (pending.length >= WRITE_BATCH) {
-      await write(pending);
-      pending = '';
-    }
-  }
-  if (pending) await write(pending);
+  for await (const chunk of batched(chunks)) await write(chunk);
   check();
   stream.end();
   // 'close' follows 'finish' once the descriptor is closed (autoClose), so the rename sees it all.

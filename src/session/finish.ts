@@ -10,14 +10,12 @@ import {
   buildReportHead,
   type ReportBodies,
   type ReportChunk,
-  type ReportHead,
   type ReportInput,
 } from '../report/build.js';
 import { renderReport, type ReportFormat } from '../report/formats.js';
 import { renderToString, writeReports } from '../report/writer.js';
 import { readSessionLog } from '../sources/session-log.js';
 import type { Recorder } from './recorder.js';
-import { renderInWorker, renderWorkerAvailable } from './render-thread.js';
 
 /**
  * What reports need of a recording: a live Recorder, or what the offline path (classify-files.ts)
@@ -48,29 +46,9 @@ export async function reportInput(
   endedAt: string = new Date().toISOString(),
   options: ReportOptions = {},
 ): Promise<ReportInput> {
-  const { head, logPath, end } = await reportPlan(recorder, sources, endedAt, options);
-  const exchanges = (): AsyncIterable<ExchangeRecord> =>
-    logPath ? readSessionLog(logPath, end !== null ? { end } : {}) : held(recorder);
-  return {
-    head,
-    exchanges,
-    ...(recorder.bodies ? { bodies: recorder.bodies } : {}),
-    ...(options.failOn !== undefined ? { failOn: options.failOn } : {}),
-  };
-}
-
-/**
- * The head, and where its exchanges are: the session log up to `end`. The one place a report head
- * is made from a recording (live, `classify`, `report`, `merge` alike).
- */
-async function reportPlan(
-  recorder: RecordedSession,
-  sources: readonly ReportSource[],
-  endedAt: string,
-  options: ReportOptions,
-): Promise<{ head: ReportHead; logPath: string | null; end: number | null }> {
   const { applications, summary } = await recorder.aggregates();
   const rejections = options.rejections ?? recorder.rejections;
+  // The one place a report head is made from a recording (live, `classify`, `report`, `merge`).
   const head = buildReportHead({
     applications,
     summary,
@@ -89,7 +67,14 @@ async function reportPlan(
     await new Promise<void>((resolve) => setImmediate(resolve));
     end = await sizeOf(logPath);
   }
-  return { head, logPath, end };
+  const exchanges = (): AsyncIterable<ExchangeRecord> =>
+    logPath ? readSessionLog(logPath, end !== null ? { end } : {}) : held(recorder);
+  return {
+    head,
+    exchanges,
+    ...(recorder.bodies ? { bodies: recorder.bodies } : {}),
+    ...(options.failOn !== undefined ? { failOn: options.failOn } : {}),
+  };
 }
 
 /** The file's size now; null when it cannot be had (the reader then reports the problem). */
@@ -119,23 +104,17 @@ export async function writeSessionReports(
 }
 
 /**
- * The report so far as chunks to stream (see LiveSession.renderStream). With a session log (and
- * the worker module), rendered in a worker thread (render-thread.ts): the caller's thread only
- * passes bytes on.
+ * The report so far as chunks to stream (see LiveSession.renderStream), rendered in this thread as
+ * the caller pulls them (the dashboard's downloads give the event loop a turn every 64 KiB or 2 ms).
  */
 export async function streamSession(
   recorder: RecordedSession,
   sources: readonly ReportSource[],
   format: ReportFormat,
-  opts: { readonly workerUrl?: URL } & ReportOptions = {},
+  options: ReportOptions = {},
 ): Promise<AsyncIterable<ReportChunk>> {
   await recorder.settle();
-  const now = new Date().toISOString();
-  if (recorder.sessionLogPath && !recorder.bodies && renderWorkerAvailable(opts.workerUrl)) {
-    const { head, logPath, end } = await reportPlan(recorder, sources, now, opts);
-    if (logPath) return renderInWorker({ format, head, logPath, end }, opts);
-  }
-  return renderReport(format, await reportInput(recorder, sources, now, opts));
+  return renderReport(format, await reportInput(recorder, sources, undefined, options));
 }
 
 export async function renderSession(

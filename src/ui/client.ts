@@ -8,7 +8,8 @@
  * table shows at most `limit` rows (200 more per "show more"), and at most MAX_STORE records stay
  * in the page, so a 10,000-exchange session stays responsive.
  */
-import type { CompactApplication, CompactRecord, CompactSnapshot } from './compact.js';
+import type { CompactApplication, CompactSnapshot } from '../core/compact-aggregates.js';
+import type { CompactRecord } from './compact.js';
 
 export function dashboardClient(): void {
   const MAX_STORE = 5000;
@@ -167,16 +168,18 @@ export function dashboardClient(): void {
     label: (v: string) => string,
   ): void {
     const select = byId<HTMLSelectElement>(id);
-    const all = el('option', '', 'all') as HTMLOptionElement;
-    all.value = '';
-    const options: HTMLElement[] = [all];
-    for (const v of [...values].sort()) {
-      const o = el('option', '', label(v)) as HTMLOptionElement;
-      o.value = v;
-      options.push(o);
-    }
-    select.replaceChildren(...options);
+    select.replaceChildren(...optionList([...values].sort(), label));
     select.value = current;
+  }
+
+  /** `all` (value '') and an option per value. */
+  function optionList(values: readonly string[], label: (v: string) => string): HTMLElement[] {
+    const pairs = [['', 'all'] as const, ...values.map((v) => [v, label(v)] as const)];
+    return pairs.map(([value, text]) => {
+      const o = el('option', '', text) as HTMLOptionElement;
+      o.value = value;
+      return o;
+    });
   }
 
   function renderSummary(): void {
@@ -207,16 +210,33 @@ export function dashboardClient(): void {
     if (found.length === 0) return box.replaceChildren();
     box.dataset.severity = found.some((f) => f.severity === 'error') ? 'error' : 'warning';
     const ul = el('ul', 'findings');
-    for (const f of found) {
-      const li = el('li');
-      li.dataset.severity = f.severity;
-      const head = el('div');
-      head.append(el('span', 'sev', f.severity), el('code', '', f.code));
-      li.append(head, el('div', '', f.message));
-      if (f.remediation !== '') li.append(el('div', 'fix', `Fix: ${f.remediation}`));
-      ul.append(li);
-    }
+    for (const f of found) ul.append(findingItem(f, false));
     box.replaceChildren(el('h2', '', 'Session findings'), ul);
+  }
+
+  /**
+   * A finding as a list item: severity, code (and docs link), message, fix. `clamp`: two lines
+   * each at most (an application's card), the full text on hover.
+   */
+  function findingItem(
+    f: { severity: string; code: string; message: string; remediation: string; docUrl?: string },
+    clamp: boolean,
+  ): HTMLElement {
+    const li = el('li');
+    li.dataset.severity = f.severity;
+    const head = el('div');
+    head.append(el('span', 'sev', f.severity), el('code', '', f.code));
+    if (f.docUrl) head.append(document.createTextNode(' '), safeLink(f.docUrl, 'docs'));
+    const msg = el('div', clamp ? 'clamp' : '', f.message);
+    li.append(head, msg);
+    const fix =
+      f.remediation === '' ? null : el('div', clamp ? 'clamp fix' : 'fix', `Fix: ${f.remediation}`);
+    if (fix) li.append(fix);
+    if (clamp) {
+      msg.title = f.message;
+      if (fix) fix.title = f.remediation;
+    }
+    return li;
   }
 
   function rank(list: readonly string[], v: string): number {
@@ -254,22 +274,7 @@ export function dashboardClient(): void {
       .slice(0, 3);
     if (findings.length > 0) {
       const ul = el('ul', 'findings');
-      for (const f of findings) {
-        const li = el('li');
-        li.dataset.severity = f.severity;
-        const head = el('div');
-        head.append(el('span', 'sev', f.severity), el('code', '', f.code));
-        if (f.docUrl !== '') head.append(document.createTextNode(' '), safeLink(f.docUrl, 'docs'));
-        const msg = el('div', 'clamp', f.message);
-        msg.title = f.message;
-        li.append(head, msg);
-        if (f.remediation !== '') {
-          const fix = el('div', 'clamp fix', `Fix: ${f.remediation}`);
-          fix.title = f.remediation;
-          li.append(fix);
-        }
-        ul.append(li);
-      }
+      for (const f of findings) ul.append(findingItem(f, true));
       card.append(ul);
       if (a.findings.length > 3)
         card.append(el('p', 'meta', `+${a.findings.length - 3} more findings`));
@@ -547,17 +552,7 @@ export function dashboardClient(): void {
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') closeDetail();
     });
-    const verdict = byId<HTMLSelectElement>('f-verdict');
-    const all = el('option', '', 'all') as HTMLOptionElement;
-    all.value = '';
-    verdict.replaceChildren(
-      all,
-      ...VERDICTS.map((v) => {
-        const o = el('option', '', v) as HTMLOptionElement;
-        o.value = v;
-        return o;
-      }),
-    );
+    byId('f-verdict').replaceChildren(...optionList(VERDICTS, (v) => v));
   }
 
   wire();

@@ -1,18 +1,10 @@
 /**
  * Light views of records for the dashboard's lists and its event stream: no evidence, bounded
  * strings and bounded id lists, so 10,000 exchanges never turn into megabytes per update.
- * Pure; every value comes from the (already redacted) records the LiveSession hands out.
+ * Pure; every value comes from the (already redacted) records the LiveSession hands out. The
+ * aggregates' light views are core/compact-aggregates.ts.
  */
 import type { ExchangeRecord, ReasonCode, Verdict } from '../core/types.js';
-
-export {
-  MAX_IDS,
-  compactApplication,
-  compactSnapshot,
-  type CompactApplication,
-  type CompactFinding,
-  type CompactSnapshot,
-} from '../core/compact-aggregates.js';
 
 const MAX_TEXT = 300;
 

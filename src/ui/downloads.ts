@@ -23,7 +23,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LiveSession } from '../core/live.js';
 import type { Logger } from '../core/logger.js';
 import { REPORT_FORMATS, ownExtension, type ReportFormat } from '../report/formats.js';
-import { securityHeaders } from './guard.js';
+import { batched } from '../report/writer.js';
+import { securityHeaders, sendText } from './guard.js';
 
 export interface DownloadsOptions {
   readonly live: LiveSession;
@@ -36,8 +37,6 @@ export interface DownloadsOptions {
   readonly queueTimeoutMs?: number;
 }
 
-/** Small text chunks are gathered up to this size before a write. */
-const WRITE_BATCH = 64 * 1024;
 /** The render yields to the event loop after writing this much, or after YIELD_MS... */
 const YIELD_BYTES = 64 * 1024;
 /** ...of work since its last turn, whichever comes first. */
@@ -199,24 +198,13 @@ export class Downloads {
     };
     try {
       res.writeHead(200, this.#headers(format));
-      let pending = '';
       // A `break` (the client went away) returns the iterator: the renderers' and the session-log
       // reader's `finally` blocks run and the file is closed.
-      for await (const chunk of chunks) {
+      for await (const chunk of batched(chunks)) {
         if (gone()) break;
-        if (typeof chunk === 'string') {
-          pending += chunk;
-          if (pending.length < WRITE_BATCH) continue;
-          await write(pending);
-          pending = '';
-          continue;
-        }
-        if (pending) await write(pending);
-        pending = '';
-        if (chunk.length > 0) await write(chunk);
+        await write(chunk);
       }
       if (gone()) return;
-      if (pending) await write(pending);
       res.end();
     } catch (err) {
       this.#fail(res, format, err);
@@ -230,30 +218,14 @@ export class Downloads {
       { err: err instanceof Error ? err.message : String(err), format },
       'report download failed',
     );
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    const body = 'internal error\n';
-    res.writeHead(500, {
-      ...securityHeaders(),
-      'content-type': 'text/plain; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-    });
-    res.end(body);
+    if (res.headersSent) res.destroy();
+    else sendText(res, 500, 'internal error');
   }
 }
 
 function busy(res: ServerResponse, why: string): void {
   if (res.headersSent || res.destroyed || res.writableEnded) return;
-  const body = `${why}\n`;
-  res.writeHead(503, {
-    ...securityHeaders(),
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'retry-after': String(RETRY_AFTER_S),
-  });
-  res.end(body);
+  sendText(res, 503, why, { 'retry-after': String(RETRY_AFTER_S) });
 }
 
 /** Resolves on 'drain' or 'close', whichever comes first; the other listener is removed. */

@@ -3,7 +3,7 @@
  * only GET/HEAD, only a loopback Host header (DNS-rebinding defence), no cross-site fetches of
  * data (a page on another origin may not read or trigger downloads), no CORS headers ever.
  */
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { isLoopbackHostHeader, isLoopbackName } from './loopback.js';
 
 /** Security headers for every response; `nonce` only for the page. */
@@ -27,6 +27,33 @@ export function securityHeaders(nonce?: string): OutgoingHttpHeaders {
     'cross-origin-resource-policy': 'same-origin',
     'cache-control': 'no-store',
   };
+}
+
+/** A whole response with the security headers (`nonce`: the page's), then `headers`. */
+export function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  o: { readonly nonce?: string; readonly headers?: OutgoingHttpHeaders } = {},
+): void {
+  res.writeHead(status, {
+    ...securityHeaders(o.nonce),
+    'content-type': type,
+    'content-length': Buffer.byteLength(body, 'utf8'),
+    ...o.headers,
+  });
+  res.end(body);
+}
+
+/** A one-line plain-text answer. */
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  send(res, status, 'text/plain; charset=utf-8', `${text}\n`, { headers });
 }
 
 export interface Refusal {

@@ -20,7 +20,7 @@ import type { Logger } from '../core/logger.js';
 import { compactRecord } from './compact.js';
 import { Downloads, type DownloadsOptions } from './downloads.js';
 import { EventHub, type EventHubOptions } from './event-hub.js';
-import { refusal, securityHeaders } from './guard.js';
+import { refusal, securityHeaders, send, sendText } from './guard.js';
 import { isLoopbackBindAddress, urlHost } from './loopback.js';
 import { REPORT_FORMAT_IDS, type ReportFormat } from '../report/formats.js';
 import { renderPage, reportPath } from './page.js';
@@ -47,21 +47,8 @@ export interface RunningDashboard {
 const DEFAULT_RECENT = 500;
 const MAX_RECENT = 2000;
 
-function send(res: ServerResponse, status: number, type: string, body: string, nonce?: string) {
-  res.writeHead(status, {
-    ...securityHeaders(nonce),
-    'content-type': type,
-    'content-length': Buffer.byteLength(body, 'utf8'),
-  });
-  res.end(body);
-}
-
 function sendJson(res: ServerResponse, status: number, data: unknown): void {
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(data));
-}
-
-function sendText(res: ServerResponse, status: number, text: string): void {
-  send(res, status, 'text/plain; charset=utf-8', `${text}\n`);
 }
 
 function recentLimit(params: URLSearchParams): number {
@@ -99,7 +86,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
     const path = url.pathname;
     if (path === '/' || path === '/index.html') {
       const nonce = randomBytes(16).toString('base64');
-      send(res, 200, 'text/html; charset=utf-8', renderPage(nonce), nonce);
+      send(res, 200, 'text/html; charset=utf-8', renderPage(nonce), { nonce });
       return;
     }
     if (path === '/api/snapshot') {

@@ -83,7 +83,7 @@ export async function demoCommand(p: Parsed): Promise<number> {
   process.stdout.write(`entra-bas-proxy listening on ${proxy.url} (CA: ${proxy.caPath})\n`);
   process.stdout.write(`simulated Entra ID on ${sim.httpsUrl} (IMDS on ${sim.httpUrl})\n\n`);
   let failed = 0;
-  process.stdout.write(`  ${pad('verdict', 15)}${pad('flow', 62)}reasons\n`);
+  process.stdout.write(`  ${'verdict'.padEnd(15)}${'flow'.padEnd(62)}reasons\n`);
   try {
     for (const flow of FLOWS) {
       const before = proxy.recorder.count();
@@ -98,12 +98,12 @@ export async function demoCommand(p: Parsed): Promise<number> {
           seen.filter((r) => r.verdict === verdict).flatMap((r) => r.reasons.map((x) => x.code)),
         );
         process.stdout.write(
-          `  ${pad(verdict, 15)}${pad(clip(flow.title, 60), 62)}${[...codes].join(', ')}\n`,
+          `  ${verdict.padEnd(15)}${clip(flow.title, 60).padEnd(62)}${[...codes].join(', ')}\n`,
         );
       } catch (err) {
         failed++;
         process.stdout.write(
-          `  ${pad('FAILED', 15)}${pad(clip(flow.title, 60), 62)}${err instanceof Error ? err.message : String(err)}\n`,
+          `  ${'FAILED'.padEnd(15)}${clip(flow.title, 60).padEnd(62)}${err instanceof Error ? err.message : String(err)}\n`,
         );
       }
     }
@@ -130,8 +130,4 @@ async function refuseExistingDir(file: string): Promise<void> {
 
 function clip(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
-}
-
-function pad(s: string, n: number): string {
-  return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToolError } from '../../core/errors.js';
 import { plural } from '../../core/plural.js';
+import type { ReportSource } from '../../core/types.js';
 import { azureCredential, endpoint, GRAPH_URL } from '../../sources/azure/credential.js';
 import { pullSignIns, type PullEventType } from '../../sources/azure/graph-signins.js';
 import { isPulledFile, type Parsed } from '../options.js';
@@ -93,18 +94,10 @@ export async function signinsCommand(p: Parsed): Promise<number> {
     }
     if (reports.length === 0) return 0;
     const base = endpoint('ENTRA_BAS_PROXY_TEST_GRAPH_URL', GRAPH_URL);
-    const labels =
-      dir === null
-        ? new Map()
-        : new Map([
-            [
-              file,
-              {
-                kind: 'signins' as const,
-                name: `${base}/beta/auditLogs/signIns (tenant ${tenant}, last ${plural(days, 'day')})`,
-              },
-            ],
-          ]);
+    const name = `${base}/beta/auditLogs/signIns (tenant ${tenant}, last ${plural(days, 'day')})`;
+    const labels = new Map<string, ReportSource>(
+      dir === null ? [] : [[file, { kind: 'signins', name }]],
+    );
     return await classifyInto({ ...o, out: reports }, [file], labels);
   } finally {
     if (dir !== null) await rm(dir, { recursive: true, force: true });

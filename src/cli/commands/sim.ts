@@ -30,10 +30,7 @@ export async function simCommand(p: Parsed): Promise<number> {
     );
   }
   // Listened for from the start: a signal while the simulator starts still removes the folder.
-  const stopped = untilSignal(() => {
-    process.stderr.write('entra-bas-proxy: second signal, exiting without waiting\n');
-    process.exit(1);
-  });
+  const stopped = untilSignal();
   const dir = await mkdtemp(join(tmpdir(), 'entra-bas-sim-'));
   let sim: EntraSim | null = null;
   try {

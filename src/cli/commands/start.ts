@@ -14,10 +14,7 @@ export async function startCommand(p: Parsed): Promise<number> {
   }
   const proxy = await startCliProxy(o, { port: o.port, announce: process.stdout });
   if (chatty(o)) process.stderr.write(trustOf(proxy));
-  const sig = await untilSignal(() => {
-    process.stderr.write('entra-bas-proxy: second signal, exiting without waiting\n');
-    process.exit(1);
-  });
+  const sig = await untilSignal();
   process.stderr.write(
     `entra-bas-proxy: ${sig}: draining in-flight exchanges, writing the report\n`,
   );
