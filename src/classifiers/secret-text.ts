@@ -87,10 +87,16 @@ function classSwitches(s: string): number {
   return n;
 }
 
+/** `s` without its GUIDs and AADSTS codes (each regex run only where one can be: most text has none). */
+function readableOut(s: string): string {
+  if (s.length >= 36 && s.includes('-')) s = s.replace(GUIDS, '');
+  return s.includes('AADSTS') ? s.replace(AADSTS, '') : s;
+}
+
 function secretPiece(p: string): boolean {
   if (p.length >= 8 && p.includes('~')) return true;
   // GUIDs and AADSTS codes inside a piece (`trace_id=<guid>`) are readable: judge what is left.
-  const rest = p.replace(GUIDS, '').replace(AADSTS, '');
+  const rest = readableOut(p);
   if (rest.length < 8) return false;
   if (rest.length >= 32 && /[a-z]/.test(rest) && /[A-Z]/.test(rest) && DIGIT.test(rest))
     return true;
@@ -103,7 +109,7 @@ export function secretRun(run: string): boolean {
   if (run.includes('eyJ') && JWT_IN.test(run)) return true;
   for (const piece of run.split(/[./]/)) if (secretPiece(piece)) return true;
   // Random text split into short pieces (base64 with `/` and `+`): judged by how it switches.
-  const rest = run.replace(GUIDS, '').replace(AADSTS, '');
+  const rest = readableOut(run);
   const sw = rest.length >= 20 ? classSwitches(rest) : 0;
   return sw >= MIN_SWITCHES && sw >= 0.3 * rest.length;
 }

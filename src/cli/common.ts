@@ -2,7 +2,7 @@
 import type { Logger } from '../core/logger.js';
 import { createLogger } from '../core/logger.js';
 import { plural } from '../core/plural.js';
-import { startProxy, type RunningProxy } from '../proxy/server.js';
+import type { RunningProxy } from '../proxy/server.js';
 import type { ApplicationRecord, ReportSummary, SessionFinding, Verdict } from '../core/types.js';
 import { describeTlsError } from '../core/tls-rejections.js';
 import { failsAt } from '../report/app-label.js';
@@ -131,6 +131,8 @@ export async function startCliProxy(
     log.warn(
       `listening on ${o.host}, not loopback: anyone who can reach this address can use the proxy and read the sign-in traffic it decrypts`,
     );
+  // Loaded here: `classify`, `report` and `merge` use this module too, and need none of the proxy.
+  const { startProxy } = await import('../proxy/server.js');
   const proxy = await startProxy({
     host: o.host,
     port: opts.port,

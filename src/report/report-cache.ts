@@ -21,7 +21,7 @@ import type { ExchangeRecord } from '../core/types.js';
 import type { ReportBodies } from './build.js';
 import { Interner, rowText } from './html-rows.js';
 
-const FLUSH_CHARS = 256 * 1024;
+const FLUSH_BYTES = 256 * 1024;
 
 export interface ReportCacheOptions {
   /** The session log the records are appended to; the rows file goes beside it. */
@@ -64,7 +64,8 @@ export function openReportCache(o: ReportCacheOptions): ReportCache {
   }
   const strings = new Interner();
   let pending: string[] = [];
-  let pendingChars = 0;
+  /** UTF-8 bytes of the pending rows, separators included. */
+  let pendingBytes = 0;
   let any = false;
   let error: ToolError | null = null;
   let removed = false;
@@ -80,9 +81,12 @@ export function openReportCache(o: ReportCacheOptions): ReportCache {
   };
   const flush = (): void => {
     if (pending.length === 0 || fd === null || error !== null) return;
-    const buf = Buffer.from(pending.join(''), 'utf8');
+    // Each row encoded straight into a buffer of the size already counted: no joined copy.
+    const buf = Buffer.allocUnsafe(pendingBytes);
+    let at = 0;
+    for (const text of pending) at += buf.write(text, at);
     pending = [];
-    pendingChars = 0;
+    pendingBytes = 0;
     try {
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
@@ -106,10 +110,11 @@ export function openReportCache(o: ReportCacheOptions): ReportCache {
     add(record, parts) {
       if (fd === null || error !== null) return;
       const row = rowText(record, strings, parts.evidence);
-      pending.push(any ? ',\n' : '', row);
+      if (any) pending.push(',\n');
+      pending.push(row);
+      pendingBytes += Buffer.byteLength(row) + (any ? 2 : 0);
       any = true;
-      pendingChars += row.length + 2;
-      if (pendingChars >= FLUSH_CHARS) flush();
+      if (pendingBytes >= FLUSH_BYTES) flush();
     },
     finish() {
       flush();

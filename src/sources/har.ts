@@ -11,8 +11,10 @@
  * Garbage (not JSON, JSON but not a HAR, truncated JSON) -> ToolError ERR_HAR_INVALID with one line
  * naming the file. Malformed entries are skipped and counted (`onSkip`, `stats.skipped`).
  */
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { ToolError } from '../core/errors.js';
 import { isRecorded } from '../core/recorded.js';
 import type {
@@ -102,7 +104,12 @@ function headersOf(v: unknown): Record<string, string> {
       prev === undefined ? value : `${prev}${name === 'set-cookie' ? '\n' : ', '}${value}`,
     );
   }
-  return Object.fromEntries(out);
+  // Assigned one by one: half the time of Object.fromEntries. An assigned `__proto__` would set
+  // the prototype instead, so such a header list takes the defining way.
+  if (out.has('__proto__')) return Object.fromEntries(out);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of out) headers[name] = value;
+  return headers;
 }
 
 /** At most HAR_BODY_CAP bytes of UTF-8, cut on a character boundary. */
@@ -271,20 +278,22 @@ export function scanHarEntries(
   const file = basename(path);
   async function* gen(): AsyncGenerator<HarEntryText[]> {
     const bom = await sniff(path, file);
-    const src = createReadStream(path, {
-      start: bom,
-      encoding: 'utf8',
-      highWaterMark: opts.chunkSize ?? 1 << 20,
-    });
+    const src = createReadStream(path, { start: bom, highWaterMark: opts.chunkSize ?? 1 << 20 });
     const scanner = new HarScanner(file, STRING_CAP);
+    const decoder = utf8Decoder();
+    const entries = (texts: (string | null)[]): HarEntryText[] =>
+      texts.map((text) => ({ index: stats.entries++, text }));
     try {
-      for await (const chunk of src as AsyncIterable<string>) {
+      for await (const bytes of src as AsyncIterable<Buffer>) {
         stats.bytes = bom + src.bytesRead;
-        const texts = scanner.feed(chunk);
-        if (texts.length === 0) continue;
-        const out: HarEntryText[] = [];
-        for (const text of texts) out.push({ index: stats.entries++, text });
-        yield out;
+        const out = entries(scanner.feed(decoder.write(bytes)));
+        if (out.length > 0) yield out;
+      }
+      // A character cut off at the end of the file (U+FFFD), as a decoding stream gives it.
+      const tail = decoder.end();
+      if (tail) {
+        const out = entries(scanner.feed(tail));
+        if (out.length > 0) yield out;
       }
       scanner.end();
     } catch (err) {
@@ -296,6 +305,23 @@ export function scanHarEntries(
     }
   }
   return { stats, [Symbol.asyncIterator]: () => gen() };
+}
+
+/**
+ * UTF-8 bytes to text, chunk by chunk. A chunk of ASCII only (most HAR files are) is copied as
+ * Latin-1, a quarter of the CPU of decoding it; from the first other byte on, a StringDecoder
+ * does it all (it keeps a character cut at a chunk's end for the next chunk).
+ */
+function utf8Decoder(): { write(bytes: Buffer): string; end(): string } {
+  let decoder: StringDecoder | null = null;
+  return {
+    write(bytes) {
+      if (decoder === null && isAscii(bytes)) return bytes.toString('latin1');
+      decoder ??= new StringDecoder('utf8');
+      return decoder.write(bytes);
+    },
+    end: () => decoder?.end() ?? '',
+  };
 }
 
 /** What became of one HAR entry: an exchange, a reason it was skipped, or filtered (not kept). */

@@ -12,8 +12,6 @@ import { plural } from '../../core/plural.js';
 import type { ReportSource } from '../../core/types.js';
 import { classifyFiles } from '../../session/classify-files.js';
 import { writeSessionReports } from '../../session/finish.js';
-import { azureCredential, endpoint, LOGS_URL } from '../../sources/azure/credential.js';
-import { queryWorkspace } from '../../sources/azure/workspace.js';
 import { KQL_DEFAULT_DAYS, kqlQuery } from '../../sources/signins/kql.js';
 import { cliLogger, sessionStatus, summaryLine } from '../common.js';
 import { checkInputFiles } from '../input-files.js';
@@ -39,6 +37,9 @@ async function classifyWorkspace(
   workspace: string,
   files: readonly string[],
 ): Promise<number> {
+  // Loaded here: classifying files needs none of the Azure SDK.
+  const { azureCredential, endpoint, LOGS_URL } = await import('../../sources/azure/credential.js');
+  const { queryWorkspace } = await import('../../sources/azure/workspace.js');
   const days = o.days ?? KQL_DEFAULT_DAYS;
   const dir = await mkdtemp(join(tmpdir(), 'entra-bas-workspace-'));
   try {

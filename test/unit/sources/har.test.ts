@@ -322,6 +322,57 @@ describe('readHar: chunk boundaries', () => {
     for (const chunkSize of [1, 2, 5]) expect(await collect(p, { chunkSize })).toEqual(whole);
   });
 
+  it('text read in ASCII chunks, then a character split between chunks, then one cut by the end of the file', async () => {
+    const entry = {
+      startedDateTime: '2025-01-01T00:00:00Z',
+      request: {
+        method: 'POST',
+        url: 'https://login.microsoftonline.com/t/oauth2/v2.0/token',
+        headers: [{ name: 'X-Name', value: 'Zoë 𝄞' }],
+      },
+      response: { status: 200, headers: [], content: { text: '{}' } },
+    };
+    const text = `{"log":{"entries":[${JSON.stringify(entry)}]}}`;
+    const p = join(tmp, 'split-char.har');
+    writeFileSync(p, text);
+    const whole = await collect(p);
+    expect(whole[0]?.requestHeaders['x-name']).toBe('Zoë 𝄞');
+    // 64-byte chunks: the first ones ASCII only, then 'ë' and '𝄞' wherever a chunk ends.
+    for (const chunkSize of [64, 65, 66, 67])
+      expect(await collect(p, { chunkSize })).toEqual(whole);
+    // The file ends inside a character: the same one-line error as any truncated HAR.
+    const bytes = Buffer.from(text.slice(0, text.indexOf('ë')), 'utf8');
+    const cut = join(tmp, 'cut-char.har');
+    writeFileSync(cut, Buffer.concat([bytes, Buffer.from('ë').subarray(0, 1)]));
+    const err = await failure(cut);
+    expect(err.code).toBe('ERR_HAR_INVALID');
+    expect(err.message).toMatch(/^cut-char\.har: /);
+  });
+
+  it('a header named __proto__ is a header like any other', async () => {
+    const p = join(tmp, 'proto-header.har');
+    const entry = {
+      startedDateTime: '2025-01-01T00:00:00Z',
+      request: {
+        method: 'GET',
+        url: 'https://login.microsoftonline.com/t/oauth2/v2.0/authorize',
+        headers: [
+          { name: 'Accept', value: '*/*' },
+          { name: '__proto__', value: 'x' },
+        ],
+      },
+      response: { status: 200, headers: [{ name: 'Content-Type', value: 'text/html' }] },
+    };
+    writeFileSync(p, JSON.stringify({ log: { entries: [entry] } }));
+    const [x] = await collect(p);
+    expect(Object.getPrototypeOf(x?.requestHeaders)).toBe(Object.prototype);
+    expect(Object.entries(x?.requestHeaders ?? {})).toEqual([
+      ['accept', '*/*'],
+      ['__proto__', 'x'],
+    ]);
+    expect(x?.responseHeaders).toEqual({ 'content-type': 'text/html' });
+  });
+
   it('a body cut at the cap over tiny chunks, with escapes around the cut', async () => {
     const p = join(tmp, 'cut-escapes.har');
     const body = '\\"\u00e9'.repeat(HAR_BODY_CAP);
