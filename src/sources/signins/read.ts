@@ -237,7 +237,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
       const last = b.lastIndexOf(LF);
       if (last >= from) {
         carry.push(b.subarray(from, last + 1));
-        const out = carry.length === 1 ? (carry[0] as Buffer) : Buffer.concat(carry);
+        const out = shared(carry);
         carry = last + 1 < b.length ? [b.subarray(last + 1)] : [];
         carryLen = b.length - last - 1;
         if (!probed) {
@@ -265,7 +265,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
     }
     if (oversize) skip('too large');
     else if (carryLen > 0) {
-      const rest = Buffer.concat(carry);
+      const rest = shared(carry);
       if (!probed && probe(rest) === false) {
         yield NOT_LINES;
         return;
@@ -419,6 +419,23 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
 
   const it = gen();
   return { stats, file, [Symbol.asyncIterator]: () => it };
+}
+
+/**
+ * The bytes of `parts`, one after the other, in shared memory: a chunk posted to a pool worker is
+ * then shared with it, not copied twice (serialized here, deserialized there). The copy here is
+ * the one Buffer.concat made.
+ */
+function shared(parts: readonly Buffer[]): Buffer {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = Buffer.from(new SharedArrayBuffer(len));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 function truncatedLines(file: string): ToolError {
