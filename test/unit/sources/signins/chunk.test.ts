@@ -14,7 +14,6 @@ import {
   type SignInFold,
 } from '../../../../src/sources/signins/fold.js';
 import { foldSignIns, readSignIns } from '../../../../src/sources/signins/read.js';
-import { signInChunk } from '../../../../src/sources/signins/chunk.js';
 import {
   makeTenant,
   tenantRows,
