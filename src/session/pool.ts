@@ -48,11 +48,8 @@ const WORKER_URL = new URL(FROM_TS ? './pool-worker.ts' : './pool-worker.js', im
 /**
  * A worker's working set is one job's input and output: a small young generation keeps the
  * process's memory close to what it is in one thread; the old-generation bound catches a runaway.
- * 16 MB, not 8: a job's largest working set (a Graph page of 1000 sign-ins, JSON.parse-d whole,
- * about 4 MB of objects) then dies in the young generation instead of being copied and promoted
- * (measured, classify of 1M Graph records: CPU 32.8 -> 25.7 s, peak RSS 269 -> 295 MB).
  */
-const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 };
+const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
 
 interface Job {
   readonly id: number;
