@@ -41,19 +41,9 @@ interface Group {
 
 /** The facts a row is judged by: rows with equal keys get the same verdict. */
 function groupKey(r: SignInRow): string {
-  return [
-    r.appId,
-    r.eventType,
-    r.protocol,
-    r.transferMethod,
-    r.clientApp,
-    r.credential,
-    r.msiType,
-    isGuest(r) ? 'g' : '',
-    r.signInFrequency ? 'f' : '',
-    r.library,
-    r.resourceTenant,
-  ].join('\u0000');
+  // (A template, not [...].join: this runs per row. null and '' both print as nothing, as join's.)
+  const n = (s: string | null): string => s ?? '';
+  return `${n(r.appId)}\u0000${r.eventType}\u0000${n(r.protocol)}\u0000${n(r.transferMethod)}\u0000${n(r.clientApp)}\u0000${n(r.credential)}\u0000${n(r.msiType)}\u0000${isGuest(r) ? 'g' : ''}\u0000${r.signInFrequency ? 'f' : ''}\u0000${n(r.library)}\u0000${n(r.resourceTenant)}`;
 }
 
 /**

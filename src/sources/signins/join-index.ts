@@ -26,7 +26,17 @@ function fnv(s: string, seed: number): number {
   return h >>> 0;
 }
 
-const GUID = /^([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-/;
+/** The value of the lower-case hex digits id[from..to), or -1 when one is not. */
+function hex(id: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = id.charCodeAt(i);
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
 
 /** Distinct joined facts (issuer, app name), each known by its place in `list`. */
 class FactTable {
@@ -48,9 +58,14 @@ class FactTable {
 
 /** 64 bits of a correlation id as two 32-bit halves (never both 0xffffffff: that marks an empty slot). */
 export function joinKey(id: string): [number, number] {
-  const m = GUID.exec(id);
-  const hi = m ? parseInt(m[1] as string, 16) >>> 0 : fnv(id, 0x811c9dc5);
-  const lo = m ? parseInt(`${m[2] as string}${m[3] as string}`, 16) >>> 0 : fnv(id, 0x01234567);
+  // A GUID's first three groups, "xxxxxxxx-xxxx-xxxx-", lower-case hex (row.ts lower-cases ids).
+  const guid =
+    id.charCodeAt(8) === 0x2d && id.charCodeAt(13) === 0x2d && id.charCodeAt(18) === 0x2d;
+  const a = guid ? hex(id, 0, 8) : -1;
+  const b = a >= 0 ? hex(id, 9, 13) : -1;
+  const c = b >= 0 ? hex(id, 14, 18) : -1;
+  const hi = c >= 0 ? a >>> 0 : fnv(id, 0x811c9dc5);
+  const lo = c >= 0 ? (b * 0x10000 + c) >>> 0 : fnv(id, 0x01234567);
   return [hi, hi === EMPTY && lo === EMPTY ? 0 : lo];
 }
 

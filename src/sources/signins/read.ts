@@ -140,6 +140,11 @@ export interface SignInChunks extends AsyncIterable<SignInChunk> {
   readonly stats: SignInReadStats;
   /** The file name errors give. */
   readonly file: string;
+  /**
+   * Gives back a chunk whose rows are read (its result merged): its shared buffer is reused for a
+   * later chunk. Without it, spent buffers wait for a collection that their size does not prompt.
+   */
+  release(chunk: SignInChunk): void;
 }
 
 /**
@@ -153,6 +158,27 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
   const skip = (why: string): void => {
     stats.skipped.set(why, (stats.skipped.get(why) ?? 0) + 1);
   };
+  /** Spent chunk buffers (release), reused by `shared`. */
+  const spare: SharedArrayBuffer[] = [];
+
+  /**
+   * The bytes of `parts`, one after the other, in shared memory: a chunk posted to a pool worker
+   * is then shared with it, not copied twice (serialized here, deserialized there). The copy here
+   * is the one Buffer.concat made; the buffer is a spare one when one is large enough.
+   */
+  function shared(parts: readonly Buffer[]): Buffer {
+    let len = 0;
+    for (const p of parts) len += p.length;
+    const i = spare.findIndex((b) => b.byteLength >= len);
+    const sab = i >= 0 ? spare.splice(i, 1)[0] : undefined;
+    const out = Buffer.from(sab ?? new SharedArrayBuffer(sharedSize(len)), 0, len);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
 
   async function* bytes(bom: number, encoding?: 'utf8'): AsyncGenerator<Buffer & string> {
     const src = createReadStream(path, {
@@ -237,7 +263,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
       const last = b.lastIndexOf(LF);
       if (last >= from) {
         carry.push(b.subarray(from, last + 1));
-        const out = carry.length === 1 ? (carry[0] as Buffer) : Buffer.concat(carry);
+        const out = shared(carry);
         carry = last + 1 < b.length ? [b.subarray(last + 1)] : [];
         carryLen = b.length - last - 1;
         if (!probed) {
@@ -265,7 +291,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
     }
     if (oversize) skip('too large');
     else if (carryLen > 0) {
-      const rest = Buffer.concat(carry);
+      const rest = shared(carry);
       if (!probed && probe(rest) === false) {
         yield NOT_LINES;
         return;
@@ -418,7 +444,26 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
   }
 
   const it = gen();
-  return { stats, file, [Symbol.asyncIterator]: () => it };
+  return {
+    stats,
+    file,
+    release(chunk) {
+      const b = chunk.bytes?.buffer;
+      if (b instanceof SharedArrayBuffer && spare.length < SPARE_BUFFERS && !spare.includes(b))
+        spare.push(b);
+    },
+    [Symbol.asyncIterator]: () => it,
+  };
+}
+
+/** Spent chunk buffers kept for reuse, at most (chunks in flight take the others). */
+const SPARE_BUFFERS = 2;
+
+/** A new chunk buffer's size: a power of two (at least 1 MiB), so that spare ones fit later chunks. */
+function sharedSize(len: number): number {
+  let n = 1 << 20;
+  while (n < len) n *= 2;
+  return n;
 }
 
 function truncatedLines(file: string): ToolError {
@@ -442,6 +487,7 @@ export function readSignIns(
     for await (const c of chunks) {
       const rows: SignInRow[] = [];
       if (chunkRows(c, (r) => rows.push(r), skip)) throw truncatedLines(chunks.file);
+      chunks.release(c);
       if (rows.some((r) => r.tally !== undefined)) stats.shape = 'fact-tuples';
       stats.rows += rows.length;
       yield* rows;
@@ -466,8 +512,12 @@ export async function foldSignIns(
   const { stats } = chunks;
   const run = opts.run ?? ((c: SignInChunk) => Promise.resolve(signInChunk(c)));
   const max = Math.max(1, opts.inFlight ?? 4);
-  const pending: Promise<SignInChunkResult>[] = [];
-  const merge = (r: SignInChunkResult): void => {
+  const pending: { chunk: SignInChunk; result: Promise<SignInChunkResult> }[] = [];
+  const merge = async (): Promise<void> => {
+    const { chunk, result } = pending.shift() as (typeof pending)[number];
+    const r = await result;
+    // The chunk is read (by a worker, or here): its buffer can take a later chunk.
+    chunks.release(chunk);
     if (r.truncated) throw truncatedLines(chunks.file);
     if (r.tuples) stats.shape = 'fact-tuples';
     fold.merge(r.part);
@@ -477,13 +527,13 @@ export async function foldSignIns(
   };
   try {
     for await (const c of chunks) {
-      pending.push(run(c));
-      if (pending.length >= max) merge(await (pending.shift() as Promise<SignInChunkResult>));
+      pending.push({ chunk: c, result: run(c) });
+      if (pending.length >= max) await merge();
     }
-    while (pending.length > 0) merge(await (pending.shift() as Promise<SignInChunkResult>));
+    while (pending.length > 0) await merge();
   } finally {
     // A chunk failing (or a file error) leaves no promise unobserved.
-    for (const p of pending) p.catch(() => undefined);
+    for (const p of pending) p.result.catch(() => undefined);
   }
   return stats;
 }

@@ -230,6 +230,18 @@ function frequencyOf(policies: unknown): boolean {
   return false;
 }
 
+/** A camelCase name's PascalCase spelling (the names are the few rowFromObject reads: memoized). */
+function pascalOf(name: string): string {
+  let p = PASCAL.get(name);
+  if (p === undefined) {
+    p = name.charAt(0).toUpperCase() + name.slice(1);
+    PASCAL.set(name, p);
+  }
+  return p;
+}
+
+const PASCAL = new Map<string, string>();
+
 /**
  * A case-insensitive view of an object's keys (Log Analytics PascalCase, Graph camelCase): `name`
  * is the camelCase spelling; its PascalCase form is tried next, and only then (odd spellings) every
@@ -242,7 +254,7 @@ function getter(o: Obj): (name: string) => unknown {
   return (name) => {
     const v = o[name];
     if (v !== undefined) return v;
-    const pascal = o[name.charAt(0).toUpperCase() + name.slice(1)];
+    const pascal = o[pascalOf(name)];
     if (pascal !== undefined || canonical) return pascal;
     if (lower === null) {
       lower = new Map();

@@ -105,6 +105,30 @@ describe('sign-in chunks folded in parallel', () => {
     }
   }, 120_000);
 
+  it('reuses a chunk buffer only once its chunk is read, however late the run reads it', async () => {
+    const path = files.find(([n]) => n === 'graph.json')?.[1] as string;
+    const ref = await oneByOne(path);
+    const fold = createSignInFold();
+    const buffers = new Set<ArrayBufferLike>();
+    let chunks = 0;
+    await foldSignIns(path, fold, {
+      chunkSize: 4093,
+      inFlight: 3,
+      // Each chunk is read late, after the reader has cut the next ones.
+      run: async (c) => {
+        chunks++;
+        if (c.bytes) buffers.add(c.bytes.buffer);
+        await new Promise((r) => setTimeout(r, 2));
+        return signInChunk(c);
+      },
+    });
+    expect({ ...view(fold), skipped: {} }).toEqual({ ...ref, skipped: {} });
+    expect(chunks).toBeGreaterThan(10);
+    // Spent buffers took later chunks: fewer buffers than chunks, and all shared.
+    expect(buffers.size).toBeLessThan(chunks / 2);
+    for (const b of buffers) expect(b).toBeInstanceOf(SharedArrayBuffer);
+  }, 60_000);
+
   it('merging parts keeps the latest MAX_HOURS hours, as adding rows does', async () => {
     // One app failing in 3 * MAX_HOURS distinct hours, in shuffled order, in many chunks.
     const base = Date.parse('2026-01-01T00:00:00Z');
