@@ -164,7 +164,8 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
   /**
    * The bytes of `parts`, one after the other, in shared memory: a chunk posted to a pool worker
    * is then shared with it, not copied twice (serialized here, deserialized there). The copy here
-   * is the one Buffer.concat made; the buffer is a spare one when one is large enough.
+   * is the one Buffer.concat made (JSON lines) or one more (a CSV's records, cut by CsvCutter);
+   * the buffer is a spare one when one is large enough.
    */
   function shared(parts: readonly Buffer[]): Buffer {
     let len = 0;
@@ -349,7 +350,9 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
           skip(header ? 'too large' : 'header too large');
       }
       if (header === null) b = takeHeader(b);
-      return header !== null && b.length > 0 ? { mode: shape, hint, bytes: b, header, file } : null;
+      return header !== null && b.length > 0
+        ? { mode: shape, hint, bytes: shared([b]), header, file }
+        : null;
     };
     for await (const b of bytes(bom)) {
       const c = chunk(cutter.feed(b));
