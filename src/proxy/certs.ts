@@ -52,7 +52,7 @@ export function checkLeafKey(keyPem: string): void {
   }
 }
 
-/** base64 SHA-256 of the SubjectPublicKeyInfo of a private key's public half. */
+/** base64 SHA-256 of the SubjectPublicKeyInfo of a private key's public half, or a certificate's key. */
 export function keySpkiSha256(keyPem: string): string {
   const spki = createPublicKey(keyPem).export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(spki).digest('base64');
