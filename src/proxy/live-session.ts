@@ -17,12 +17,10 @@ export interface LiveExtras {
   onChange(listener: () => void): () => void;
 }
 
-const NO_EXTRAS: LiveExtras = { rejections: () => [], onChange: () => () => undefined };
-
 export function createLiveSession(
   recorder: Recorder,
   sources: () => readonly ReportSource[],
-  extras: LiveExtras = NO_EXTRAS,
+  extras: LiveExtras,
 ): LiveSession {
   // The aggregates with the session-level findings, as the report head will have them.
   const snapshot = async () => {
