@@ -24,7 +24,6 @@ export interface CommonOptions {
   session: string | null;
   mapRemote: Record<string, string>;
   upstreamCa: string[];
-  upstreamCaFiles: string[];
   upstreamProxy: string | null;
   intercept: string[];
   failOn: Verdict | null;
@@ -102,8 +101,7 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
     }
     mapRemote[host] = url.origin;
   }
-  const upstreamCaFiles = list('upstream-ca');
-  const upstreamCa = upstreamCaFiles.map((f) => {
+  const upstreamCa = list('upstream-ca').map((f) => {
     let pem: string;
     try {
       pem = readFileSync(f, 'utf8');
@@ -195,7 +193,6 @@ export function parseOptions(argv: readonly string[], command?: CommandName): Pa
       session: str('session') ?? null,
       mapRemote,
       upstreamCa,
-      upstreamCaFiles,
       upstreamProxy,
       intercept: list('intercept')
         .map((h) => h.trim().toLowerCase())

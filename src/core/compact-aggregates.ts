@@ -1,7 +1,7 @@
 /**
  * Light views of the session's aggregates for the dashboard: each application's and finding's id
  * list cut to its latest MAX_IDS, with the full count beside it. Made where the aggregates live
- * (the classification worker, for the live proxy), so a session of a million exchanges does not
+ * (the live proxy's thread), so a session of a million exchanges does not
  * copy a million ids between threads for every dashboard update. Pure.
  */
 import type { ApplicationRecord, Finding, ReportSummary } from './types.js';

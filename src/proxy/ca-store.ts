@@ -5,7 +5,7 @@
  * creates gets a `.gitignore` of `*`, so `git add -A` in a project never picks up the keys. Leaf
  * certificates are never written: they live in memory.
  */
-import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { chmod, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ToolError } from '../core/errors.js';
@@ -123,11 +123,7 @@ async function loadOrCreateLeafKey(path: string): Promise<string> {
 }
 
 /** base64 SHA-256 of a certificate's SubjectPublicKeyInfo (Chromium's --ignore-certificate-errors-spki-list). */
-export function spkiSha256(certPem: string): string {
-  const cert = new X509Certificate(certPem);
-  const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(spki).digest('base64');
-}
+export { keySpkiSha256 as spkiSha256 } from './certs.js';
 
 /** SHA-256 fingerprint of a certificate, colon-separated hex (as browsers show it). */
 export function certFingerprint(certPem: string): string {

@@ -27,8 +27,6 @@ export interface ConnectionLimits {
   busy(socket: Duplex): void;
   /** Counts `server`'s connections: waiting until the first request, idle between requests. */
   watch(server: Server): void;
-  /** Waiting plus idle connections now. */
-  count(): number;
   /** Closes every waiting and idle connection. */
   close(): void;
 }
@@ -109,7 +107,6 @@ export function createConnectionLimits(opts: {
       server.prependListener('connect', (_req: IncomingMessage, s: Duplex) => forget(s));
       server.prependListener('upgrade', (_req: IncomingMessage, s: Duplex) => forget(s));
     },
-    count: () => waiting.size + idle.size,
     close() {
       for (const s of [...waiting.keys(), ...idle]) {
         forget(s);

@@ -1,12 +1,12 @@
 /**
- * Leaf certificates assembled directly in DER and signed with node:crypto (native, synchronous,
- * about 1 ms for RSA-2048). Everything that does not depend on the host (issuer name, the shared
+ * Certificates (the CA and its leaves) assembled directly in DER and signed with node:crypto
+ * (native, synchronous, about 1 ms for RSA-2048). For leaves, everything that does not depend on the host (issuer name, the shared
  * leaf key, the constant extensions, the validity window) is encoded once per issuer; a new host
  * costs a subject, a SubjectAltName, a serial number and one signature. Building the same
  * certificate through a general-purpose X.509 library took 12-170 ms on a busy 2-core machine,
  * which the first request to every new intercepted host would pay.
  */
-import { randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 
 /** DER length octets. */
@@ -17,7 +17,7 @@ function len(n: number): Buffer {
   return Buffer.from([0x80 | bytes.length, ...bytes]);
 }
 
-export function tlv(tag: number, ...content: Buffer[]): Buffer {
+function tlv(tag: number, ...content: Buffer[]): Buffer {
   const body = Buffer.concat(content);
   return Buffer.concat([Buffer.from([tag]), len(body.length), body]);
 }
@@ -47,6 +47,7 @@ function time(d: Date): Buffer {
 const SHA256_WITH_RSA = seq(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00]));
 const VERSION_3 = Buffer.from([0xa0, 0x03, 0x02, 0x01, 0x02]);
 const CN = oid('2.5.4.3');
+const SKI = oid('2.5.29.14');
 
 function extension(id: string, critical: boolean, value: Buffer): Buffer {
   return seq(oid(id), ...(critical ? [Buffer.from([0x01, 0x01, 0xff])] : []), tlv(0x04, value));
@@ -76,53 +77,105 @@ function ipBytes(ip: string): Buffer {
   return out;
 }
 
+/** A positive random 128-bit serial number. */
+function serialNumber(): Buffer {
+  const serial = randomBytes(16);
+  serial[0] = (serial[0] ?? 0) & 0x7f;
+  if (serial[0] === 0) serial[0] = 1;
+  return tlv(0x02, serial);
+}
+
+/** A signed v3 certificate; `issuer` and `subject` are DER Names, `spki` a DER SubjectPublicKeyInfo. */
+function certificate(
+  key: KeyObject,
+  issuer: Buffer,
+  validity: Buffer,
+  subject: Buffer,
+  spki: Buffer,
+  extensions: Buffer,
+): Buffer {
+  const tbs = seq(
+    VERSION_3,
+    serialNumber(),
+    SHA256_WITH_RSA,
+    issuer,
+    validity,
+    subject,
+    spki,
+    tlv(0xa3, seq(extensions)),
+  );
+  return seq(tbs, SHA256_WITH_RSA, tlv(0x03, Buffer.from([0]), sign('sha256', tbs, key)));
+}
+
+/** The key identifier of a public key: SHA-1 of its subjectPublicKey bits (RFC 5280 4.2.1.2 (1)). */
+export function keyId(spki: Buffer): Buffer {
+  const bits = inner(children(spki)[1] ?? Buffer.alloc(0));
+  return createHash('sha1').update(bits.subarray(1)).digest();
+}
+
+/**
+ * A self-signed CA certificate (subject CN=`commonName`, O=entra-bas-proxy): basicConstraints
+ * CA:true pathlen:0 and keyUsage digitalSignature+keyCertSign+cRLSign (both critical), and a
+ * subject key identifier.
+ */
+export function caCertificate(opts: {
+  commonName: string;
+  key: KeyObject;
+  notBefore: Date;
+  notAfter: Date;
+}): Buffer {
+  const cn = opts.commonName.slice(0, 64);
+  const name = seq(
+    tlv(0x31, seq(CN, tlv(/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(cn) ? 0x13 : 0x0c, Buffer.from(cn)))),
+    tlv(0x31, seq(oid('2.5.4.10'), tlv(0x13, Buffer.from('entra-bas-proxy')))),
+  );
+  const spki = createPublicKey(opts.key).export({ type: 'spki', format: 'der' });
+  const extensions = Buffer.concat([
+    extension('2.5.29.19', true, seq(Buffer.from([0x01, 0x01, 0xff, 0x02, 0x01, 0x00]))),
+    // KeyUsage BIT STRING: digitalSignature (bit 0) + keyCertSign (5) + cRLSign (6) = 0x86, 1 unused bit.
+    extension('2.5.29.15', true, Buffer.from([0x03, 0x02, 0x01, 0x86])),
+    extension('2.5.29.14', false, tlv(0x04, keyId(spki))),
+  ]);
+  const validity = seq(time(opts.notBefore), time(opts.notAfter));
+  return certificate(opts.key, name, validity, name, spki, extensions);
+}
+
 export interface LeafTemplate {
   /** A DER certificate for `hosts` (DNS names and IP literals), signed by the CA. */
   issue(hosts: readonly string[]): Buffer;
 }
 
 /**
- * caCertDer: the CA certificate, whose subject becomes the leaves' issuer; caKeyId: its subject
- * key identifier (the leaves' authority key identifier); leafPublicKey / leafKeyId: the shared
- * leaf key and its identifier.
+ * caCertDer: the CA certificate, whose subject becomes the leaves' issuer and whose subject key
+ * identifier (else its key's) the leaves' authority key identifier; leafPublicKey: the shared key.
  */
 export function leafTemplate(opts: {
   caCertDer: Buffer;
   caKey: KeyObject;
-  caKeyId: Buffer;
   leafPublicKey: KeyObject;
-  leafKeyId: Buffer;
   notBefore: Date;
   notAfter: Date;
 }): LeafTemplate {
-  const issuer = subjectOf(opts.caCertDer);
-  const spki = Buffer.from(opts.leafPublicKey.export({ type: 'spki', format: 'der' }));
+  const tbs = children(children(opts.caCertDer)[0] ?? Buffer.alloc(0));
+  // [0] version, serial, signature, issuer, validity, subject, spki, ..., [3] extensions
+  const [, , , , , issuer, caSpki] = tbs[0]?.[0] === 0xa0 ? tbs : [undefined, ...tbs];
+  if (!issuer || !caSpki) throw new Error('CA certificate: no subject');
+  const exts = tbs.find((t) => t[0] === 0xa3);
+  const ski = exts && children(inner(exts)).find((e) => children(e)[0]?.equals(SKI));
+  const caKeyId = ski ? inner(inner(children(ski).at(-1)!)) : keyId(caSpki);
+  const spki = opts.leafPublicKey.export({ type: 'spki', format: 'der' });
   const validity = seq(time(opts.notBefore), time(opts.notAfter));
-  const fixedExt = constantExtensions(opts.caKeyId, opts.leafKeyId);
+  const fixedExt = constantExtensions(caKeyId, keyId(spki));
   return {
     issue(hosts) {
-      const serial = randomBytes(16);
-      serial[0] = (serial[0] ?? 0) & 0x7f;
-      if (serial[0] === 0) serial[0] = 1;
       const subject = seq(
         tlv(0x31, seq(CN, tlv(0x0c, Buffer.from((hosts[0] ?? 'localhost').slice(0, 64), 'utf8')))),
       );
       const names = hosts.map((h) =>
         isIP(h) ? tlv(0x87, ipBytes(h)) : tlv(0x82, Buffer.from(h, 'ascii')),
       );
-      const extensions = tlv(0xa3, seq(fixedExt, extension('2.5.29.17', false, seq(...names))));
-      const tbs = seq(
-        VERSION_3,
-        tlv(0x02, serial),
-        SHA256_WITH_RSA,
-        issuer,
-        validity,
-        subject,
-        spki,
-        extensions,
-      );
-      const signature = sign('sha256', tbs, opts.caKey);
-      return seq(tbs, SHA256_WITH_RSA, tlv(0x03, Buffer.from([0]), signature));
+      const extensions = [fixedExt, extension('2.5.29.17', false, seq(...names))];
+      return certificate(opts.caKey, issuer, validity, subject, spki, Buffer.concat(extensions));
     },
   };
 }
@@ -141,20 +194,20 @@ function readTlv(der: Buffer, at: number): [number, number, number] {
   return [tag, start, start + l];
 }
 
-/** The subject Name (DER) of a certificate. */
-function subjectOf(certDer: Buffer): Buffer {
-  const [, certStart] = readTlv(certDer, 0); // Certificate SEQUENCE
-  const [, tbsStart, tbsEnd] = readTlv(certDer, certStart); // TBSCertificate
-  let at = tbsStart;
-  const fields: [number, number][] = [];
-  while (at < tbsEnd) {
-    const [, , end] = readTlv(certDer, at);
-    fields.push([at, end]);
+/** The content of the TLV `der` starts with. */
+function inner(der: Buffer): Buffer {
+  const [, start, end] = readTlv(der, 0);
+  return der.subarray(start, end);
+}
+
+/** The TLVs inside the constructed TLV `der` starts with. */
+function children(der: Buffer): Buffer[] {
+  const body = inner(der);
+  const out: Buffer[] = [];
+  for (let at = 0; at < body.length;) {
+    const [, , end] = readTlv(body, at);
+    out.push(body.subarray(at, end));
     at = end;
   }
-  // [0] version, serial, signature, issuer, validity, subject
-  const hasVersion = certDer[tbsStart] === 0xa0;
-  const s = fields[hasVersion ? 5 : 4];
-  if (!s) throw new Error('CA certificate: no subject');
-  return certDer.subarray(s[0], s[1]);
+  return out;
 }

@@ -1,7 +1,8 @@
 /** The LiveSession a running proxy exposes (dashboard, programmatic API), backed by a Recorder. */
+import { compactSnapshot } from '../core/compact-aggregates.js';
 import type { LiveSession } from '../core/live.js';
 import type { HostRejections } from '../core/tls-rejections.js';
-import type { ExchangeRecord, ReportSource, ReportSummary } from '../core/types.js';
+import type { ExchangeRecord, ReportSource } from '../core/types.js';
 import { formatById } from '../report/formats.js';
 import { sessionFindings } from '../report/session-findings.js';
 import type { Recorder } from '../session/recorder.js';
@@ -16,22 +17,20 @@ export interface LiveExtras {
   onChange(listener: () => void): () => void;
 }
 
-const NO_EXTRAS: LiveExtras = { rejections: () => [], onChange: () => () => undefined };
-
 export function createLiveSession(
   recorder: Recorder,
   sources: () => readonly ReportSource[],
-  extras: LiveExtras = NO_EXTRAS,
+  extras: LiveExtras,
 ): LiveSession {
   // The aggregates with the session-level findings, as the report head will have them.
-  const view = async <A>(aggregates: Promise<{ summary: ReportSummary; applications: A }>) => {
-    const { summary, applications } = await aggregates;
+  const snapshot = async () => {
+    const { summary, applications } = await recorder.aggregates();
     const findings = sessionFindings(summary, extras.rejections());
     return { startedAt: recorder.startedAt, summary: { ...summary, findings }, applications };
   };
   return {
-    snapshot: () => view(recorder.aggregates()),
-    compactSnapshot: () => view(recorder.compactAggregates()),
+    snapshot,
+    compactSnapshot: async () => compactSnapshot(await snapshot()),
     recent: (limit) => recorder.recent(limit),
     async get(id) {
       const held = await recorder.lookup(id);

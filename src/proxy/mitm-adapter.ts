@@ -58,7 +58,6 @@ export interface MitmAdapterOptions {
 
 export interface MitmAdapter {
   readonly port: number;
-  inFlight(): number;
   /** The dashboard's URL: requests for it through the proxy are refused, its page links to it. */
   setDashboard(url: string | null): void;
   /** Client connections open now (plain and decrypted). */
@@ -375,7 +374,6 @@ export async function startMitm(opts: MitmAdapterOptions): Promise<MitmAdapter> 
   door.listening(started.port);
   const adapter: MitmAdapter = {
     port: started.port,
-    inFlight: () => flights.size,
     setDashboard: (url) => door.setDashboard(url),
     connections: () =>
       new Promise((r) => started.server.getConnections((err, n) => r(err ? 0 : n))),

@@ -126,28 +126,23 @@ export function createTlsTerminator<T = undefined>(opts: {
     socket.destroy();
   });
   const contexts = new Map<string, SecureContext>();
-  const pending = new Map<string, Promise<SecureContext>>();
   const open = new Set<TLSSocket>();
 
   function context(host: string): SecureContext | Promise<SecureContext> {
     const hit = contexts.get(host);
     if (hit) return hit;
-    let p = pending.get(host);
-    if (!p) {
-      p = opts.issuer.issue([host]).then((pair) => {
-        const sc = createSecureContext({ cert: pair.certPem, key: pair.keyPem });
-        if (contexts.size >= CONTEXT_CACHE_MAX) {
-          const oldest = contexts.keys().next();
-          if (!oldest.done) contexts.delete(oldest.value);
-        }
-        contexts.set(host, sc);
-        return sc;
-      });
-      const settled = (): void => void pending.delete(host);
-      p.then(settled, settled);
-      pending.set(host, p);
-    }
-    return p;
+    // The issuer hands concurrent callers one promise: the first to run makes the context.
+    return opts.issuer.issue([host]).then((pair) => {
+      const made = contexts.get(host);
+      if (made) return made;
+      const sc = createSecureContext({ cert: pair.certPem, key: pair.keyPem });
+      if (contexts.size >= CONTEXT_CACHE_MAX) {
+        const oldest = contexts.keys().next();
+        if (!oldest.done) contexts.delete(oldest.value);
+      }
+      contexts.set(host, sc);
+      return sc;
+    });
   }
 
   function wrap(

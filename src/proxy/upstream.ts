@@ -22,8 +22,6 @@ export interface UpstreamOptions {
   readonly upstreamCa?: readonly string[];
   /** `http://HOST:PORT` of a corporate proxy to chain through. */
   readonly upstreamProxy?: string | null;
-  /** Connect timeout for tunnels and upstream sockets (default 15 s). */
-  readonly connectTimeoutMs?: number;
 }
 
 export interface Upstream {
@@ -136,7 +134,8 @@ export function createUpstream(opts: UpstreamOptions = {}): Upstream {
   const map = new Map<string, Route>();
   for (const [h, url] of Object.entries(opts.mapRemote ?? {}))
     map.set(h.toLowerCase(), parseOrigin(url));
-  const timeoutMs = opts.connectTimeoutMs ?? 15_000;
+  /** Connect timeout for tunnels and upstream sockets. */
+  const timeoutMs = 15_000;
   const extraCa = opts.upstreamCa ?? [];
   // One secure context, built once: passing `ca` itself would make the agent re-parse ~145 root
   // certificates on every new upstream connection (~36 ms each) and join them into its pool key

@@ -17,7 +17,6 @@
  * step runs in the thread that owns the session, in the order the exchanges were submitted. It
  * never throws for a record: a listener or sink that throws is logged (debug) and skipped.
  */
-import { compactApplication } from '../core/compact-aggregates.js';
 import type { Logger } from '../core/logger.js';
 import {
   EMPTY_EVIDENCE,
@@ -26,7 +25,6 @@ import {
   type ReportSummary,
 } from '../core/types.js';
 import { createSession, NOT_FOLDED, type FoldFacts, type Session } from '../classifiers/session.js';
-import type { CompactApplication } from '../core/compact-aggregates.js';
 import {
   joinRecordLine,
   recordParts,
@@ -74,11 +72,6 @@ export interface SessionAggregates {
   readonly applications: ApplicationRecord[];
 }
 
-export interface CompactAggregates {
-  readonly summary: ReportSummary;
-  readonly applications: CompactApplication[];
-}
-
 /** An extra per-exchange concern, called after the log line with the record and its JSON texts. */
 export interface RecordSink {
   add(record: ExchangeRecord, parts: RecordParts): void;
@@ -117,8 +110,6 @@ export interface RecordStep {
   /** One of the latest records, with its evidence. */
   lookup(id: string): ExchangeRecord | undefined;
   aggregates(): SessionAggregates;
-  /** The same with id lists cut to their latest few (compactApplication). */
-  compactAggregates(): CompactAggregates;
   /** Closes the session log (and what reads it back). Records after this are folded, not logged. */
   close(): void;
 }
@@ -228,10 +219,6 @@ export function createRecordStep(o: RecordStepOptions): RecordStep {
       return line === undefined ? undefined : parse(line);
     },
     aggregates: () => ({ summary: session.summary(), applications: session.applications() }),
-    compactAggregates: () => ({
-      summary: session.summary(),
-      applications: session.applications().map(compactApplication),
-    }),
     close() {
       if (closed) return;
       closed = true;

@@ -25,13 +25,12 @@ import { RawBatchWriter, type RawBatch } from './raw-batch.js';
 import {
   createRecordStep,
   type ClassifiedBatch,
-  type CompactAggregates,
   type RecordStep,
   type SessionAggregates,
 } from './record-step.js';
 import { classifyRaws } from './tasks.js';
 
-export type { CompactAggregates, SessionAggregates } from './record-step.js';
+export type { SessionAggregates } from './record-step.js';
 
 /**
  * Least time between two batches sent to the pool (measured at 32 concurrent token POSTs on two
@@ -75,8 +74,6 @@ export interface Recorder {
   throttle(): Promise<void> | null;
   /** Aggregates of every exchange submitted before the call (it waits for them). */
   aggregates(): Promise<SessionAggregates>;
-  /** The same with id lists cut to their latest few (compactApplication). */
-  compactAggregates(): Promise<CompactAggregates>;
   /** The most recent records, newest last, at most `limit` (the latest thousand at least). */
   recent(limit: number): Promise<readonly ExchangeRecord[]>;
   /** One full record (evidence included) while it is among the latest. */
@@ -259,10 +256,6 @@ export async function createRecorder(opts: RecorderOptions): Promise<Recorder> {
     async aggregates() {
       await settle();
       return step.aggregates();
-    },
-    async compactAggregates() {
-      await settle();
-      return step.compactAggregates();
     },
     async recent(limit) {
       await settle();

@@ -69,16 +69,6 @@ export class Downloads {
     this.#queueTimeoutMs = opts.queueTimeoutMs ?? 300_000;
   }
 
-  /** Reports being rendered now. */
-  get active(): number {
-    return this.#active;
-  }
-
-  /** Requests waiting for their turn. */
-  get queued(): number {
-    return this.#queue.length;
-  }
-
   /** Answers one download request; resolves when it is done (or refused, or abandoned). */
   async serve(
     method: string | undefined,
