@@ -154,10 +154,13 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     interaction = param('prompt') === 'none' ? 'silent' : 'interactive';
   } else if (grantType === 'authorization_code') interaction = 'interactive';
 
-  // The classified fields the rules read too, in the record's order.
-  const flow = {
-    cloud: hf.cloud,
+  const tokens = tokenFacts(px);
+  const facts: RuleFacts = {
+    hostRole: hf.role,
     hostSupported: hf.supported,
+    cloud: hf.cloud,
+    basListing: hf.basListing,
+    b2cPolicy,
     protocol,
     endpoint,
     grantType,
@@ -166,19 +169,15 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     clientCredential,
     appType,
     samlInitiation: saml.initiation,
-  };
-  const facts: RuleFacts = {
-    ...flow,
-    hostRole: hf.role,
-    basListing: hf.basListing,
-    b2cPolicy,
     samlMessage: saml.fact,
     implicit,
     interaction,
     miSource,
     variant,
     msal,
-    ...tokenFacts(px),
+    guest: tokens.guest,
+    miToken: tokens.miToken,
+    issuerCloud: tokens.issuerCloud,
     evidence: 'wire',
     signInFrequency: false,
   };
@@ -194,7 +193,16 @@ export function classify(px: ParsedExchange): ExchangeRecord {
     host,
     path: seen(px.pathname) ?? '',
     status: raw.status,
-    ...flow,
+    cloud: hf.cloud,
+    hostSupported: hf.supported,
+    protocol,
+    endpoint,
+    grantType,
+    pkce,
+    clientType,
+    clientCredential,
+    appType,
+    samlInitiation: saml.initiation,
     clientId: seen(clientId),
     // Only when the exchange carries one (CONTRACT: optional), so records without a name keep their shape.
     ...(appName !== null ? { appName: seen(appName) ?? '' } : {}),
