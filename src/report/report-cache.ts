@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, openSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ToolError, oneLine } from '../core/errors.js';
+import { Utf8Batch } from '../core/utf8-batch.js';
 import type { ExchangeRecord } from '../core/types.js';
 import type { ReportBodies } from './build.js';
 import { Interner, rowText } from './html-rows.js';
@@ -63,9 +64,7 @@ export function openReportCache(o: ReportCacheOptions): ReportCache {
     });
   }
   const strings = new Interner();
-  let pending: string[] = [];
-  /** UTF-8 bytes of the pending rows, separators included. */
-  let pendingBytes = 0;
+  const pending = new Utf8Batch(false);
   let any = false;
   let error: ToolError | null = null;
   let removed = false;
@@ -81,12 +80,7 @@ export function openReportCache(o: ReportCacheOptions): ReportCache {
   };
   const flush = (): void => {
     if (pending.length === 0 || fd === null || error !== null) return;
-    // Each row encoded straight into a buffer of the size already counted: no joined copy.
-    const buf = Buffer.allocUnsafe(pendingBytes);
-    let at = 0;
-    for (const text of pending) at += buf.write(text, at);
-    pending = [];
-    pendingBytes = 0;
+    const buf = pending.take();
     try {
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
@@ -112,9 +106,8 @@ export function openReportCache(o: ReportCacheOptions): ReportCache {
       const row = rowText(record, strings, parts.evidence);
       if (any) pending.push(',\n');
       pending.push(row);
-      pendingBytes += Buffer.byteLength(row) + (any ? 2 : 0);
       any = true;
-      if (pendingBytes >= FLUSH_BYTES) flush();
+      if (pending.bytes >= FLUSH_BYTES) flush();
     },
     finish() {
       flush();
