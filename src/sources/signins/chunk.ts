@@ -100,7 +100,7 @@ function bytesAt(b: Buffer, i: number, needle: Buffer): boolean {
  *   whole array parses to their elements in order. A group that does not throws (the line is not
  *   JSON, or a group edge was inside a record): signInChunk then reads the chunk again, whole.
  */
-function pageRows(
+export function pageRows(
   b: Buffer,
   from: number,
   to: number,
