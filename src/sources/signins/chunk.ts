@@ -78,15 +78,6 @@ const ARRAY_KEY = /"(?:value|records)":\[/;
 const OPENING = /^\{("[^"\\]+":")[^"\\]*(","[^"\\]+":)/;
 const LF = 0x0a;
 
-/** The bytes `needle` are at b[i..]. */
-function bytesAt(b: Buffer, i: number, needle: Buffer): boolean {
-  return (
-    i >= 0 &&
-    i + needle.length <= b.length &&
-    b.compare(needle, 0, needle.length, i, i + needle.length) === 0
-  );
-}
-
 /**
  * The rows of a Graph page or records blob on one line, b[from, to), to `each`, its records parsed
  * a group at a time; false (nothing given) when the line is not one to cut: then it is parsed
@@ -123,12 +114,18 @@ export function pageRows(
   } catch {
     return false;
   }
-  const open = Buffer.from(`},{${m[1] ?? ''}`, 'latin1');
-  const next = Buffer.from(m[2] ?? '', 'latin1');
+  const open = `},{${m[1] ?? ''}`;
+  const next = m[2] ?? '';
   for (let at = start; at < end;) {
     let stop = end;
-    for (let i = b.indexOf(open, at + GROUP_BYTES); i >= 0 && i < end; i = b.indexOf(open, i + 1)) {
-      if (bytesAt(b, b.indexOf('"', i + open.length), next)) {
+    // (Latin-1: byte for character, as the texts these were cut from.)
+    for (
+      let i = b.indexOf(open, at + GROUP_BYTES, 'latin1');
+      i >= 0 && i < end;
+      i = b.indexOf(open, i + 1, 'latin1')
+    ) {
+      const q = b.indexOf('"', i + open.length);
+      if (q >= 0 && b.toString('latin1', q, q + next.length) === next) {
         stop = i + 1;
         break;
       }

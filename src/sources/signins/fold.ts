@@ -263,19 +263,8 @@ export function foldChunk(rowsOf: (add: (row: SignInRow) => void) => void): Sign
   });
   const parts: GroupPart[] = [];
   for (const [key, g] of groups.byKey) {
-    const { first, count, appName, basIssued, failed, firstSeen, lastSeen } = g;
-    parts.push({
-      key,
-      first,
-      count,
-      appName,
-      basIssued,
-      failed,
-      firstSeen,
-      lastSeen,
-      basHours: [...g.basHours],
-      failedHours: [...g.failedHours],
-    });
+    const { facts: _facts, order: _order, basHours, failedHours, ...rest } = g;
+    parts.push({ ...rest, key, basHours: [...basHours], failedHours: [...failedHours] });
   }
   return { rows, groups: parts, joins: log.part() };
 }

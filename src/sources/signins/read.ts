@@ -165,25 +165,11 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
   const spare: SharedArrayBuffer[] = [];
 
   /**
-   * The bytes of `parts`, one after the other, in shared memory: a chunk posted to a pool worker
-   * is then shared with it, not copied twice (serialized here, deserialized there). The copy here
-   * is the one Buffer.concat made (JSON lines) or one more (a CSV's records, cut by CsvCutter);
-   * the buffer is a spare one when one is large enough.
+   * `len` bytes of shared memory, of a spare buffer when one is large enough: a chunk posted to a
+   * pool worker is then shared with it, not copied twice (serialized here, deserialized there).
+   * JSON lines are read into it; a CSV's records (cut by CsvCutter) are copied into it.
    */
-  function shared(parts: readonly Buffer[]): Buffer {
-    let len = 0;
-    for (const p of parts) len += p.length;
-    const out = sharedBuffer(len);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  }
-
-  /** `len` bytes of shared memory: of a spare buffer when one is large enough. */
-  function sharedBuffer(len: number): Buffer {
+  function shared(len: number): Buffer {
     const i = spare.findIndex((b) => b.byteLength >= len);
     const sab = i >= 0 ? spare.splice(i, 1)[0] : undefined;
     return Buffer.from(sab ?? new SharedArrayBuffer(sharedSize(len)), 0, len);
@@ -264,7 +250,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
     let fh: FileHandle | undefined;
     try {
       fh = await open(path, 'r');
-      let buf = sharedBuffer(size);
+      let buf = shared(size);
       let len = 0;
       let pos = bom;
       /** Skipping the rest of a line over LINE_BUDGET. */
@@ -294,7 +280,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
           if (len < LINE_BUDGET) {
             const sab = buf.buffer;
             const room = sab.byteLength >= 2 * len;
-            const bigger = room ? Buffer.from(sab, 0, 2 * len) : sharedBuffer(2 * len);
+            const bigger = room ? Buffer.from(sab, 0, 2 * len) : shared(2 * len);
             if (!room) buf.copy(bigger, 0, 0, len);
             buf = bigger;
           } else if (!probed) {
@@ -311,7 +297,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
         // The file's last line, when it has no line end, may be cut off (chunk.ts tells).
         const cut = n === 0 && last + 1 < len;
         if (n > 0) {
-          const next = sharedBuffer(Math.max(size, 2 * (len - end)));
+          const next = shared(Math.max(size, 2 * (len - end)));
           buf.copy(next, 0, end, len);
           buf = next;
           len -= end;
@@ -389,7 +375,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
       }
       if (header === null) b = takeHeader(b);
       return header !== null && b.length > 0
-        ? { mode: shape, hint, bytes: shared([b]), header, file }
+        ? { mode: shape, hint, bytes: shared(b.length).fill(b), header, file }
         : null;
     };
     for await (const b of bytes(bom)) {
