@@ -499,8 +499,8 @@ function truncatedLines(file: string): ToolError {
 
 /**
  * The sign-in rows of one export file, in order (chunk.ts run in this thread, chunk by chunk, each
- * line parsed whole: the reference the chunked fold is held to in tests). The
- * iterable carries `stats`, filled in as it is read. Throws as signInChunks does.
+ * line parsed whole: the reference the chunked fold is held to in tests). The iterable carries
+ * `stats`, filled in as it is read. Throws as signInChunks does.
  */
 export function readSignIns(
   path: string,
