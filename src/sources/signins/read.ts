@@ -278,9 +278,10 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
         if (last < 0 && n > 0) {
           // One line fills the buffer: a larger one, up to LINE_BUDGET.
           if (len < LINE_BUDGET) {
+            const more = Math.min(2 * len, LINE_BUDGET);
             const sab = buf.buffer;
-            const room = sab.byteLength >= 2 * len;
-            const bigger = room ? Buffer.from(sab, 0, 2 * len) : shared(2 * len);
+            const room = sab.byteLength >= more;
+            const bigger = room ? Buffer.from(sab, 0, more) : shared(more);
             if (!room) buf.copy(bigger, 0, 0, len);
             buf = bigger;
           } else if (!probed) {
@@ -289,6 +290,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
           } else {
             oversize = true;
             len = 0;
+            buf = shared(size);
           }
           continue;
         }
