@@ -4,7 +4,14 @@
  * or a hang. Node cannot hold 2 GB in one string (its limit is about 512 MiB), and the CLI runs here
  * with a 128 MB heap: reading a whole file, or a whole record, would fail.
  */
-import { closeSync, openSync, readFileSync, writeFileSync, ftruncateSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  ftruncateSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/core/types.js';
@@ -47,6 +54,27 @@ describe('classify on a 2 GB sign-in export', () => {
     const counted = report.exchanges.reduce((n, x) => n + (x.signIns?.total ?? 0), 0);
     expect(counted).toBe(rows.length);
   }, 300_000);
+
+  it('JSON lines with a line over 64 MiB: the lines around it, the long one skipped and counted', async () => {
+    const dir = tempDir('signins-2gb');
+    const file = join(dir, 'lines.ndjson');
+    const [a, b, c] = rows.map((r) => JSON.stringify(r));
+    writeFileSync(file, `${a}\n${b}\n`);
+    const fd = openSync(file, 'r+');
+    try {
+      // A 70 MB line of NUL bytes (a hole), then one more row.
+      ftruncateSync(fd, 70 * 1024 ** 2);
+    } finally {
+      closeSync(fd);
+    }
+    appendFileSync(file, `\n${c}\n`);
+    const out = join(dir, 'r.json');
+    const r = await runCli(['classify', file, '--out', out], { env, timeoutMs: 120_000 });
+    expect(r.stderr).toContain('lines.ndjson: skipped 1 row (1 too large)');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    expect(report.exchanges.reduce((n, x) => n + (x.signIns?.total ?? 0), 0)).toBe(3);
+  }, 180_000);
 
   it('a Graph page cut off by garbage: one line, the JSON error and where', async () => {
     const dir = tempDir('signins-2gb');

@@ -28,6 +28,8 @@ const BAS_ISSUER = 'azureadbackupauth';
 
 interface Group {
   readonly first: SignInRow;
+  /** factsOf(first). */
+  readonly facts: readonly string[];
   readonly order: number;
   count: number;
   basIssued: number;
@@ -39,11 +41,32 @@ interface Group {
   appName: string | null;
 }
 
-/** The facts a row is judged by: rows with equal keys get the same verdict. */
-function groupKey(r: SignInRow): string {
-  // (A template, not [...].join: this runs per row. null and '' both print as nothing, as join's.)
+/** The facts a row is judged by (null as ''): rows with equal facts get the same verdict. */
+function factsOf(r: SignInRow): string[] {
   const n = (s: string | null): string => s ?? '';
-  return `${n(r.appId)}\u0000${r.eventType}\u0000${n(r.protocol)}\u0000${n(r.transferMethod)}\u0000${n(r.clientApp)}\u0000${n(r.credential)}\u0000${n(r.msiType)}\u0000${isGuest(r) ? 'g' : ''}\u0000${r.signInFrequency ? 'f' : ''}\u0000${n(r.library)}\u0000${n(r.resourceTenant)}`;
+  return [
+    n(r.appId),
+    r.eventType,
+    n(r.protocol),
+    n(r.transferMethod),
+    n(r.clientApp),
+    n(r.credential),
+    n(r.msiType),
+    isGuest(r) ? 'g' : '',
+    r.signInFrequency ? 'f' : '',
+    n(r.library),
+    n(r.resourceTenant),
+  ];
+}
+
+/** A fold's groups by key (a row's facts joined), and each app id's groups (see addRow). */
+interface Groups {
+  readonly byKey: Map<string, Group>;
+  readonly byApp: Map<string | null, Group[]>;
+}
+
+function newGroups(): Groups {
+  return { byKey: new Map(), byApp: new Map() };
 }
 
 /**
@@ -140,8 +163,10 @@ function enter(
 ): Group {
   let g = groups.get(key);
   if (!g) {
+    const kept = keep === same ? first : detachRow(first);
     g = {
-      first: keep === same ? first : detachRow(first),
+      first: kept,
+      facts: factsOf(kept),
       order: groups.size,
       count: 0,
       basIssued: 0,
@@ -161,12 +186,22 @@ function enter(
 
 /** Folds one row into its group; the row's join goes to `joins`. */
 function addRow(
-  groups: Map<string, Group>,
+  groups: Groups,
   row: SignInRow,
   joins: { add(correlationId: string, joined: JoinedSignIn): void },
   keep: Keep,
 ): void {
-  const g = enter(groups, groupKey(row), row, row.count, row.appName, keep);
+  // The row's group among its app's, by its facts: its key is made only for a group new here.
+  const facts = factsOf(row);
+  const mine = groups.byApp.get(row.appId);
+  let g = mine?.find((x) => x.facts.every((f, i) => f === facts[i]));
+  if (g === undefined) {
+    g = enter(groups.byKey, facts.join('\u0000'), row, 0, null, keep);
+    if (mine === undefined) groups.byApp.set(row.appId, [g]);
+    else if (!mine.includes(g)) mine.push(g);
+  }
+  g.count += row.count;
+  if (row.appName !== null && row.appName !== g.appName) g.appName = keep(row.appName);
   if (row.tally !== undefined) {
     addTally(g, row.tally, keep);
     return;
@@ -188,7 +223,7 @@ function addRow(
 }
 
 export function createSignInFold(): SignInFold {
-  const groups = new Map<string, Group>();
+  const groups = newGroups();
   const joins = new CorrelationIndex();
   let rows = 0;
   return {
@@ -205,13 +240,13 @@ export function createSignInFold(): SignInFold {
       for (const p of part.groups) {
         // The chunk's last name seen (null: none there) is the latest; addHour keeps the
         // MAX_HOURS latest distinct hours: the same set in any grouping.
-        addTally(enter(groups, p.key, p.first, p.count, p.appName, detach), p, detach);
+        addTally(enter(groups.byKey, p.key, p.first, p.count, p.appName, detach), p, detach);
       }
       mergeJoins(joins, part.joins);
     },
     records(idPrefix = 'signin') {
       const out: ExchangeRecord[] = [];
-      for (const g of groups.values()) out.push(recordOf(g, `${idPrefix}-${g.order + 1}`));
+      for (const g of groups.byKey.values()) out.push(recordOf(g, `${idPrefix}-${g.order + 1}`));
       return out;
     },
   };
@@ -219,7 +254,7 @@ export function createSignInFold(): SignInFold {
 
 /** The fold of one chunk's rows (the `signin-chunk` task), as a SignInFoldPart. */
 export function foldChunk(rowsOf: (add: (row: SignInRow) => void) => void): SignInFoldPart {
-  const groups = new Map<string, Group>();
+  const groups = newGroups();
   const log = new JoinLog();
   let rows = 0;
   rowsOf((row) => {
@@ -227,8 +262,9 @@ export function foldChunk(rowsOf: (add: (row: SignInRow) => void) => void): Sign
     addRow(groups, row, log, same);
   });
   const parts: GroupPart[] = [];
-  for (const [key, g] of groups) {
-    parts.push({ ...g, key, basHours: [...g.basHours], failedHours: [...g.failedHours] });
+  for (const [key, g] of groups.byKey) {
+    const { facts: _facts, order: _order, basHours, failedHours, ...rest } = g;
+    parts.push({ ...rest, key, basHours: [...basHours], failedHours: [...failedHours] });
   }
   return { rows, groups: parts, joins: log.part() };
 }

@@ -41,16 +41,20 @@ function hex(id: string, from: number, to: number): number {
 /** Distinct joined facts (issuer, app name), each known by its place in `list`. */
 class FactTable {
   readonly list: JoinedSignIn[] = [];
-  private readonly ids = new Map<string, number>();
+  /** Ids by issuer, then app name (null as ''). */
+  private readonly ids = new Map<string, Map<string, number>>();
 
   /** The fact's id, added when new (`copy`: as a copy sharing no memory with its source text). */
   id(joined: JoinedSignIn, copy: boolean): number {
-    const key = `${joined.issuer ?? ''}\u0000${joined.appName ?? ''}`;
-    let v = this.ids.get(key);
+    const issuer = joined.issuer ?? '';
+    let names = this.ids.get(issuer);
+    let v = names?.get(joined.appName ?? '');
     if (v === undefined) {
       v = this.list.length;
-      this.list.push(copy ? (JSON.parse(JSON.stringify(joined)) as JoinedSignIn) : joined);
-      this.ids.set(key, v);
+      const kept = copy ? (JSON.parse(JSON.stringify(joined)) as JoinedSignIn) : joined;
+      this.list.push(kept);
+      if (names === undefined) this.ids.set(kept.issuer ?? '', (names = new Map()));
+      names.set(kept.appName ?? '', v);
     }
     return v;
   }

@@ -21,6 +21,7 @@
  * the fact-tuple table (`fact-tuples`, read by tuples.ts): each tuple one weighted row.
  */
 import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ToolError } from '../../core/errors.js';
 import { readFileHead } from '../file-head.js';
@@ -64,6 +65,8 @@ export function invalidSignIns(file: string, what: string): ToolError {
 
 /** Characters kept per JSON string of a row: sign-in fields are short; a huge one is cut. */
 const STRING_CAP = 64 * 1024;
+/** Bytes of JSON lines read per chunk (a few Graph pages). */
+const LINES_BYTES = 8 << 20;
 /** A line longer than this (NDJSON) is skipped as too large. */
 const LINE_BUDGET = 64 * 1024 * 1024;
 const HEAD_BYTES = 64 * 1024;
@@ -162,23 +165,14 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
   const spare: SharedArrayBuffer[] = [];
 
   /**
-   * The bytes of `parts`, one after the other, in shared memory: a chunk posted to a pool worker
-   * is then shared with it, not copied twice (serialized here, deserialized there). The copy here
-   * is the one Buffer.concat made (JSON lines) or one more (a CSV's records, cut by CsvCutter);
-   * the buffer is a spare one when one is large enough.
+   * `len` bytes of shared memory, of a spare buffer when one is large enough: a chunk posted to a
+   * pool worker is then shared with it, not copied twice (serialized here, deserialized there).
+   * JSON lines are read into it; a CSV's records (cut by CsvCutter) are copied into it.
    */
-  function shared(parts: readonly Buffer[]): Buffer {
-    let len = 0;
-    for (const p of parts) len += p.length;
+  function shared(len: number): Buffer {
     const i = spare.findIndex((b) => b.byteLength >= len);
     const sab = i >= 0 ? spare.splice(i, 1)[0] : undefined;
-    const out = Buffer.from(sab ?? new SharedArrayBuffer(sharedSize(len)), 0, len);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return Buffer.from(sab ?? new SharedArrayBuffer(sharedSize(len)), 0, len);
   }
 
   async function* bytes(bom: number, encoding?: 'utf8'): AsyncGenerator<Buffer & string> {
@@ -222,17 +216,18 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
   }
 
   /**
-   * JSON lines: each line one value (a row, a record, a page or a blob), cut in the raw bytes. With
-   * `strict`, the first line must parse (here, before any chunk is given), else NOT_LINES: the
-   * caller then scans the file as one document.
+   * JSON lines: each line one value (a row, a record, a page or a blob), read straight into shared
+   * buffers of LINES_BYTES: a chunk is the whole lines of one buffer, the line cut at its end
+   * copied into the next (the only copy). A line longer than a buffer gets a larger one, up to
+   * LINE_BUDGET, past which it is skipped as too large. With `strict`, the first line must parse
+   * (here, before any chunk is given), else NOT_LINES: the caller then scans the file as one
+   * document.
    */
   async function* lines(
     bom: number,
     strict = false,
   ): AsyncGenerator<SignInChunk | typeof NOT_LINES> {
-    let carry: Buffer[] = [];
-    let carryLen = 0;
-    let oversize = false;
+    const size = opts.chunkSize ?? LINES_BYTES;
     let probed = !strict;
     /** The first non-blank line of b parses as JSON (none there: undecided, true). */
     const probe = (b: Buffer): boolean | null => {
@@ -252,52 +247,83 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
       }
       return null;
     };
-    for await (const b of bytes(bom)) {
-      let from = 0;
-      if (oversize) {
-        const nl = b.indexOf(LF);
-        if (nl < 0) continue;
-        skip('too large');
-        oversize = false;
-        from = nl + 1;
-      }
-      const last = b.lastIndexOf(LF);
-      if (last >= from) {
-        carry.push(b.subarray(from, last + 1));
-        const out = shared(carry);
-        carry = last + 1 < b.length ? [b.subarray(last + 1)] : [];
-        carryLen = b.length - last - 1;
-        if (!probed) {
-          const p = probe(out);
-          if (p === false) {
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(path, 'r');
+      let buf = shared(size);
+      let len = 0;
+      let pos = bom;
+      /** Skipping the rest of a line over LINE_BUDGET. */
+      let oversize = false;
+      for (;;) {
+        const n = (await fh.read(buf, len, buf.length - len, pos)).bytesRead;
+        pos += n;
+        stats.bytes = pos;
+        if (oversize) {
+          const nl = buf.indexOf(LF, len);
+          if (nl < 0 || nl >= len + n) {
+            if (n === 0) break;
+            continue;
+          }
+          skip('too large');
+          oversize = false;
+          buf.copyWithin(0, nl + 1, len + n);
+          len = len + n - nl - 1;
+          continue;
+        }
+        len += n;
+        if (n > 0 && len < buf.length) continue;
+        // Full, or the end of the file: its whole lines are a chunk, the rest is carried.
+        const last = buf.lastIndexOf(LF, len - 1);
+        if (last < 0 && n > 0) {
+          // One line fills the buffer: a larger one, up to LINE_BUDGET.
+          if (len < LINE_BUDGET) {
+            const more = Math.min(2 * len, LINE_BUDGET);
+            const sab = buf.buffer;
+            const room = sab.byteLength >= more;
+            const bigger = room ? Buffer.from(sab, 0, more) : shared(more);
+            if (!room) buf.copy(bigger, 0, 0, len);
+            buf = bigger;
+          } else if (!probed) {
             yield NOT_LINES;
             return;
+          } else {
+            oversize = true;
+            len = 0;
+            buf = shared(size);
           }
-          probed = p === true;
+          continue;
         }
-        yield { mode: 'lines', hint, bytes: out, file };
-      } else {
-        carry.push(from === 0 ? b : b.subarray(from));
-        carryLen += b.length - from;
-      }
-      if (carryLen > LINE_BUDGET) {
-        if (!probed) {
-          yield NOT_LINES;
-          return;
+        const end = n === 0 ? len : last + 1;
+        const bytes = buf.subarray(0, end);
+        // The file's last line, when it has no line end, may be cut off (chunk.ts tells).
+        const cut = n === 0 && last + 1 < len;
+        if (n > 0) {
+          const next = shared(Math.max(size, 2 * (len - end)));
+          buf.copy(next, 0, end, len);
+          buf = next;
+          len -= end;
         }
-        oversize = true;
-        carry = [];
-        carryLen = 0;
+        if (end > 0) {
+          if (!probed) {
+            const p = probe(bytes);
+            if (p === false) {
+              yield NOT_LINES;
+              return;
+            }
+            probed = p === true;
+          }
+          yield { mode: 'lines', hint, bytes, ...(cut ? { last: true } : {}), file };
+        }
+        if (n === 0) break;
       }
-    }
-    if (oversize) skip('too large');
-    else if (carryLen > 0) {
-      const rest = shared(carry);
-      if (!probed && probe(rest) === false) {
-        yield NOT_LINES;
-        return;
-      }
-      yield { mode: 'lines', hint, bytes: rest, last: true, file };
+      if (oversize) skip('too large');
+    } catch (err) {
+      if (err instanceof ToolError) throw err;
+      const code = (err as { code?: string }).code ?? String(err);
+      throw new ToolError('ERR_INPUT', `${file}: cannot read (${code})`, { cause: err });
+    } finally {
+      await fh?.close();
     }
   }
 
@@ -351,7 +377,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
       }
       if (header === null) b = takeHeader(b);
       return header !== null && b.length > 0
-        ? { mode: shape, hint, bytes: shared([b]), header, file }
+        ? { mode: shape, hint, bytes: shared(b.length).fill(b), header, file }
         : null;
     };
     for await (const b of bytes(bom)) {
@@ -474,8 +500,9 @@ function truncatedLines(file: string): ToolError {
 }
 
 /**
- * The sign-in rows of one export file, in order (chunk.ts run in this thread, chunk by chunk). The
- * iterable carries `stats`, filled in as it is read. Throws as signInChunks does.
+ * The sign-in rows of one export file, in order (chunk.ts run in this thread, chunk by chunk, each
+ * line parsed whole: the reference the chunked fold is held to in tests). The iterable carries
+ * `stats`, filled in as it is read. Throws as signInChunks does.
  */
 export function readSignIns(
   path: string,

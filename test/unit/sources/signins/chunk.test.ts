@@ -3,19 +3,27 @@
  * `signin-chunk` task), parts merged in order (fold.ts): the records, counts, skips and joins are
  * those of folding every row one by one, whatever the chunk size and the number of workers.
  */
+import { isAscii } from 'node:buffer';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '../../../../src/session/pool.js';
-import { signInChunk } from '../../../../src/sources/signins/chunk.js';
+import {
+  chunkRows,
+  pageRows,
+  signInChunk,
+  type SignInChunk,
+} from '../../../../src/sources/signins/chunk.js';
 import {
   createSignInFold,
+  foldChunk,
   MAX_HOURS,
   type SignInFold,
 } from '../../../../src/sources/signins/fold.js';
 import { foldSignIns, readSignIns } from '../../../../src/sources/signins/read.js';
 import {
   makeTenant,
+  prng,
   tenantRows,
   writeAdminCsv,
   writeAdminJson,
@@ -67,6 +75,9 @@ describe('sign-in chunks folded in parallel', () => {
       files.push([name, p]);
     };
     await write('graph.json', (p) => writeGraph(p, rows, { pageSize: 40 }));
+    // Pages and blobs over 128 KB: their records parsed a group at a time (pageRows).
+    await write('graph-pages.json', (p) => writeGraph(p, rows, { pageSize: 150 }));
+    await write('blobs.ndjson', (p) => writeDiag(p, rows, { blobs: 150 }));
     await write('InteractiveSignIns_x.csv', (p) => writeAdminCsv(p, rows));
     await write('admin.json', (p) => writeAdminJson(p, rows));
     await write('diag.ndjson', (p) => writeDiag(p, rows));
@@ -164,5 +175,209 @@ describe('sign-in chunks folded in parallel', () => {
       const b = signInChunk({ mode: 'lines', hint: null, bytes: line });
       expect([a, b].map((r) => r.part.groups.map((g) => g.appName))).toEqual([[name], [name]]);
     }
+  });
+});
+
+/**
+ * A Graph page or records blob on one long line is parsed a group of records at a time
+ * (chunk.ts pageRows): it gives JSON.parse's rows exactly, or nothing (false: the line is parsed
+ * whole), or throws (signInChunk reads the chunk again, each line whole). Never other rows.
+ */
+describe('a long page parsed a group of records at a time', () => {
+  const page = (recs: unknown[], extra: Record<string, unknown> = {}): string =>
+    JSON.stringify({
+      '@odata.context': 'https://graph.microsoft.com/beta/$metadata#auditLogs/signIns',
+      value: recs,
+      '@odata.nextLink': 'https://graph.microsoft.com/beta/auditLogs/signIns?$skiptoken=1',
+      ...extra,
+    });
+  const recs = rows.slice(0, 120);
+  /** What JSON.parse of the whole line gives rowsOf (a page's value, else a blob's records). */
+  const parsed = (line: string): unknown[] => {
+    const v = JSON.parse(line) as Record<string, unknown>;
+    const a = Array.isArray(v['value']) ? v['value'] : v['records'];
+    return Array.isArray(a) ? a : [];
+  };
+  /** pageRows on `line`: true (its rows checked against JSON.parse's), false or 'threw'. */
+  const cut = (line: string): boolean | 'threw' => {
+    const b = Buffer.from(`${line}\n`, 'utf8');
+    const got: unknown[] = [];
+    let r: boolean | 'threw';
+    try {
+      r = pageRows(b, 0, b.length - 1, isAscii(b) ? 'latin1' : 'utf8', (x) => got.push(x));
+    } catch {
+      r = 'threw';
+    }
+    if (r === true) expect(got).toEqual(parsed(line));
+    if (r === false) expect(got).toEqual([]);
+    return r;
+  };
+  /** A chunk of lines, read as signInChunk does and each line whole (the reference). */
+  const both = (lines: string[], last = false) => {
+    const c: SignInChunk = {
+      mode: 'lines',
+      hint: null,
+      bytes: Buffer.from(lines.join('\n') + (last ? '' : '\n')),
+      ...(last ? { last } : {}),
+    };
+    const skipped = new Map<string, number>();
+    let truncated = false;
+    const part = foldChunk((add) => {
+      truncated = chunkRows(c, add, (why) => skipped.set(why, (skipped.get(why) ?? 0) + 1));
+    });
+    return { got: signInChunk(c), ref: { part, skipped: [...skipped], truncated, tuples: false } };
+  };
+  const policies = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `ca-${i}`,
+      displayName: `Policy ${i}`,
+      result: 'success',
+    }));
+
+  it('cuts Graph pages, records blobs and non-ASCII pages, with nested arrays of "id" items', () => {
+    expect(JSON.stringify(recs).length).toBeGreaterThan(4 * 32 * 1024);
+    expect(cut(page(recs))).toBe(true);
+    expect(
+      cut(
+        JSON.stringify({
+          records: recs.map((r) => ({
+            time: r['createdDateTime'],
+            category: 'SignInLogs',
+            properties: r,
+          })),
+        }),
+      ),
+    ).toBe(true);
+    const named = recs.map((r, i) => ({ ...r, appDisplayName: `Café ${i} – 日本 ✓` }));
+    expect(cut(page(named))).toBe(true);
+    const ca = recs.map((r) => ({ ...r, appliedConditionalAccessPolicies: policies(12) }));
+    expect(cut(page(ca))).toBe(true);
+  });
+
+  it('gives nothing or throws where a cut would go wrong', () => {
+    const cases: [string, string, (boolean | 'threw')[]][] = [
+      // Nested items that open as a record does: a group edge inside a record does not parse.
+      [
+        'nested record-like items',
+        page(
+          recs.map((r) => ({
+            ...r,
+            extra: [
+              { id: 'n1', createdDateTime: 'x' },
+              { id: 'n2', createdDateTime: 'y' },
+            ],
+          })),
+        ),
+        ['threw'],
+      ],
+      [
+        'a "]" after the array',
+        page(recs, { '@odata.nextLink': 'https://x/?$filter=a[0]' }),
+        [false],
+      ],
+      ['a second "value" key, empty', `${page(recs).slice(0, -1)},"value":[]}`, [false, 'threw']],
+      [
+        'a nested "value" array first',
+        page(recs).replace('{"@odata.context"', '{"meta":{"value":[1,2]},"@odata.context"'),
+        [false],
+      ],
+      [
+        'an escaped key ending in "value"',
+        page(recs).replace('{"@odata.context"', '{"a\\"value":[1],"@odata.context"'),
+        [false],
+      ],
+      [
+        'a string holding "value":[',
+        page(recs).replace('{"@odata.context"', '{"s":"\\"value\\":[","@odata.context"'),
+        [true],
+      ],
+      // The array found is not the one rowsOf reads: the line emptied there tells.
+      ['only a nested "value" array', JSON.stringify({ meta: { value: recs } }), [false]],
+      [
+        'an empty "value" spelled with an escape, then a nested one',
+        JSON.stringify({ meta: { value: recs } }).replace('{"meta"', '{"\\u0076alue":[],"meta"'),
+        [false],
+      ],
+      [
+        'a "value" of [1] spelled with an escape, then a nested one',
+        JSON.stringify({ meta: { value: recs } }).replace('{"meta"', '{"\\u0076alue":[1],"meta"'),
+        [false],
+      ],
+      ['spaced JSON', JSON.stringify({ value: recs }).replace('"value":[', '"value": ['), [false]],
+      ['a top-level array', `[${page(recs)}]`, [false]],
+      ['truncated', page(recs).slice(0, -5000), [false, 'threw']],
+      [
+        'not JSON late in the array',
+        page(recs).replace(/"appId":"/g, (m, at: number) => (at > 150_000 ? '"appId:"' : m)),
+        ['threw'],
+      ],
+    ];
+    for (const [name, line, outcomes] of cases) expect(outcomes, name).toContain(cut(line));
+  });
+
+  it('never gives other rows than JSON.parse, whatever is changed in a page', () => {
+    const base = page(
+      recs
+        .slice(0, 60)
+        .map((r, i) => (i % 7 ? r : { ...r, appliedConditionalAccessPolicies: policies(5) })),
+    );
+    const rand = prng(12);
+    const bits = [
+      '[',
+      ']',
+      '{',
+      '}',
+      ',',
+      '"',
+      '\\',
+      ':',
+      ' ',
+      '1',
+      '},{"id":"x","createdDateTime":',
+      '"value":[',
+      ']}',
+      '"records":[',
+    ];
+    const seen = new Set<boolean | 'threw'>();
+    for (let i = 0; i < 300; i++) {
+      const at = Math.floor(rand() * base.length);
+      const bit = bits[Math.floor(rand() * bits.length)] ?? '';
+      const op = Math.floor(rand() * 3);
+      const line =
+        op === 0
+          ? base.slice(0, at) + base.slice(at + 1)
+          : op === 1
+            ? base.slice(0, at) + bit + base.slice(at)
+            : base.slice(0, at);
+      seen.add(cut(line));
+    }
+    // Every outcome happened: the property was tested on each.
+    expect([...seen].sort()).toEqual([false, true, 'threw'].sort());
+  });
+
+  it('reads a chunk with a bad or cut-off long page as reading each line whole does', () => {
+    const good = page(recs);
+    const bad = good.replace(/"appId":"/g, (m, at: number) => (at > 150_000 ? '"appId:"' : m));
+    const nested = page(
+      recs.map((r) => ({
+        ...r,
+        extra: [
+          { id: 'n1', createdDateTime: 'x' },
+          { id: 'n2', createdDateTime: 'y' },
+        ],
+      })),
+    );
+    for (const [lines, last] of [
+      [[good, bad, good], false],
+      [[good, nested, '{"x":1}', good], false],
+      [[good, good.slice(0, -3000)], true],
+      [[good, good.slice(0, -3000)], false],
+    ] as const) {
+      const { got, ref } = both([...lines], last);
+      expect(got).toEqual(ref);
+      expect(got.part.rows).toBeGreaterThanOrEqual(recs.length);
+    }
+    expect(both([good, good.slice(0, -3000)], true).got.truncated).toBe(true);
+    expect(both([good, bad], false).got.skipped).toEqual([['not JSON', 1]]);
   });
 });
