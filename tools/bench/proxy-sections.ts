@@ -563,6 +563,7 @@ export async function sectionMemory(
     upstreamCa: up.ca,
     mapHosts: ['login.microsoftonline.com'],
     tmpDir: cfg.tmpDir,
+    ...(cfg.proxyModule ? { proxyModule: cfg.proxyModule } : {}),
   });
   try {
     const via = `https://login.microsoftonline.com${TOKEN_PATH}`;
