@@ -146,6 +146,28 @@ parentPort.postMessage = (m) => (m && 'id' in m && ++answered === 2 ? process.ex
     await pool.close();
   });
 
+  it('sends a worker two jobs at most; the others wait in the pool, and all are answered', async () => {
+    const dir = tempDir('ebp-pool-');
+    // Answers 50 ms late; a third job received before an answer went out ends the worker.
+    const strict = wrappedWorker(
+      dir,
+      'two-ahead.mjs',
+      `let held = 0;
+parentPort.on('message', () => { if (++held > 2) process.exit(5); });
+const post = parentPort.postMessage.bind(parentPort);
+parentPort.postMessage = (m) => (m && 'id' in m ? setTimeout(() => { held--; post(m); }, 50) : post(m));`,
+    );
+    const { logger, lines } = said('error');
+    const pool = await createPool({ size: 1, workerUrl: strict, logger });
+    const out = await Promise.all(
+      Array.from({ length: 6 }, (_, k) => pool.run('classify-raws', batch(`a${k}`, 1))),
+    );
+    expect(out.map((o) => idsOf(o))).toEqual([0, 1, 2, 3, 4, 5].map((k) => [`a${k}-0`]));
+    expect(lines).toEqual([]);
+    expect(pool.size).toBe(1);
+    await pool.close();
+  });
+
   it('a worker module that cannot start: a warning, and the pool runs without it', async () => {
     const dir = tempDir('ebp-pool-');
     const { failingWorker } = await import('../../helpers/worker-fixture.js');
