@@ -10,8 +10,10 @@
  *   verdict on its input, as it is; anything else as ToolError ERR_INTERNAL).
  * - `size: 0` runs every task in this thread, synchronously inside `run` (the same functions).
  * - One message protocol (pool-worker.ts): `{ id, task, input }` -> `{ id, output }` | `{ id, error }`.
- * - Jobs go to the worker with the fewest in flight; answers come back in any order. A caller that
- *   needs submission order chains the promises (see recorder.ts, har-pipeline.ts).
+ * - Jobs go to the worker with the fewest in flight, AHEAD at most each; the others wait here, in
+ *   order (a job in a worker's message queue is a second copy of its input in this thread's C heap).
+ *   Answers come back in any order: a caller that needs submission order chains the promises (see
+ *   recorder.ts, har-pipeline.ts).
  *
  * Running from the TypeScript sources (vitest), the workers load pool-worker.ts through tsx: tests
  * exercise the same threads as production.
@@ -50,6 +52,8 @@ const WORKER_URL = new URL(FROM_TS ? './pool-worker.ts' : './pool-worker.js', im
  * process's memory close to what it is in one thread; the old-generation bound catches a runaway.
  */
 const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
+/** Jobs sent to a worker at once: the one it runs and the next, so it never waits for one. */
+const AHEAD = 2;
 
 interface Job {
   readonly id: number;
@@ -77,6 +81,7 @@ export async function createPool(o: PoolOptions = {}): Promise<Pool> {
     .map((worker): Slot => ({ worker, jobs: new Map(), alive: true }));
   let nextId = 1;
   let closed = false;
+  const waiting: Job[] = [];
 
   const here = (job: Job): void => {
     try {
@@ -89,6 +94,7 @@ export async function createPool(o: PoolOptions = {}): Promise<Pool> {
     let best: Slot | null = null;
     for (const s of slots) if (s.alive && (!best || s.jobs.size < best.jobs.size)) best = s;
     if (!best) return here(job);
+    if (best.jobs.size >= AHEAD) return void waiting.push(job);
     // A worker with work keeps the process alive; an idle one does not.
     if (best.jobs.size === 0) best.worker.ref();
     best.jobs.set(job.id, job);
@@ -101,6 +107,8 @@ export async function createPool(o: PoolOptions = {}): Promise<Pool> {
       // Not ours any more: the worker was declared dead and the job redone elsewhere.
       if (!job || !slot.alive) return;
       slot.jobs.delete(m.id);
+      const next = waiting.shift();
+      if (next) dispatch(next);
       if (slot.jobs.size === 0) slot.worker.unref();
       if ('error' in m)
         job.reject(m.code ? new ToolError(m.code, m.error) : taskError(job.task, m.error));
@@ -117,7 +125,8 @@ export async function createPool(o: PoolOptions = {}): Promise<Pool> {
           `classification worker stopped (${why}); its ${plural(jobs.length, 'job')} and the next are redone ${left}`,
         );
       }
-      for (const job of jobs) dispatch(job);
+      // Its jobs first (the older), then those waiting: with no worker left they all run here.
+      for (const job of [...jobs, ...waiting.splice(0)]) dispatch(job);
     };
     slot.worker.on('error', (e) => die(oneLine(e)));
     slot.worker.on('exit', (code) => die(`exit ${code}`));
@@ -148,6 +157,7 @@ export async function createPool(o: PoolOptions = {}): Promise<Pool> {
         left.push(...s.jobs.values());
         s.jobs.clear();
       }
+      left.push(...waiting.splice(0));
       for (const job of left.sort((a, b) => a.id - b.id)) here(job);
       await Promise.all(slots.map((s) => s.worker.terminate().catch(() => 0)));
     },

@@ -43,8 +43,13 @@ const FLUSH_GAP_MS = 10;
  * saturated machine the proxy forwards at full speed and the records follow a moment later.
  */
 const WORKER_NICE = 10;
-/** Bytes of serialized exchanges waiting for the pool beyond which `throttle()` holds traffic. */
-export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
+/**
+ * Bytes of serialized exchanges waiting for the pool beyond which `throttle()` holds traffic. What
+ * waits grows this thread's C heap for good: at 64 MiB live RSS grew 75 to 190 MB over 100,000
+ * exchanges on a loaded machine; at 8 MiB, with batches waiting as strings and two jobs at most
+ * sent to the worker (raw-batch.ts, pool.ts), 27 to 34 MB (bench section 4).
+ */
+export const MAX_PENDING_BYTES = 8 * 1024 * 1024;
 
 export interface RecorderOptions {
   /** Where the NDJSON session log goes; null keeps nothing on disk (tests, dry runs). */

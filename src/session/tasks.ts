@@ -11,7 +11,7 @@ import { toRawExchange } from '../core/captured.js';
 import { joinRecordLine, recordParts } from '../sources/session-log.js';
 import { signInChunk } from '../sources/signins/chunk.js';
 import { classifyEntries } from './classify-batch.js';
-import { readRawBatch } from './raw-batch.js';
+import { readRawBatch, type RawBatch } from './raw-batch.js';
 import { headText, type ClassifiedBatch } from './record-step.js';
 
 /**
@@ -20,10 +20,7 @@ import { headText, type ClassifiedBatch } from './record-step.js';
  * (ClassifiedBatch): the log lines already encoded, and the few members the step reads of each
  * record, each distinct text of them once.
  */
-export function classifyRaws(batch: {
-  readonly data: Uint8Array;
-  readonly count: number;
-}): ClassifiedBatch {
+export function classifyRaws(batch: RawBatch): ClassifiedBatch {
   const ids: string[] = [];
   const heads: string[] = [];
   const headOf: number[] = [];

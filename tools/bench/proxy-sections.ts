@@ -8,6 +8,7 @@ import { startChild, type BenchChild } from './child.js';
 import {
   median,
   round,
+  sleep,
   TOKEN_PATH,
   TOKEN_REQUEST_BODY,
   TOKEN_REQUEST_HEADERS,
@@ -562,21 +563,37 @@ export async function sectionMemory(
     upstreamCa: up.ca,
     mapHosts: ['login.microsoftonline.com'],
     tmpDir: cfg.tmpDir,
+    ...(cfg.proxyModule ? { proxyModule: cfg.proxyModule } : {}),
   });
   try {
     const via = `https://login.microsoftonline.com${TOKEN_PATH}`;
     const d = viaProxy(bas.ready.port, [bas.ready.caPem]);
     const mb = (b: number): number => b / 1048576;
+    // Waits (60 s at most) until the proxy has recorded `want` exchanges: its classification
+    // worker runs at nice 10, so on a saturated machine it ends a load thousands behind, and
+    // batches still queued are not growth. How far behind it was, and the seconds it took.
+    const recorded = async (want: number): Promise<{ behind: number; seconds: number }> => {
+      const t = performance.now();
+      let s = await bas.stats(false);
+      const behind = want - s.count;
+      while (s.count < want && performance.now() - t < 60_000) {
+        await sleep(200);
+        s = await bas.stats(false);
+      }
+      await sleep(300);
+      return { behind, seconds: (performance.now() - t) / 1000 };
+    };
     try {
       const start = await bas.stats(true);
       cfg.progress('4 memory: warm-up');
-      await runLoad(d, {
+      const warm = await runLoad(d, {
         ...tokenSpec(via),
         concurrency: 32,
         warmupMs: 0,
         durationMs: 30_000,
         maxRequests: 2_000,
       });
+      await recorded(start.count + warm.requests);
       const base = await bas.stats(true);
       let peakRss = base.rss;
       const samples: { done: number; rssMb: number }[] = [];
@@ -601,8 +618,7 @@ export async function sectionMemory(
       });
       await pending;
       const seconds = (performance.now() - t0) / 1000;
-      // Let the last exchanges finish recording before the final measurement.
-      await new Promise((res) => setTimeout(res, 300));
+      const lag = await recorded(base.count + r.requests);
       const end = await bas.stats(true);
       const growth = mb(end.rss - base.rss);
       const rows: (string | number)[][] = [
@@ -625,6 +641,7 @@ export async function sectionMemory(
       ];
       const notes = [
         `${r.requests} exchanges at c32 in ${seconds.toFixed(1)} s (${r.rps.toFixed(0)} req/s), ${r.errors} errors${r.firstError ? ` (first: ${r.firstError})` : ''}; peak RSS without GC ${mb(peakRss).toFixed(1)} MB`,
+        `recording was ${lag.behind} exchanges behind when the load ended; caught up in ${lag.seconds.toFixed(1)} s`,
       ];
       // When the time bound cut the run short, scale the growth linearly (pessimistic for a
       // bounded-memory design) to the requested count, and say so.
@@ -664,6 +681,8 @@ export async function sectionMemory(
           exchangesSent: r.requests,
           recorded: end.count - base.count,
           seconds: round(seconds, 2),
+          behindAtEnd: lag.behind,
+          catchUpSeconds: round(lag.seconds, 2),
           rps: round(r.rps, 1),
           errors: r.errors,
           rssMb: {

@@ -52,7 +52,7 @@ describe('createPool', () => {
 
   it('a job that throws in the worker fails alone; the worker goes on', async () => {
     const pool = await createPool({ size: 1 });
-    const bad = pool.run('classify-raws', { data: new Uint8Array([1, 2, 3]), count: 1 });
+    const bad = pool.run('classify-raws', { data: '\x01\x02\x03', count: 1 });
     const good = pool.run('classify-raws', batch('ok', 2));
     await expect(bad).rejects.toMatchObject({
       code: 'ERR_INTERNAL',
@@ -73,9 +73,9 @@ describe('createPool', () => {
       'here-1',
       'here-2',
     ]);
-    await expect(
-      pool.run('classify-raws', { data: new Uint8Array([9]), count: 1 }),
-    ).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    await expect(pool.run('classify-raws', { data: '\x09', count: 1 })).rejects.toMatchObject({
+      code: 'ERR_INTERNAL',
+    });
     await pool.close();
   });
 
@@ -143,6 +143,28 @@ parentPort.postMessage = (m) => (m && 'id' in m && ++answered === 2 ? process.ex
     await Promise.all(jobs);
     expect(settled.sort()).toEqual(['l0-0', 'l1-0', 'l2-0', 'l3-0', 'l4-0']);
     expect(pool.size).toBe(0);
+    await pool.close();
+  });
+
+  it('sends a worker two jobs at most; the others wait in the pool, and all are answered', async () => {
+    const dir = tempDir('ebp-pool-');
+    // Answers 50 ms late; a third job received before an answer went out ends the worker.
+    const strict = wrappedWorker(
+      dir,
+      'two-ahead.mjs',
+      `let held = 0;
+parentPort.on('message', () => { if (++held > 2) process.exit(5); });
+const post = parentPort.postMessage.bind(parentPort);
+parentPort.postMessage = (m) => (m && 'id' in m ? setTimeout(() => { held--; post(m); }, 50) : post(m));`,
+    );
+    const { logger, lines } = said('error');
+    const pool = await createPool({ size: 1, workerUrl: strict, logger });
+    const out = await Promise.all(
+      Array.from({ length: 6 }, (_, k) => pool.run('classify-raws', batch(`a${k}`, 1))),
+    );
+    expect(out.map((o) => idsOf(o))).toEqual([0, 1, 2, 3, 4, 5].map((k) => [`a${k}-0`]));
+    expect(lines).toEqual([]);
+    expect(pool.size).toBe(1);
     await pool.close();
   });
 
