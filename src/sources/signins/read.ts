@@ -27,10 +27,10 @@ import { ToolError } from '../../core/errors.js';
 import { readFileHead } from '../file-head.js';
 import type { SignInsReader } from '../source.js';
 import { JsonArrayScanner, type ArrayTarget } from '../har-scan.js';
-import { chunkRows, signInChunk, type SignInChunk, type SignInChunkResult } from './chunk.js';
+import { signInChunk, type SignInChunk, type SignInChunkResult } from './chunk.js';
 import { CsvCutter, CsvSplitter, firstRecordEnd, headerKey } from './csv.js';
 import type { SignInFold } from './fold.js';
-import { adminCsvColumns, eventTypeFromFileName, isObj, type Obj, type SignInRow } from './row.js';
+import { adminCsvColumns, eventTypeFromFileName, isObj, type Obj } from './row.js';
 import { laColumn, tupleReader } from './tuples.js';
 
 export type SignInShape =
@@ -497,35 +497,6 @@ function sharedSize(len: number): number {
 
 function truncatedLines(file: string): ToolError {
   return invalidSignIns(file, 'truncated JSON (the last line is cut off)');
-}
-
-/**
- * The sign-in rows of one export file, in order (chunk.ts run in this thread, chunk by chunk, each
- * line parsed whole: the reference the chunked fold is held to in tests). The iterable carries
- * `stats`, filled in as it is read. Throws as signInChunks does.
- */
-export function readSignIns(
-  path: string,
-  opts: SignInReadOptions = {},
-): AsyncIterable<SignInRow> & { readonly stats: SignInReadStats } {
-  const chunks = signInChunks(path, opts);
-  const { stats } = chunks;
-  const skip = (why: string): void => {
-    stats.skipped.set(why, (stats.skipped.get(why) ?? 0) + 1);
-  };
-  async function* gen(): AsyncGenerator<SignInRow> {
-    for await (const c of chunks) {
-      const rows: SignInRow[] = [];
-      if (chunkRows(c, (r) => rows.push(r), skip)) throw truncatedLines(chunks.file);
-      chunks.release(c);
-      if (rows.some((r) => r.tally !== undefined)) stats.shape = 'fact-tuples';
-      stats.rows += rows.length;
-      yield* rows;
-      opts.onProgress?.(stats.rows, stats.bytes);
-    }
-  }
-  const it = gen();
-  return { stats, [Symbol.asyncIterator]: () => it };
 }
 
 /**
