@@ -24,7 +24,7 @@ import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ToolError } from '../../core/errors.js';
-import { readFileHead } from '../file-head.js';
+import { cannotRead, readFileHead } from '../file-head.js';
 import type { SignInsReader } from '../source.js';
 import { JsonArrayScanner, type ArrayTarget } from '../har-scan.js';
 import { signInChunk, type SignInChunk, type SignInChunkResult } from './chunk.js';
@@ -187,9 +187,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
         yield chunk;
       }
     } catch (err) {
-      if (err instanceof ToolError) throw err;
-      const code = (err as { code?: string }).code ?? String(err);
-      throw new ToolError('ERR_INPUT', `${file}: cannot read (${code})`, { cause: err });
+      throw err instanceof ToolError ? err : cannotRead(file, err);
     } finally {
       src.destroy();
     }
@@ -319,9 +317,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
       }
       if (oversize) skip('too large');
     } catch (err) {
-      if (err instanceof ToolError) throw err;
-      const code = (err as { code?: string }).code ?? String(err);
-      throw new ToolError('ERR_INPUT', `${file}: cannot read (${code})`, { cause: err });
+      throw err instanceof ToolError ? err : cannotRead(file, err);
     } finally {
       await fh?.close();
     }
