@@ -491,10 +491,6 @@ function sharedSize(len: number): number {
   return n;
 }
 
-function truncatedLines(file: string): ToolError {
-  return invalidSignIns(file, 'truncated JSON (the last line is cut off)');
-}
-
 /**
  * Reads one export file into `fold`: its chunks run by `opts.run` (the pool's `signin-chunk` task)
  * a few at a time, their parts merged in file order, so the fold is the same as folding every row
@@ -515,7 +511,7 @@ export async function foldSignIns(
     const r = await result;
     // The chunk is read (by a worker, or here): its buffer can take a later chunk.
     chunks.release(chunk);
-    if (r.truncated) throw truncatedLines(chunks.file);
+    if (r.truncated) throw invalidSignIns(chunks.file, 'truncated JSON (the last line is cut off)');
     if (r.tuples) stats.shape = 'fact-tuples';
     fold.merge(r.part);
     stats.rows += r.part.rows;
