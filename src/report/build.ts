@@ -92,16 +92,3 @@ export function buildReportHead(o: ReportHeadOptions): ReportHead {
     applications: [...o.applications],
   };
 }
-
-/**
- * A ReportInput over records already in memory (a parsed report, tests). `records` must be
- * re-iterable (an array, not a generator), since renderers may read the exchanges twice.
- */
-export function reportInputOf(head: ReportHead, records: Iterable<ExchangeRecord>): ReportInput {
-  return {
-    head,
-    exchanges: async function* () {
-      yield* records;
-    },
-  };
-}

@@ -6,7 +6,8 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ToolError } from '../core/errors.js';
 
-function cannotRead(name: string, err: unknown): ToolError {
+/** The one-line ERR_INPUT for a file that cannot be opened or read. */
+export function cannotRead(name: string, err: unknown): ToolError {
   const code = (err as { code?: string }).code ?? String(err);
   return new ToolError('ERR_INPUT', `${name}: cannot read (${code})`, { cause: err });
 }

@@ -17,8 +17,21 @@ import type {
 } from '../../src/core/types.js';
 import { VERDICTS } from '../../src/core/types.js';
 import { worstVerdict } from '../../src/core/verdict.js';
-import { buildReportHead, reportInputOf, type ReportInput } from '../../src/report/build.js';
+import { buildReportHead, type ReportHead, type ReportInput } from '../../src/report/build.js';
 import { defaultRecord, EMPTY_EVIDENCE } from './records.js';
+
+/**
+ * A ReportInput over records already in memory. `records` must be re-iterable (an array, not a
+ * generator), since renderers may read the exchanges twice.
+ */
+export function reportInputOf(head: ReportHead, records: Iterable<ExchangeRecord>): ReportInput {
+  return {
+    head,
+    exchanges: async function* () {
+      yield* records;
+    },
+  };
+}
 
 export const DOC_URL =
   'https://learn.microsoft.com/entra/identity/authentication/concept-resilient-controls#backup-authentication-system';

@@ -276,12 +276,7 @@ export class CsvCutter {
       if (!this.skipping) {
         this.carry.push(b);
         this.carryLen += b.length;
-        if (this.carryLen > CUT_BUDGET) {
-          this.oversize++;
-          this.skipping = true;
-          this.carry = [];
-          this.carryLen = 0;
-        }
+        if (this.carryLen > CUT_BUDGET) this.giveUp();
       }
       return EMPTY;
     }
@@ -297,14 +292,17 @@ export class CsvCutter {
     }
     this.carry = cut < b.length ? [b.subarray(cut)] : [];
     this.carryLen = b.length - cut;
-    if (this.carryLen > CUT_BUDGET) {
-      // Only possible with a chunk larger than the budget: the rest is one record too large.
-      this.oversize++;
-      this.skipping = true;
-      this.carry = [];
-      this.carryLen = 0;
-    }
+    // Only possible with a chunk larger than the budget: the rest is one record too large.
+    if (this.carryLen > CUT_BUDGET) this.giveUp();
     return out;
+  }
+
+  /** The record being carried is too large: counted, dropped, and skipped up to its end. */
+  private giveUp(): void {
+    this.oversize++;
+    this.skipping = true;
+    this.carry = [];
+    this.carryLen = 0;
   }
 
   /** At end of input: the last record without a line end, and whether it ends inside quotes. */

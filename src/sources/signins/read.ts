@@ -24,13 +24,13 @@ import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ToolError } from '../../core/errors.js';
-import { readFileHead } from '../file-head.js';
+import { cannotRead, readFileHead } from '../file-head.js';
 import type { SignInsReader } from '../source.js';
 import { JsonArrayScanner, type ArrayTarget } from '../har-scan.js';
-import { chunkRows, signInChunk, type SignInChunk, type SignInChunkResult } from './chunk.js';
+import { signInChunk, type SignInChunk, type SignInChunkResult } from './chunk.js';
 import { CsvCutter, CsvSplitter, firstRecordEnd, headerKey } from './csv.js';
 import type { SignInFold } from './fold.js';
-import { adminCsvColumns, eventTypeFromFileName, isObj, type Obj, type SignInRow } from './row.js';
+import { adminCsvColumns, eventTypeFromFileName, isObj, type Obj } from './row.js';
 import { laColumn, tupleReader } from './tuples.js';
 
 export type SignInShape =
@@ -187,9 +187,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
         yield chunk;
       }
     } catch (err) {
-      if (err instanceof ToolError) throw err;
-      const code = (err as { code?: string }).code ?? String(err);
-      throw new ToolError('ERR_INPUT', `${file}: cannot read (${code})`, { cause: err });
+      throw err instanceof ToolError ? err : cannotRead(file, err);
     } finally {
       src.destroy();
     }
@@ -319,9 +317,7 @@ export function signInChunks(path: string, opts: SignInReadOptions = {}): SignIn
       }
       if (oversize) skip('too large');
     } catch (err) {
-      if (err instanceof ToolError) throw err;
-      const code = (err as { code?: string }).code ?? String(err);
-      throw new ToolError('ERR_INPUT', `${file}: cannot read (${code})`, { cause: err });
+      throw err instanceof ToolError ? err : cannotRead(file, err);
     } finally {
       await fh?.close();
     }
@@ -495,39 +491,6 @@ function sharedSize(len: number): number {
   return n;
 }
 
-function truncatedLines(file: string): ToolError {
-  return invalidSignIns(file, 'truncated JSON (the last line is cut off)');
-}
-
-/**
- * The sign-in rows of one export file, in order (chunk.ts run in this thread, chunk by chunk, each
- * line parsed whole: the reference the chunked fold is held to in tests). The iterable carries
- * `stats`, filled in as it is read. Throws as signInChunks does.
- */
-export function readSignIns(
-  path: string,
-  opts: SignInReadOptions = {},
-): AsyncIterable<SignInRow> & { readonly stats: SignInReadStats } {
-  const chunks = signInChunks(path, opts);
-  const { stats } = chunks;
-  const skip = (why: string): void => {
-    stats.skipped.set(why, (stats.skipped.get(why) ?? 0) + 1);
-  };
-  async function* gen(): AsyncGenerator<SignInRow> {
-    for await (const c of chunks) {
-      const rows: SignInRow[] = [];
-      if (chunkRows(c, (r) => rows.push(r), skip)) throw truncatedLines(chunks.file);
-      chunks.release(c);
-      if (rows.some((r) => r.tally !== undefined)) stats.shape = 'fact-tuples';
-      stats.rows += rows.length;
-      yield* rows;
-      opts.onProgress?.(stats.rows, stats.bytes);
-    }
-  }
-  const it = gen();
-  return { stats, [Symbol.asyncIterator]: () => it };
-}
-
 /**
  * Reads one export file into `fold`: its chunks run by `opts.run` (the pool's `signin-chunk` task)
  * a few at a time, their parts merged in file order, so the fold is the same as folding every row
@@ -548,7 +511,7 @@ export async function foldSignIns(
     const r = await result;
     // The chunk is read (by a worker, or here): its buffer can take a later chunk.
     chunks.release(chunk);
-    if (r.truncated) throw truncatedLines(chunks.file);
+    if (r.truncated) throw invalidSignIns(chunks.file, 'truncated JSON (the last line is cut off)');
     if (r.tuples) stats.shape = 'fact-tuples';
     fold.merge(r.part);
     stats.rows += r.part.rows;

@@ -3,10 +3,17 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { HostRejections } from '../../../src/core/tls-rejections.js';
 import { VERDICTS, type Verdict } from '../../../src/core/types.js';
-import { buildReportHead, reportInputOf, type ReportInput } from '../../../src/report/build.js';
+import { buildReportHead, type ReportInput } from '../../../src/report/build.js';
 import { isEmptySession, sessionFindings } from '../../../src/report/session-findings.js';
 import { renderToString } from '../../../src/report/writer.js';
-import { FLOWS, XSS, applicationsOf, resetIds, summaryOf } from '../../helpers/report-fixtures.js';
+import {
+  FLOWS,
+  XSS,
+  applicationsOf,
+  reportInputOf,
+  resetIds,
+  summaryOf,
+} from '../../helpers/report-fixtures.js';
 
 beforeEach(() => resetIds());
 

@@ -19,7 +19,7 @@ import {
 } from '../../../src/sources/signins/kql.js';
 import { tupleReader } from '../../../src/sources/signins/tuples.js';
 import { isGuest, judgeSignIn } from '../../../src/sources/signins/facts.js';
-import { readSignIns } from '../../../src/sources/signins/read.js';
+import { readSignIns } from '../../helpers/read-signins.js';
 import type { SignInRow } from '../../../src/sources/signins/row.js';
 import { laRow, makeTenant, tenantRows, writeLa } from '../../../tools/bench/signin-gen.js';
 import { TupleEngine, writeTuples, type Tuple } from '../../../tools/bench/signin-tuples.js';

@@ -20,7 +20,8 @@ import {
   MAX_HOURS,
   type SignInFold,
 } from '../../../../src/sources/signins/fold.js';
-import { foldSignIns, readSignIns } from '../../../../src/sources/signins/read.js';
+import { foldSignIns } from '../../../../src/sources/signins/read.js';
+import { readSignIns } from '../../../helpers/read-signins.js';
 import {
   makeTenant,
   prng,

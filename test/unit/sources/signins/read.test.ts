@@ -10,7 +10,7 @@ import {
   writeGraph,
   writeLa,
 } from '../../../../tools/bench/signin-gen.js';
-import { readSignIns } from '../../../../src/sources/signins/read.js';
+import { readSignIns } from '../../../helpers/read-signins.js';
 import type { SignInRow } from '../../../../src/sources/signins/row.js';
 import { tempDir } from '../../../helpers/temp.js';
 
