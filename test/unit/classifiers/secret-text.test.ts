@@ -46,6 +46,10 @@ const READABLE: [string, string][] = [
   ['app id uri', 'api://orders-api-v2-prod/.default'],
   ['tenant domain', 'contoso-production-2024.onmicrosoft.com'],
   ['sku', 'MSAL.Xamarin.iOS/4.66.1.0'],
+  // Ids alone (the pre-check's shortcut), whatever their digits and case.
+  ['guid', '0ad2b3c6-1d5e-4a7b-9f3c-2e1d0c9b8a70'],
+  ['upper-case guid', '5F2C1A9E-3B4D-4E6F-8A7B-9C0D1E2F3A4B'],
+  ['guid of digits', '12345678-1111-2222-3333-000000000000'],
 ];
 
 /** Secrets that must go, each inside some text. */
