@@ -25,34 +25,47 @@
 import { sha256Prefix8 } from './parse/hash.js';
 
 const RUN = /[A-Za-z0-9._~+/=%-]{8,}/g;
+/** A GUID starting at `lastIndex` (the rules' GUIDS, one place at a time). */
+const GUID_AT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/iy;
 /**
  * Cheap pre-check, true for any text the rules below could call secret (and for some more): a
- * JWT start, a `~`, an alphanumeric stretch of 16, 8 upper-case letters or digits in a row, or 32
- * token characters without a `-` in a row. GUIDs, host names, URLs and hyphenated names fail it
- * in one pass. (A loop: counted regex quantifiers cost microseconds per call here.)
+ * JWT start, a `~`, an alphanumeric stretch of 16, 8 upper-case letters or digits in a row, a
+ * piece of 32 with a digit, an upper- and a lower-case letter, or often switching between digits
+ * and letters, all counted as the rules count them: with each GUID taken out (what is on either
+ * side of it joined). Host names, URLs, hyphenated names and texts around GUIDs (ids, tenants,
+ * paths: most texts checked) fail it in one pass. (A loop: counted regex quantifiers cost
+ * microseconds per call here.)
  */
 function maybeSecret(text: string): boolean {
+  if (text.includes('eyJ')) return true;
   let alnum = 0;
   let upper = 0;
-  let tok = 0;
+  let piece = 0; // characters of a piece (a run split at `.` and `/`)
+  let kinds = 0; // in that piece: bit 1 digit, 2 upper, 3 lower
   let switches = 0;
   let prev = 0; // class of the previous character: 1 digit, 2 upper, 3 lower, 0 other
   for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i + 8) === 45) {
+      GUID_AT.lastIndex = i;
+      if (GUID_AT.test(text)) {
+        i += 35;
+        continue;
+      }
+    }
     const c = text.charCodeAt(i);
-    const digit = c >= 48 && c <= 57;
-    const up = c >= 65 && c <= 90;
-    const low = c >= 97 && c <= 122;
     if (c === 126) return true; // ~
-    if (c === 101 && text.startsWith('eyJ', i)) return true;
-    alnum = digit || up || low ? alnum + 1 : 0;
-    upper = digit || up ? upper + 1 : 0;
-    // . _ + = % (token characters that do not split a name)
-    tok = alnum > 0 || c === 46 || c === 95 || c === 43 || c === 61 || c === 37 ? tok + 1 : 0;
-    const cls = digit ? 1 : up ? 2 : low ? 3 : 0;
+    const cls = c >= 48 && c <= 57 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 97 && c <= 122 ? 3 : 0;
+    alnum = cls !== 0 ? alnum + 1 : 0;
+    upper = cls === 1 || cls === 2 ? upper + 1 : 0;
+    // _ + = % - (token characters inside a piece)
+    const inPiece = cls !== 0 || c === 95 || c === 43 || c === 61 || c === 37 || c === 45;
+    piece = inPiece ? piece + 1 : 0;
+    kinds = inPiece ? kinds | (1 << cls) : 0;
     if (cls !== 0 && prev !== 0 && cls !== prev) switches++;
-    else if (cls === 0 && !RUN_CHAR.test(text[i] ?? ' ')) switches = 0;
+    else if (!inPiece && c !== 46 && c !== 47) switches = 0; // not a token character: a new run
     prev = cls;
-    if (alnum >= 16 || upper >= 8 || tok >= 32 || switches >= MIN_SWITCHES) return true;
+    if (alnum >= 16 || upper >= 8 || switches >= MIN_SWITCHES) return true;
+    if (piece >= 32 && (kinds & 14) === 14) return true;
   }
   return false;
 }
@@ -69,8 +82,6 @@ function secretWord(w: string): boolean {
   return w.length >= 8 && USER_CODE.test(w);
 }
 
-/** Token characters (the class of RUN). */
-const RUN_CHAR = /[A-Za-z0-9._~+/=%-]/;
 /** Random text (base64, even split by `/` or `+`) switches between digits, upper and lower case often. */
 const MIN_SWITCHES = 10;
 

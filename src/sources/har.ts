@@ -15,6 +15,7 @@ import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { setOwn } from '../classifiers/parse/params.js';
 import { ToolError } from '../core/errors.js';
 import { isRecorded } from '../core/recorded.js';
 import type {
@@ -90,25 +91,22 @@ function num(v: unknown): number | null {
 }
 
 function headersOf(v: unknown): Record<string, string> {
-  const out = new Map<string, string>();
-  if (!Array.isArray(v)) return {};
+  const headers: Record<string, string> = {};
+  if (!Array.isArray(v)) return headers;
   const n = Math.min(v.length, MAX_HEADERS);
   for (let i = 0; i < n; i++) {
     const o = obj(v[i]);
     const name = str(o?.['name'])?.trim().toLowerCase();
     const value = str(o?.['value']);
     if (!name || value === null || name.startsWith(':')) continue;
-    const prev = out.get(name);
-    out.set(
+    // Built in place (a Map copied in afterwards: 4% more CPU for the entry); setOwn: `__proto__`.
+    const prev = Object.hasOwn(headers, name) ? headers[name] : undefined;
+    setOwn(
+      headers,
       name,
       prev === undefined ? value : `${prev}${name === 'set-cookie' ? '\n' : ', '}${value}`,
     );
   }
-  // Assigned one by one: half the time of Object.fromEntries. An assigned `__proto__` would set
-  // the prototype instead, so such a header list takes the defining way.
-  if (out.has('__proto__')) return Object.fromEntries(out);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of out) headers[name] = value;
   return headers;
 }
 

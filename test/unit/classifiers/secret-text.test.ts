@@ -3,7 +3,12 @@
  * (issue 16 item 1). Table-driven: [label, text, what must stay, what must go].
  */
 import { describe, expect, it } from 'vitest';
-import { holdsSecret, scrubText } from '../../../src/classifiers/secret-text.js';
+import {
+  holdsSecret,
+  redactedText,
+  scrubText,
+  secretRun,
+} from '../../../src/classifiers/secret-text.js';
 import { fakeJwt } from '../../helpers/raw-exchange.js';
 
 const TRACE =
@@ -46,6 +51,16 @@ const READABLE: [string, string][] = [
   ['app id uri', 'api://orders-api-v2-prod/.default'],
   ['tenant domain', 'contoso-production-2024.onmicrosoft.com'],
   ['sku', 'MSAL.Xamarin.iOS/4.66.1.0'],
+  // Ids alone (the pre-check's shortcut), whatever their digits and case.
+  ['guid', '0ad2b3c6-1d5e-4a7b-9f3c-2e1d0c9b8a70'],
+  ['upper-case guid', '5F2C1A9E-3B4D-4E6F-8A7B-9C0D1E2F3A4B'],
+  ['guid of digits', '12345678-1111-2222-3333-000000000000'],
+  // Ids in paths (the pre-check takes GUIDs out as the rules do, then finds nothing).
+  ['tenant path', '/eb72dee2-cace-4719-a7f5-3e4486deb1f7/oauth2/v2.0/token'],
+  [
+    'ids in a path',
+    '/5F2C1A9E-3B4D-4E6F-8A7B-9C0D1E2F3A4B/users/0ad2b3c6-1d5e-4a7b-9f3c-2e1d0c9b8a70',
+  ],
 ];
 
 /** Secrets that must go, each inside some text. */
@@ -71,6 +86,10 @@ const SECRETS: [string, string][] = [
   ['user code', 'GJX8YQ3NP'],
   ['long number', '12345678901234567890123'],
   ['guid glued to a secret', '5f2c1a9e-3b4d-4e6f-8a7b-9c0d1e2f3a4bsecret0123456789abc'],
+  // The rules judge what is left around a GUID (a user code here): so must the pre-check.
+  ['user code around a guid', 'GJXQYabcdefab-abcd-abcd-abcd-abcdefabcdef382'],
+  // 32 characters with digits and both cases, hyphenated (the pre-check once missed it).
+  ['hyphenated mixed case', 'Kqzwtrvp7-hwmbsdfq-yvnczkxrl-pgtdwqmnzc'],
 ];
 
 describe('scrubText', () => {
@@ -84,10 +103,53 @@ describe('scrubText', () => {
     const text = `AADSTS9002313: Invalid request: '${secret}' is not valid. ${TRACE}`;
     const out = scrubText(text);
     expect(out).not.toContain(secret);
+    // Alone too (no GUID or other text around it to pass the pre-check on).
+    expect(scrubText(secret)).toBe(redactedText(secret));
     expect(out).toMatch(
       /^AADSTS9002313: Invalid request: '\[redacted sha256:[0-9a-f]{8}\]' is not valid\. Trace ID: 0ad2b3c6/,
     );
     expect(holdsSecret(text)).toBe(true);
+  });
+
+  it('does what the rules do to every run (the pre-check only skips texts they keep)', () => {
+    // Random texts of GUIDs, AADSTS codes, words, mixed runs and separators (fixed seed).
+    let seed = 12345;
+    const rnd = (n: number): number =>
+      Math.floor(((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * n);
+    const chars = (set: string, n: number): string =>
+      Array.from({ length: n }, () => set[rnd(set.length)]).join('');
+    const [low, up, dig] = [
+      'abcdefghijklmnopqrstuvwxyz',
+      'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+      '0123456789',
+    ];
+    const fragment = (): string => {
+      const r = rnd(100);
+      const n = 1 + rnd(12);
+      if (r < 25) {
+        const g = [8, 4, 4, 4, 12].map((k) => chars('0123456789abcdef', k)).join('-');
+        return r < 8 ? g.toUpperCase() : g;
+      }
+      if (r < 30) return `AADSTS${chars(dig, 5)}`;
+      if (r < 45) return chars(low, n);
+      if (r < 55) return chars(up, n);
+      if (r < 65) return chars(dig, n);
+      if (r < 70) return chars(low + up + dig, n);
+      if (r < 80) return `${chars(up, 1)}${chars(low, n)}${chars(dig, rnd(2))}-`;
+      return chars('-._/+=% :?&~', 1 + rnd(2));
+    };
+    let kept = 0;
+    const wrong: string[] = [];
+    for (let i = 0; i < 20000; i++) {
+      const text = Array.from({ length: 1 + rnd(16) }, fragment).join('');
+      const ruled = text.replace(/[A-Za-z0-9._~+/=%-]{8,}/g, (run) =>
+        secretRun(run) ? redactedText(run) : run,
+      );
+      if (ruled === text) kept++;
+      if (scrubText(text) !== ruled) wrong.push(text);
+    }
+    expect(wrong).toEqual([]);
+    expect(kept).toBeGreaterThan(5000);
   });
 
   it('fingerprints random base64, base64url and hex (all but a rare few short ones)', async () => {

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { classifyExchange } from '../../../src/classifiers/index.js';
 import { headText } from '../../../src/session/record-step.js';
+import { harEntryToRaw } from '../../../src/sources/har.js';
+import { recordParts } from '../../../src/sources/session-log.js';
 import { TASKS, runTask } from '../../../src/session/tasks.js';
 import { RawBatchWriter } from '../../../src/session/raw-batch.js';
 import { makeRawExchange } from '../../helpers/raw-exchange.js';
@@ -67,5 +69,38 @@ describe('TASKS', () => {
     expect(JSON.parse((first as { rest: string }).rest).id).toBe('h-7');
     expect(out[1]).toHaveProperty('skip');
     expect(out[2]).toBe(0);
+  });
+
+  it('classify-entries: the two texts are recordParts of the record, whatever its strings hold', () => {
+    // `,"evidence":` in a member before the evidence (the error's message, from the HAR) and in
+    // the evidence itself (a form parameter's name): the cut is at the record's own member.
+    const tricky = ',"evidence":{"x":1}} \\",\\"evidence\\":';
+    const entries = [
+      {
+        startedDateTime: '2025-01-01T00:00:00.000Z',
+        request: {
+          method: 'POST',
+          url: 'https://login.microsoftonline.com/common/oauth2/v2.0/token?a=%22evidence%22',
+          headers: [{ name: 'Content-Type', value: 'application/x-www-form-urlencoded' }],
+          postData: {
+            text: `grant_type=client_credentials&evidence=${encodeURIComponent(tricky)}`,
+          },
+        },
+        response: { status: 0, _error: tricky, headers: [], content: { size: 0 } },
+      },
+      {
+        startedDateTime: '2025-01-01T00:00:01.000Z',
+        request: { method: 'GET', url: 'https://login.microsoftonline.com/x/saml2', headers: [] },
+        response: { status: 200, headers: [], content: { size: 0, text: '' } },
+      },
+    ].map((e) => JSON.stringify(e));
+    const out = runTask('classify-entries', { idPrefix: 'h', first: 0, texts: entries });
+    const expected = entries.map((text, i) => {
+      const c = harEntryToRaw(text, `h-${i}`);
+      if (!('raw' in c)) throw new Error('not an exchange');
+      return recordParts(classifyExchange(c.raw));
+    });
+    expect(out).toEqual(expected);
+    expect(JSON.parse((expected[0] as { rest: string }).rest).error.message).toContain(tricky);
   });
 });
