@@ -6,6 +6,7 @@
  */
 import { classifyExchange } from '../classifiers/index.js';
 import { harEntryToRaw } from '../sources/har.js';
+import { recordParts } from '../sources/session-log.js';
 
 export interface EntriesJob {
   /** Exchange ids are `${idPrefix}-${first + i}`. */
@@ -16,13 +17,11 @@ export interface EntriesJob {
 }
 
 export interface ClassifiedEntry {
-  /** The record without its evidence, as JSON (as recordParts makes it). */
+  /** The record without its evidence, as JSON (see recordParts). */
   readonly rest: string;
   /** Its evidence, as JSON. */
   readonly evidence: string;
 }
-
-const EVIDENCE_MEMBER = ',"evidence":';
 
 /** Per entry: classified, skipped (why), or 0 when its host is not one the proxy would record. */
 export type EntryOutcome = ClassifiedEntry | { readonly skip: string } | 0;
@@ -35,16 +34,8 @@ export function classifyEntries(job: EntriesJob): EntryOutcome[] {
     else if ('skip' in c) out.push({ skip: c.skip });
     else {
       // Strings only: they cross to the pipeline's thread as a copy of bytes, where an object
-      // would be serialized member by member. One JSON.stringify of the record, cut before its
-      // evidence (last, where classifyExchange puts it; the first `,"evidence":` is its key, as no
-      // member before it has one and quotes in strings are escaped): a quarter less CPU than
-      // recordParts' two, which leave out a member set to undefined.
-      const line = JSON.stringify(classifyExchange(c.raw));
-      const at = line.indexOf(EVIDENCE_MEMBER);
-      out.push({
-        rest: `${line.slice(0, at)}}`,
-        evidence: line.slice(at + EVIDENCE_MEMBER.length, -1),
-      });
+      // would be serialized member by member.
+      out.push(recordParts(classifyExchange(c.raw)));
     }
   }
   return out;

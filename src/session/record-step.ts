@@ -26,6 +26,7 @@ import {
 } from '../core/types.js';
 import { createSession, NOT_FOLDED, type FoldFacts, type Session } from '../classifiers/session.js';
 import {
+  EVIDENCE_KEY,
   joinRecordLine,
   recordParts,
   type RecordParts,
@@ -62,9 +63,6 @@ export interface ClassifiedBatch {
   readonly lineBytes: readonly number[];
   readonly evidenceBytes: readonly number[];
 }
-
-/** What comes between a record's other members and its evidence in its line (joinRecordLine). */
-const EVIDENCE_KEY = ',"evidence":';
 
 /** The session's aggregates: what the report head and the dashboard's overview are made of. */
 export interface SessionAggregates {

@@ -71,7 +71,7 @@ describe('TASKS', () => {
     expect(out[2]).toBe(0);
   });
 
-  it('classify-entries: the two texts are recordParts of the record, whatever its strings hold', () => {
+  it('classify-entries: the two texts are the record without its evidence and its evidence, whatever its strings hold', () => {
     // `,"evidence":` in a member before the evidence (the error's message, from the HAR) and in
     // the evidence itself (a form parameter's name): the cut is at the record's own member.
     const tricky = ',"evidence":{"x":1}} \\",\\"evidence\\":';
@@ -98,9 +98,24 @@ describe('TASKS', () => {
     const expected = entries.map((text, i) => {
       const c = harEntryToRaw(text, `h-${i}`);
       if (!('raw' in c)) throw new Error('not an exchange');
-      return recordParts(classifyExchange(c.raw));
+      // recordParts' definition: the record without its evidence, and its evidence, each as JSON.
+      const record = classifyExchange(c.raw);
+      return {
+        rest: JSON.stringify({ ...record, evidence: undefined }),
+        evidence: JSON.stringify(record.evidence),
+      };
     });
     expect(out).toEqual(expected);
     expect(JSON.parse((expected[0] as { rest: string }).rest).error.message).toContain(tricky);
+  });
+
+  it('recordParts: a record whose evidence is not its last member is cut the same way', () => {
+    const record = classifyExchange(makeRawExchange({ id: 'r-2' }));
+    const { evidence, ...rest } = record;
+    const first = { evidence, ...rest } as typeof record;
+    const parts = recordParts(first);
+    expect(parts.evidence).toBe(JSON.stringify(evidence));
+    expect(parts.rest).toBe(JSON.stringify(rest));
+    expect(recordParts(record)).toEqual(parts);
   });
 });
